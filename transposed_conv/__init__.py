@@ -1,0 +1,55 @@
+"""transposed-conv: the NumPy reference implementation of transposed convolution.
+
+Transposed convolution (also called full convolution, in-network upsampling,
+fractionally-strided convolution, backwards convolution, upconvolution, or -- misleadingly
+-- deconvolution) is the adjoint of an ordinary strided convolution.  This package
+computes it several independent ways, proven equal by property tests:
+
+========================  ==============================================================
+``method=``               where it lives, and what it does
+========================  ==============================================================
+``"zero_insertion"``      :mod:`transposed_conv.methods.zero_insertion` -- insert
+                          ``stride - 1`` zeros between input elements, pad by
+                          ``dilation*(k - 1) - padding``, stride-1 convolution with the
+                          flipped, in/out-swapped kernel
+``"im2col"``              :mod:`transposed_conv.methods.im2col` -- the transpose of the
+                          im2col convolution: one GEMM with ``W.T``, then col2im
+``"direct"``              :mod:`transposed_conv.methods.direct` -- the literal
+                          definition: each input element scatters ``value * weight``
+``"matrix"``              :mod:`transposed_conv.methods.matrix` -- ``C.T @ vec(x)``
+                          with ``C`` the convolution's explicit sparse matrix
+``"auto"``                :func:`transposed_conv.transpose.choose_method` -- the
+                          fastest of the above for the inputs
+========================  ==============================================================
+
+The forward operations live in :mod:`transposed_conv.conv` (``conv``, the
+deep-learning cross-correlation, and ``convolve``, MATLAB's ``convn``), the size
+arithmetic in :mod:`transposed_conv.shapes`, and argument validation in
+``transposed_conv._arguments``.
+
+Dtype rules: integer inputs give exact ``int64`` results; otherwise the result has
+NumPy's promoted floating dtype of the inputs (``float32`` stays ``float32``);
+``float16`` is accumulated in ``float32``; bool and complex inputs are rejected.
+"""
+
+from .conv import conv, convolve
+from .shapes import (
+    conv_output_shape,
+    conv_transpose_output_shape,
+    output_padding_for,
+    transposed_size_range,
+)
+from .transpose import METHODS, conv_transpose
+
+__all__ = [
+    "METHODS",
+    "conv",
+    "conv_output_shape",
+    "conv_transpose",
+    "conv_transpose_output_shape",
+    "convolve",
+    "output_padding_for",
+    "transposed_size_range",
+]
+
+__version__ = "0.1.0"

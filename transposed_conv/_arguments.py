@@ -1,0 +1,301 @@
+"""Validate and normalise the arguments of the array functions, once, at the boundary.
+
+``prepare_conv_transpose`` and ``prepare_conv`` turn whatever the user passed into
+batched arrays in the computation dtype plus a frozen geometry of per-dimension tuples.
+The algorithms in :mod:`transposed_conv.methods` take that form and never re-validate.
+
+Dtype rules (documented in the README and tested in ``tests/test_dtypes.py``):
+
+* ``x``, ``weight`` and ``bias`` must be real numbers: bool, complex and object arrays
+  raise ``TypeError``;
+* all-integer inputs are computed exactly in ``int64`` and the result is ``int64``;
+* otherwise the result dtype is NumPy's promotion of the inputs' dtypes
+  (``float32`` stays ``float32``, ``float64`` stays ``float64``, ``int`` with
+  ``float32`` gives ``float64``); ``float16`` is accumulated in ``float32`` and rounded
+  to ``float16`` once at the end, as frameworks do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._normalize import as_int, as_int_tuple, as_padding_pairs, is_int
+from .shapes import (
+    Padding,
+    check_output_padding,
+    conv_output_length,
+    conv_transpose_output_length,
+    output_padding_for,
+)
+
+__all__ = [
+    "ConvGeometry",
+    "ConvTransposeGeometry",
+    "Padding",
+    "Prepared",
+    "prepare_conv",
+    "prepare_conv_transpose",
+    "real_array",
+    "result_dtypes",
+]
+
+
+@dataclass(frozen=True)
+class ConvTransposeGeometry:
+    """Everything about a transposed convolution except the array values.
+
+    ``padding`` holds one ``(begin, end)`` pair per spatial dimension.
+    """
+
+    input_shape: tuple[int, ...]
+    kernel_shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    output_padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    groups: int
+    in_channels: int
+    out_channels: int
+
+    @property
+    def ndim(self) -> int:
+        return len(self.input_shape)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return tuple(
+            conv_transpose_output_length(i, k, s, pb, pe, a, d)
+            for i, k, s, (pb, pe), a, d in zip(
+                self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
+            )
+        )
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Everything about a convolution (cross-correlation) except the array values."""
+
+    input_shape: tuple[int, ...]
+    kernel_shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    dilation: tuple[int, ...]
+    groups: int
+    in_channels: int
+    out_channels: int
+
+    @property
+    def ndim(self) -> int:
+        return len(self.input_shape)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return tuple(
+            conv_output_length(i, k, s, pb, pe, d)
+            for i, k, s, (pb, pe), d in zip(
+                self.input_shape, self.kernel_shape, self.stride, self.padding, self.dilation
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Validated arrays: ``x`` batched and in the compute dtype, plus how to finish."""
+
+    x: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray | None
+    batched: bool
+    compute_dtype: np.dtype[Any]
+    result_dtype: np.dtype[Any]
+
+
+def real_array(value: ArrayLike, name: str) -> np.ndarray:
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers; got a {type(value).__name__}")
+    array = np.asarray(value)
+    if array.dtype == np.bool_ or array.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers (integer or floating dtype); got dtype {array.dtype}")
+    return array
+
+
+def result_dtypes(*arrays: np.ndarray) -> tuple[np.dtype[Any], np.dtype[Any]]:
+    """The (compute, result) dtypes for the given real arrays; see the module docstring."""
+    if all(array.dtype.kind in "iu" for array in arrays):
+        return np.dtype(np.int64), np.dtype(np.int64)
+    result = np.result_type(*arrays)
+    compute = np.dtype(np.float32) if result == np.float16 else result
+    return compute, result
+
+
+def _arrays(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """Check ranks; return batched x, weight, bias and whether x was batched."""
+    x_arr = real_array(x, "x")
+    w_arr = real_array(weight, "weight")
+    b_arr = None if bias is None else real_array(bias, "bias")
+    if w_arr.ndim < 3:
+        raise ValueError(
+            "weight must have shape (channels, channels, *kernel) with at least one spatial dimension; "
+            f"got weight.shape={w_arr.shape}"
+        )
+    if x_arr.ndim == w_arr.ndim:
+        batched = True
+    elif x_arr.ndim == w_arr.ndim - 1:
+        batched = False
+        x_arr = x_arr[np.newaxis]
+    else:
+        d = w_arr.ndim - 2
+        raise ValueError(
+            f"x must have shape (N, C_in, *spatial) or (C_in, *spatial) with {d} spatial dimension(s) "
+            f"to match weight.shape={w_arr.shape}; got x.shape={np.shape(x)}"
+        )
+    if any(size < 1 for size in w_arr.shape):
+        raise ValueError(f"weight must have no empty axis; got weight.shape={w_arr.shape}")
+    if any(size < 1 for size in x_arr.shape[1:]):
+        raise ValueError(
+            f"x must have at least one channel and one element per spatial dimension; got x.shape={np.shape(x)}"
+        )
+    return x_arr, w_arr, b_arr, batched
+
+
+def _finish_arrays(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, out_channels: int, batched: bool
+) -> Prepared:
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"bias must have shape (C_out,) = ({out_channels},); got bias.shape={bias.shape}")
+    present = [x, weight] + ([] if bias is None else [bias])
+    compute, result = result_dtypes(*present)
+    return Prepared(
+        x=x.astype(compute, copy=False),
+        weight=weight.astype(compute, copy=False),
+        bias=None if bias is None else bias.astype(compute, copy=False),
+        batched=batched,
+        compute_dtype=compute,
+        result_dtype=result,
+    )
+
+
+def _groups(groups: Any, in_channels: int, out_channels: int, weight_shape: tuple[int, ...]) -> int:
+    g = as_int(groups, "groups", minimum=1)
+    if in_channels % g or out_channels % g:
+        raise ValueError(
+            "groups must divide both the input and the output channel counts; "
+            f"got groups={g}, C_in={in_channels}, C_out={out_channels} (weight.shape={weight_shape})"
+        )
+    return g
+
+
+def prepare_conv_transpose(
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None,
+    *,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    dilation: Any,
+    groups: Any,
+    output_size: Any,
+) -> tuple[Prepared, ConvTransposeGeometry]:
+    """Validate everything :func:`~transposed_conv.conv_transpose` receives."""
+    x_arr, w_arr, b_arr, batched = _arrays(x, weight, bias)
+    ndim = w_arr.ndim - 2
+    in_channels = x_arr.shape[1]
+    if w_arr.shape[0] != in_channels:
+        raise ValueError(
+            "weight must have shape (C_in, C_out/groups, *kernel) with C_in equal to the input channels; "
+            f"got x.shape={np.shape(x)} (C_in={in_channels}) and weight.shape={w_arr.shape}"
+        )
+    g = as_int(groups, "groups", minimum=1)
+    out_channels = w_arr.shape[1] * g
+    g = _groups(g, in_channels, out_channels, w_arr.shape)
+    strides = as_int_tuple(stride, "stride", ndim, minimum=1)
+    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
+    pads = as_padding_pairs(padding, "padding", ndim)
+    spatial = tuple(x_arr.shape[2:])
+    kernel = tuple(w_arr.shape[2:])
+    if output_size is not None:
+        if not (is_int(output_padding) and output_padding == 0):
+            raise ValueError(
+                "give output_padding or output_size, not both; "
+                f"got output_padding={output_padding!r} and output_size={output_size!r}"
+            )
+        wanted = _output_size(output_size, ndim)
+        extra = output_padding_for(spatial, kernel, wanted, stride=strides, padding=pads, dilation=dilations)
+    else:
+        extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
+        check_output_padding(extra, strides, dilations)
+    geometry = ConvTransposeGeometry(
+        input_shape=spatial,
+        kernel_shape=kernel,
+        stride=strides,
+        padding=pads,
+        output_padding=extra,
+        dilation=dilations,
+        groups=g,
+        in_channels=in_channels,
+        out_channels=out_channels,
+    )
+    if any(o < 1 for o in geometry.output_shape):
+        raise ValueError(
+            "the output size must be at least 1 in every dimension; with "
+            f"input {spatial}, kernel {kernel}, stride={strides}, padding={pads}, output_padding={extra}, "
+            f"dilation={dilations} the formula (i - 1)*stride - p_begin - p_end + dilation*(k - 1) "
+            f"+ output_padding + 1 gives {geometry.output_shape}"
+        )
+    return _finish_arrays(x_arr, w_arr, b_arr, out_channels, batched), geometry
+
+
+def _output_size(output_size: Any, ndim: int) -> tuple[int, ...]:
+    """``output_size`` as the spatial sizes, also accepting a full (N, C, *spatial) shape as PyTorch does."""
+    if isinstance(output_size, (list, tuple)) and len(output_size) in (ndim + 1, ndim + 2):
+        output_size = tuple(output_size)[-ndim:]
+    return as_int_tuple(output_size, "output_size", ndim, minimum=1)
+
+
+def prepare_conv(
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None,
+    *,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+) -> tuple[Prepared, ConvGeometry]:
+    """Validate everything :func:`~transposed_conv.conv` receives."""
+    x_arr, w_arr, b_arr, batched = _arrays(x, weight, bias)
+    ndim = w_arr.ndim - 2
+    in_channels = x_arr.shape[1]
+    g = as_int(groups, "groups", minimum=1)
+    if w_arr.shape[1] * g != in_channels:
+        raise ValueError(
+            "weight must have shape (C_out, C_in/groups, *kernel); "
+            f"got x.shape={np.shape(x)} (C_in={in_channels}), weight.shape={w_arr.shape} and groups={g}, "
+            f"but {w_arr.shape[1]} * {g} != {in_channels}"
+        )
+    out_channels = w_arr.shape[0]
+    g = _groups(g, in_channels, out_channels, w_arr.shape)
+    geometry = ConvGeometry(
+        input_shape=tuple(x_arr.shape[2:]),
+        kernel_shape=tuple(w_arr.shape[2:]),
+        stride=as_int_tuple(stride, "stride", ndim, minimum=1),
+        padding=as_padding_pairs(padding, "padding", ndim),
+        dilation=as_int_tuple(dilation, "dilation", ndim, minimum=1),
+        groups=g,
+        in_channels=in_channels,
+        out_channels=out_channels,
+    )
+    if any(o < 1 for o in geometry.output_shape):
+        raise ValueError(
+            "the padded input must be at least as large as the dilated kernel in every dimension; with "
+            f"input {geometry.input_shape}, kernel {geometry.kernel_shape}, padding={geometry.padding} and "
+            f"dilation={geometry.dilation} the output would be {geometry.output_shape}"
+        )
+    return _finish_arrays(x_arr, w_arr, b_arr, out_channels, batched), geometry

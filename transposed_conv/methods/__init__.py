@@ -1,0 +1,16 @@
+"""The algorithms, one module each, all computing the same transposed convolution.
+
+Each ``conv_transpose(x, weight, geometry)`` takes ``x`` of shape ``(N, C_in, *L)`` and
+``weight`` of shape ``(C_in, C_out/groups, *k)``, already validated and in the compute
+dtype, and returns ``(N, C_out, *O)`` without bias.  No module here validates,
+dispatches, or imports a framework.
+
+* :mod:`.direct` -- the literal definition: every input element scatters a scaled copy
+  of its kernel slice into the output.
+* :mod:`.zero_insertion` -- insert ``stride - 1`` zeros, pad by ``dilation*(k-1) - p``,
+  then a stride-1 correlation with the flipped, in/out-swapped kernel.
+* :mod:`.im2col` -- the transpose of convolution as ``im2col`` + GEMM: one GEMM with the
+  transposed weight matrix, then the ``col2im`` scatter-add.
+* :mod:`.matrix` -- the convolution's explicit sparse matrix ``C``; the transposed
+  convolution is ``C.T @ vec(x)``.
+"""

@@ -1,0 +1,38 @@
+"""Transposed convolution by its literal definition: every input element scatters its kernel.
+
+For input position ``i`` of channel ``c`` (in group ``g``), every kernel tap ``j`` adds
+``x[n, c, i] * weight[c, m, j]`` to output channel ``g*C_out/G + m`` at position
+``i*stride + j*dilation - p_begin``.  Positions that land in the padding are dropped,
+and ``output_padding`` only extends the end of the output.
+
+This module loops over every input element on purpose: it is the ground truth the
+other methods are checked against on small inputs, not a method for real sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._arguments import ConvTransposeGeometry
+from ._windows import crop_slices
+
+__all__ = ["conv_transpose"]
+
+
+def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
+    """Scatter ``x[n, c, i] * weight[c]`` into an uncropped output, then remove the padding."""
+    n = x.shape[0]
+    c_in_g = geometry.in_channels // geometry.groups
+    c_out_g = geometry.out_channels // geometry.groups
+    out = geometry.output_shape
+    uncropped = tuple(o + pb + pe for o, (pb, pe) in zip(out, geometry.padding))
+    y = np.zeros((n, geometry.out_channels, *uncropped), dtype=x.dtype)  # (N, C_out, *P)
+    for batch, channel, *position in np.ndindex(*x.shape):
+        group = channel // c_in_g
+        targets = slice(group * c_out_g, (group + 1) * c_out_g)
+        footprint = tuple(
+            slice(i * s, i * s + d * (k - 1) + 1, d)
+            for i, s, d, k in zip(position, geometry.stride, geometry.dilation, geometry.kernel_shape)
+        )
+        y[(batch, targets, *footprint)] += x[(batch, channel, *position)] * weight[channel]
+    return y[(slice(None), slice(None), *crop_slices(geometry.padding, out))]

@@ -1,0 +1,291 @@
+"""Output-size arithmetic for convolution and transposed convolution.
+
+Pure functions of integers, kept apart from any array computation (as JAX keeps
+``_conv_transpose_padding`` apart from ``conv_transpose``), so that the arithmetic can
+be taught and tested on its own.  Per spatial dimension, with input size ``i``, kernel
+size ``k``, stride ``s``, dilation ``d``, padding ``p_begin``/``p_end`` and output
+padding ``a``:
+
+* convolution:  ``o = floor((i + p_begin + p_end - d*(k - 1) - 1) / s) + 1``
+* transposed:   ``o = (i - 1)*s - p_begin - p_end + d*(k - 1) + a + 1``
+
+The transposed formula inverts the convolution one: a convolution maps each of the
+``s`` sizes ``o, o + 1, ..., o + s - 1`` to the same ``i`` (the floor discards the
+remainder), and ``output_padding`` ``a`` picks which of them the transposed
+convolution produces.  See Dumoulin & Visin, *A guide to convolution arithmetic for
+deep learning* (2016), relationships 1-14.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Union
+
+from ._normalize import as_int_tuple, as_padding_pairs, as_shape
+
+__all__ = [
+    "conv_output_shape",
+    "conv_transpose_output_shape",
+    "output_padding_for",
+    "transposed_size_range",
+]
+
+IntOrSeq = Union[int, Sequence[int]]
+Padding = Union[int, Sequence[int], Sequence[Sequence[int]]]
+
+
+def conv_output_length(i: int, k: int, s: int, p_begin: int, p_end: int, d: int) -> int:
+    """Convolution output length along one dimension (may be < 1 for invalid configurations)."""
+    return (i + p_begin + p_end - d * (k - 1) - 1) // s + 1
+
+
+def conv_transpose_output_length(i: int, k: int, s: int, p_begin: int, p_end: int, a: int, d: int) -> int:
+    """Transposed-convolution output length along one dimension (may be < 1)."""
+    return (i - 1) * s - p_begin - p_end + d * (k - 1) + a + 1
+
+
+def _spatial(input_shape: IntOrSeq, kernel_shape: IntOrSeq) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    sizes = as_shape(input_shape, "input_shape")
+    kernel = as_shape(kernel_shape, "kernel_shape")
+    if len(sizes) != len(kernel):
+        raise ValueError(
+            "input_shape and kernel_shape must have one entry per spatial dimension each; "
+            f"got input_shape={sizes} and kernel_shape={kernel}"
+        )
+    return sizes, kernel
+
+
+def conv_output_shape(
+    input_shape: IntOrSeq,
+    kernel_shape: IntOrSeq,
+    *,
+    stride: IntOrSeq = 1,
+    padding: Padding = 0,
+    dilation: IntOrSeq = 1,
+) -> tuple[int, ...]:
+    """Spatial output shape of a convolution (cross-correlation).
+
+    Parameters
+    ----------
+    input_shape, kernel_shape : int or sequence of int
+        Spatial sizes only (no batch or channel axes); an int means one dimension.
+    stride, dilation : int or sequence of int
+        ``>= 1``; an int applies to every dimension.
+    padding : int, sequence of int, or sequence of (begin, end) pairs
+        Zeros added before and after each dimension, ``>= 0``.
+
+    Returns
+    -------
+    tuple of int
+        ``floor((i + p_begin + p_end - dilation*(k - 1) - 1) / stride) + 1`` per dimension.
+
+    Raises
+    ------
+    ValueError
+        If the padded input is smaller than the dilated kernel in some dimension
+        (the output would be empty), or an argument is out of range.
+    TypeError
+        If an argument is not an int or a sequence of ints.
+
+    See Also
+    --------
+    conv_transpose_output_shape : the inverse relationship.
+
+    Examples
+    --------
+    The seed's formula ``(input + 2*pad - kernel)/stride + 1`` on a 32x32 map with
+    kernel 4, stride 2, padding 1 gives the 16x16 map the decoder starts from:
+
+    >>> conv_output_shape((32, 32), (4, 4), stride=2, padding=1)
+    (16, 16)
+
+    The floor means several input sizes give the same output size:
+
+    >>> [conv_output_shape(i, 3, stride=2)[0] for i in (7, 8)]
+    [3, 3]
+    """
+    sizes, kernel = _spatial(input_shape, kernel_shape)
+    ndim = len(sizes)
+    strides = as_int_tuple(stride, "stride", ndim, minimum=1)
+    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
+    pads = as_padding_pairs(padding, "padding", ndim)
+    out = tuple(
+        conv_output_length(i, k, s, pb, pe, d) for i, k, s, (pb, pe), d in zip(sizes, kernel, strides, pads, dilations)
+    )
+    if any(o < 1 for o in out):
+        raise ValueError(
+            "the padded input must be at least as large as the dilated kernel in every dimension "
+            f"(input + padding >= dilation*(kernel - 1) + 1); got input_shape={sizes}, kernel_shape={kernel}, "
+            f"padding={pads}, dilation={dilations}, which gives an output of {out}"
+        )
+    return out
+
+
+def conv_transpose_output_shape(
+    input_shape: IntOrSeq,
+    kernel_shape: IntOrSeq,
+    *,
+    stride: IntOrSeq = 1,
+    padding: Padding = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+) -> tuple[int, ...]:
+    """Spatial output shape of a transposed convolution.
+
+    Parameters
+    ----------
+    input_shape, kernel_shape : int or sequence of int
+        Spatial sizes only (no batch or channel axes); an int means one dimension.
+    stride, dilation : int or sequence of int
+        ``>= 1``.
+    padding : int, sequence of int, or sequence of (begin, end) pairs
+        Rows and columns removed from each side of the full output, ``>= 0``.
+    output_padding : int or sequence of int
+        Extra size added at the end of each dimension,
+        ``0 <= output_padding < max(stride, dilation)``.
+
+    Returns
+    -------
+    tuple of int
+        ``(i - 1)*stride - p_begin - p_end + dilation*(k - 1) + output_padding + 1``.
+
+    Raises
+    ------
+    ValueError
+        If ``output_padding`` is out of range or the output would be empty.
+    TypeError
+        If an argument is not an int or a sequence of ints.
+
+    Examples
+    --------
+    Kernel 4, stride 2, padding 1 doubles the size exactly (the seed's decoder):
+
+    >>> conv_transpose_output_shape((16, 16), (4, 4), stride=2, padding=1)
+    (32, 32)
+
+    With stride 1 and no padding the output is the MATLAB ``'full'`` size ``i + k - 1``:
+
+    >>> conv_transpose_output_shape(5, 3)
+    (7,)
+
+    Asymmetric padding takes one ``(begin, end)`` pair per dimension:
+
+    >>> conv_transpose_output_shape((4,), (3,), stride=2, padding=[(0, 1)], output_padding=1)
+    (9,)
+    """
+    sizes, kernel = _spatial(input_shape, kernel_shape)
+    ndim = len(sizes)
+    strides = as_int_tuple(stride, "stride", ndim, minimum=1)
+    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
+    pads = as_padding_pairs(padding, "padding", ndim)
+    extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
+    check_output_padding(extra, strides, dilations)
+    out = tuple(
+        conv_transpose_output_length(i, k, s, pb, pe, a, d)
+        for i, k, s, (pb, pe), a, d in zip(sizes, kernel, strides, pads, extra, dilations)
+    )
+    if any(o < 1 for o in out):
+        raise ValueError(
+            "the transposed convolution output must be at least 1 in every dimension "
+            "((input - 1)*stride + dilation*(kernel - 1) + output_padding + 1 > padding_begin + padding_end); "
+            f"got input_shape={sizes}, kernel_shape={kernel}, stride={strides}, padding={pads}, "
+            f"output_padding={extra}, dilation={dilations}, which gives an output of {out}"
+        )
+    return out
+
+
+def check_output_padding(output_padding: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> None:
+    """Enforce ``0 <= output_padding < max(stride, dilation)`` in every dimension (PyTorch's rule)."""
+    if any(a >= max(s, d) for a, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(
+            "output_padding must be smaller than stride or dilation in every dimension; "
+            f"got output_padding={output_padding}, stride={stride}, dilation={dilation}"
+        )
+
+
+def transposed_size_range(
+    input_shape: IntOrSeq,
+    kernel_shape: IntOrSeq,
+    *,
+    stride: IntOrSeq = 1,
+    padding: Padding = 0,
+    dilation: IntOrSeq = 1,
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Smallest and largest output shapes a transposed convolution can produce.
+
+    They are the shapes for ``output_padding = 0`` and ``max(stride, dilation) - 1``.
+    The smallest may contain sizes below 1 for configurations that crop everything.
+
+    Examples
+    --------
+    >>> transposed_size_range((3, 3), (3, 3), stride=2, padding=1)
+    ((5, 5), (6, 6))
+    """
+    sizes, kernel = _spatial(input_shape, kernel_shape)
+    ndim = len(sizes)
+    strides = as_int_tuple(stride, "stride", ndim, minimum=1)
+    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
+    pads = as_padding_pairs(padding, "padding", ndim)
+    smallest = tuple(
+        conv_transpose_output_length(i, k, s, pb, pe, 0, d)
+        for i, k, s, (pb, pe), d in zip(sizes, kernel, strides, pads, dilations)
+    )
+    largest = tuple(o + max(s, d) - 1 for o, s, d in zip(smallest, strides, dilations))
+    return smallest, largest
+
+
+def output_padding_for(
+    input_shape: IntOrSeq,
+    kernel_shape: IntOrSeq,
+    output_size: IntOrSeq,
+    *,
+    stride: IntOrSeq = 1,
+    padding: Padding = 0,
+    dilation: IntOrSeq = 1,
+) -> tuple[int, ...]:
+    """The ``output_padding`` that makes a transposed convolution produce ``output_size``.
+
+    This is what PyTorch's ``ConvTranspose*d(...)(x, output_size=...)`` computes.  Since
+    a strided convolution maps several sizes to the same one, the transposed convolution
+    needs to be told which of them to produce.
+
+    Parameters
+    ----------
+    input_shape, kernel_shape : int or sequence of int
+        Spatial sizes of the transposed convolution's input and kernel.
+    output_size : int or sequence of int
+        The wanted spatial output size, one entry per spatial dimension.
+    stride, padding, dilation
+        As for :func:`conv_transpose_output_shape`.
+
+    Returns
+    -------
+    tuple of int
+        ``output_size - smallest_size`` per dimension.
+
+    Raises
+    ------
+    ValueError
+        If some wanted size is not reachable: valid sizes range from the size with
+        ``output_padding = 0`` to ``max(stride, dilation) - 1`` more.
+
+    Examples
+    --------
+    A 3x3 map, kernel 3, stride 2, padding 1 reaches 5x5 and 6x6:
+
+    >>> output_padding_for((3, 3), (3, 3), (6, 5), stride=2, padding=1)
+    (1, 0)
+    >>> output_padding_for((3, 3), (3, 3), (7, 7), stride=2, padding=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: requested an output size of (7, 7), but valid sizes range from (5, 5) to (6, 6) ...
+    """
+    sizes, kernel = _spatial(input_shape, kernel_shape)
+    wanted = as_int_tuple(output_size, "output_size", len(sizes), minimum=1)
+    smallest, largest = transposed_size_range(sizes, kernel, stride=stride, padding=padding, dilation=dilation)
+    if any(not lo <= o <= hi for o, lo, hi in zip(wanted, smallest, largest)):
+        raise ValueError(
+            f"requested an output size of {wanted}, but valid sizes range from {smallest} to {largest} "
+            f"(for an input of {sizes}, kernel {kernel}, stride={stride}, padding={padding}, dilation={dilation})"
+        )
+    return tuple(o - lo for o, lo in zip(wanted, smallest))
