@@ -19,7 +19,6 @@ deep learning* (2016), relationships 1-14.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
 
 from ._normalize import as_int_tuple, as_padding_pairs, as_shape
 
@@ -30,8 +29,8 @@ __all__ = [
     "transposed_size_range",
 ]
 
-IntOrSeq = Union[int, Sequence[int]]
-Padding = Union[int, Sequence[int], Sequence[Sequence[int]]]
+IntOrSeq = int | Sequence[int]
+Padding = int | Sequence[int] | Sequence[Sequence[int]]
 
 
 def conv_output_length(i: int, k: int, s: int, p_begin: int, p_end: int, d: int) -> int:

@@ -129,10 +129,7 @@ def build_script(cases: list[tuple[np.ndarray, np.ndarray]], out_path: Path) -> 
     Each result is written as one line ``tag|size|values`` where ``size`` is
     ``size(c)`` and ``values`` is ``c(:)`` (column-major) in ``%.17g``.
     """
-    emit = (
-        "emit = @(tag, c) fprintf(fid, '%s|%s|%s\\n', tag, "
-        "sprintf('%d ', size(c)), sprintf('%.17g ', c(:)));"
-    )
+    emit = "emit = @(tag, c) fprintf(fid, '%s|%s|%s\\n', tag, sprintf('%d ', size(c)), sprintf('%.17g ', c(:)));"
     lines = [f"fid = fopen('{out_path.as_posix()}', 'w');", emit]
     for index, (a, b) in enumerate(cases):
         lines.append(f"a = {to_octave_literal(a)};")
@@ -198,9 +195,7 @@ def run_octave(cases: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarr
 
 def octave_version() -> str:
     """Return the first line of ``octave-cli --version``."""
-    out = subprocess.run(
-        ["octave-cli", "--version"], check=True, capture_output=True, text=True
-    ).stdout
+    out = subprocess.run(["octave-cli", "--version"], check=True, capture_output=True, text=True).stdout
     return out.splitlines()[0].strip()
 
 
@@ -228,9 +223,9 @@ def main() -> None:
             peer = {1: "conv", 2: "conv2"}.get(a.ndim)
             if peer is not None:
                 other = results[f"{index} {peer} {mode}"]
-                assert other.shape == expected.shape and np.array_equal(
-                    other, expected
-                ), f"case {index}: {peer} differs from convn in mode {mode!r}"
+                assert other.shape == expected.shape and np.array_equal(other, expected), (
+                    f"case {index}: {peer} differs from convn in mode {mode!r}"
+                )
             records.append(
                 {
                     "a": a.ravel().tolist(),
@@ -249,16 +244,12 @@ def main() -> None:
         "seed": SEED,
     }
     # One case per line keeps the file compact and diffs readable.
-    lines = [
-        f" {json.dumps(key)}: {json.dumps(value)}," for key, value in header.items()
-    ]
+    lines = [f" {json.dumps(key)}: {json.dumps(value)}," for key, value in header.items()]
     lines.append(' "cases": [')
     lines.append(",\n".join(f"  {json.dumps(record)}" for record in records))
     lines.append(" ]")
     OUTPUT.write_text("{\n" + "\n".join(lines) + "\n}\n")
-    print(
-        f"wrote {len(records)} cases ({len(cases)} pairs x {len(MODES)} modes) to {OUTPUT}"
-    )
+    print(f"wrote {len(records)} cases ({len(cases)} pairs x {len(MODES)} modes) to {OUTPUT}")
 
 
 if __name__ == "__main__":

@@ -69,8 +69,6 @@ def correlate_stride1(z: np.ndarray, weight: np.ndarray, dilation: tuple[int, ..
     order = (1, 0, *range(3, 3 + ndim), 2, *range(3 + ndim, 3 + 2 * ndim))
     depth = c // groups * int(np.prod(kernel))
     rows = windows.transpose(order).reshape(groups, n * int(np.prod(out)), depth)  # (G, N*prod(O), C/G*prod(k))
-        groups, n * int(np.prod(out)), c // groups * int(np.prod(kernel))
-    )  # (G, N*prod(O), C/G*prod(k))
     w = weight.reshape(groups, c_out // groups, -1)  # (G, C_out/G, C/G*prod(k))
     y: np.ndarray = np.matmul(rows, np.swapaxes(w, 1, 2))  # (G, N*prod(O), C_out/G)
     y = y.reshape(groups, n, *out, c_out // groups)  # (G, N, *O, C_out/G)
