@@ -6,11 +6,12 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.strategies import Case, cases
 from transposed_conv import METHODS, conv, conv_transpose
 from transposed_conv._arguments import prepare_conv_transpose
 from transposed_conv.methods.im2col import col2im, im2col
 from transposed_conv.methods.matrix import convolution_matrix_of
+from transposed_conv.strategies import ConvTransposeCase as Case
+from transposed_conv.strategies import conv_transpose_cases as cases
 
 
 def _as_int(case: Case) -> tuple[np.ndarray, np.ndarray]:

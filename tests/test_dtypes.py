@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from tests.strategies import Case, cases
 from transposed_conv import METHODS, conv, conv_transpose, convolve
+from transposed_conv.strategies import ConvTransposeCase as Case
+from transposed_conv.strategies import conv_transpose_cases as cases
 
 ALL_METHODS = ["auto", *METHODS]
 

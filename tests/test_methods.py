@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.strategies import Case, cases
 from transposed_conv import METHODS, conv_transpose, conv_transpose_output_shape
+from transposed_conv.strategies import ConvTransposeCase as Case
+from transposed_conv.strategies import conv_transpose_cases as cases
 
 ALL_METHODS = ["auto", *METHODS]
 
@@ -82,7 +83,7 @@ def test_unbatched_input_gives_the_unbatched_output(case: Case) -> None:
         np.testing.assert_array_equal(result, expected)
 
 
-@given(cases(with_bias=True))
+@given(cases(bias=True))
 def test_bias_is_added_to_every_output_position(case: Case) -> None:
     assert case.bias is not None
     without = conv_transpose(case.x, case.weight, None, **case.kwargs)
@@ -101,7 +102,7 @@ def test_zero_batch_gives_an_empty_batch_of_the_right_shape(case: Case) -> None:
         assert y.shape == (0, case.weight.shape[1] * case.groups, *case.output_shape)
 
 
-@given(cases(max_groups=4, max_per_group=4))
+@given(cases(max_groups=4, max_channels_per_group=4))
 def test_groups_are_independent_transposed_convolutions(case: Case) -> None:
     """A grouped transposed convolution is G ungrouped ones on channel slices, concatenated."""
     g = case.groups

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.strategies import Case, cases
 from transposed_conv import (
     conv_output_shape,
     conv_transpose,
@@ -15,6 +14,8 @@ from transposed_conv import (
     output_padding_for,
     transposed_size_range,
 )
+from transposed_conv.strategies import ConvTransposeCase as Case
+from transposed_conv.strategies import conv_transpose_cases as cases
 
 
 def _geometry(case: Case) -> dict[str, object]:

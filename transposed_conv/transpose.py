@@ -25,7 +25,13 @@ METHODS: dict[str, Method] = {
 
 
 def choose_method(geometry: ConvTransposeGeometry) -> str:
-    """The method ``"auto"`` runs: one GEMM plus one slice-add per tap (``"im2col"``) is the fastest here."""
+    """The method ``"auto"`` runs for ``geometry``.
+
+    ``"im2col"`` -- one GEMM plus one strided slice-add per kernel tap -- was the fastest
+    on every size measured (from 5 elements to the seed decoder's 256-channel 16x16
+    layer): ``"zero_insertion"`` multiplies by ``prod(stride)`` zeros, ``"direct"`` loops in
+    Python over input elements, and ``"matrix"`` builds a sparse matrix first.
+    """
     return "im2col"
 
 
