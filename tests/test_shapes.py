@@ -63,7 +63,7 @@ def test_output_size_gives_exactly_that_size_for_every_reachable_size(case: Case
         assert y.shape[2:] == wanted
         np.testing.assert_array_equal(y, conv_transpose(case.x, case.weight, output_padding=extra, **kwargs))
     too_big = tuple(o + 1 for o in largest)
-    with pytest.raises(ValueError, match=r"requested an output size of .* but valid sizes range from"):
+    with pytest.raises(ValueError, match=r"requested an output_size of .* but valid sizes range from"):
         conv_transpose(case.x, case.weight, output_size=too_big, **kwargs)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._normalize import as_int, as_int_tuple, as_padding_pairs, is_int
+from ._normalize import as_int, as_int_tuple, as_padding_pairs, is_sequence
 from .shapes import (
     Padding,
     check_output_padding,
@@ -115,11 +115,19 @@ class Prepared:
 
 
 def real_array(value: ArrayLike, name: str) -> np.ndarray:
+    """``value`` as a NumPy array of real numbers, or a ``TypeError``/``ValueError`` naming ``name``."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be an array of real numbers; got a {type(value).__name__}")
-    array = np.asarray(value)
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} must not be a masked array (its mask would be ignored); pass {name}.filled(0)")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{name} must be a rectangular array of real numbers; NumPy says: {error}") from None
     if array.dtype == np.bool_ or array.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be an array of real numbers (integer or floating dtype); got dtype {array.dtype}")
+    if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} has uint64 values above 2**63 - 1, which int64 arithmetic cannot hold exactly")
     return array
 
 
@@ -220,16 +228,17 @@ def prepare_conv_transpose(
     pads = as_padding_pairs(padding, "padding", ndim)
     spatial = tuple(x_arr.shape[2:])
     kernel = tuple(w_arr.shape[2:])
+    extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
     if output_size is not None:
-        if not (is_int(output_padding) and output_padding == 0):
+        if any(extra):
             raise ValueError(
                 "give output_padding or output_size, not both; "
-                f"got output_padding={output_padding!r} and output_size={output_size!r}"
+                f"got output_padding={extra} and output_size={output_size!r}"
             )
-        wanted = _output_size(output_size, ndim)
+        leading = (x_arr.shape[0], out_channels) if batched else (out_channels,)
+        wanted = _output_size(output_size, ndim, leading)
         extra = output_padding_for(spatial, kernel, wanted, stride=strides, padding=pads, dilation=dilations)
     else:
-        extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
         check_output_padding(extra, strides, dilations)
     geometry = ConvTransposeGeometry(
         input_shape=spatial,
@@ -252,10 +261,16 @@ def prepare_conv_transpose(
     return _finish_arrays(x_arr, w_arr, b_arr, out_channels, batched), geometry
 
 
-def _output_size(output_size: Any, ndim: int) -> tuple[int, ...]:
-    """``output_size`` as the spatial sizes, also accepting a full (N, C, *spatial) shape as PyTorch does."""
-    if isinstance(output_size, (list, tuple)) and len(output_size) in (ndim + 1, ndim + 2):
-        output_size = tuple(output_size)[-ndim:]
+def _output_size(output_size: Any, ndim: int, leading: tuple[int, ...]) -> tuple[int, ...]:
+    """``output_size`` as the spatial sizes; like PyTorch, also the whole output shape ``(*leading, *spatial)``."""
+    if is_sequence(output_size) and len(output_size) == ndim + len(leading):
+        given = tuple(output_size)[: len(leading)]
+        if given != leading:
+            raise ValueError(
+                f"output_size with {ndim + len(leading)} entries is the whole output shape, whose leading "
+                f"entries must be {leading} (batch and channels); got output_size={tuple(output_size)}"
+            )
+        output_size = tuple(output_size)[len(leading) :]
     return as_int_tuple(output_size, "output_size", ndim, minimum=1)
 
 

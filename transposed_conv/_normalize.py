@@ -12,6 +12,8 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "as_choice",
     "as_int",
@@ -22,9 +24,28 @@ __all__ = [
 ]
 
 
+#: Largest magnitude accepted for any integer argument: sizes beyond it cannot be allocated anyway,
+#: and keeping every product of two arguments inside int64 keeps the arithmetic exact.
+MAX_INT = 2**31 - 1
+
+
 def is_int(value: Any) -> bool:
     """True for Python and NumPy integers, False for bool (a common mistake)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def is_sequence(value: Any) -> bool:
+    """A list, tuple, range, ... -- but not a string or bytes, which are sequences too."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
+
+
+def _ints(count: int) -> str:
+    return "1 int" if count == 1 else f"{count} ints"
+
+
+def _check_range(values: tuple[int, ...], name: str) -> None:
+    if any(abs(v) > MAX_INT for v in values):
+        raise ValueError(f"{name} must be at most {MAX_INT} in magnitude; got {name}={_show(values)}")
 
 
 def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
@@ -32,6 +53,7 @@ def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
     if not is_int(value):
         raise TypeError(f"{name} must be an int; got {value!r} of type {type(value).__name__}")
     result = int(value)
+    _check_range((result,), name)
     if minimum is not None and result < minimum:
         raise ValueError(f"{name} must be >= {minimum}; got {name}={result}")
     return result
@@ -41,16 +63,16 @@ def as_int_tuple(value: Any, name: str, ndim: int, *, minimum: int | None = None
     """An int, or one int per spatial dimension, as a tuple of ``ndim`` ints."""
     if is_int(value):
         items: list[Any] = [value] * ndim
-    elif isinstance(value, Sequence) and not isinstance(value, str):
+    elif is_sequence(value):
         items = list(value)
         if len(items) != ndim:
             raise ValueError(
-                f"{name} must be an int or a sequence of {ndim} ints (one per spatial dimension); "
+                f"{name} must be an int or a sequence of {_ints(ndim)} (one per spatial dimension); "
                 f"got {name}={_show(value)} with {len(items)} entries"
             )
     else:
         raise TypeError(
-            f"{name} must be an int or a sequence of {ndim} ints; got {value!r} of type {type(value).__name__}"
+            f"{name} must be an int or a sequence of {_ints(ndim)}; got {_show(value)} of type {type(value).__name__}"
         )
     result = []
     for item in items:
@@ -59,6 +81,7 @@ def as_int_tuple(value: Any, name: str, ndim: int, *, minimum: int | None = None
                 f"{name} must contain only ints; got {name}={_show(value)} with an entry of type {type(item).__name__}"
             )
         result.append(int(item))
+    _check_range(tuple(result), name)
     if minimum is not None and any(item < minimum for item in result):
         raise ValueError(f"{name} must be >= {minimum} in every dimension; got {name}={tuple(result)}")
     return tuple(result)
@@ -70,32 +93,31 @@ def as_padding_pairs(value: Any, name: str, ndim: int) -> tuple[tuple[int, int],
     Accepted forms: an int (the same on every side), one int per dimension
     (symmetric), or one ``(begin, end)`` pair per dimension (asymmetric).
     """
+    forms = f"an int, {_ints(ndim)}, or {ndim} (begin, end) pair{'s' if ndim != 1 else ''}"
     if is_int(value):
         pairs = [(value, value)] * ndim
-    elif isinstance(value, Sequence) and not isinstance(value, str):
+    elif is_sequence(value):
         items = list(value)
         if len(items) != ndim:
             raise ValueError(
-                f"{name} must be an int, {ndim} ints, or {ndim} (begin, end) pairs "
-                f"(one per spatial dimension); got {name}={_show(value)} with {len(items)} entries"
+                f"{name} must be {forms} (one per spatial dimension); "
+                f"got {name}={_show(value)} with {len(items)} entries"
             )
         if all(is_int(item) for item in items):
             pairs = [(item, item) for item in items]
-        elif all(isinstance(item, Sequence) and not isinstance(item, str) and len(item) == 2 for item in items):
+        elif all(is_sequence(item) for item in items):
+            if any(len(item) != 2 for item in items):
+                raise ValueError(f"{name} pairs must have exactly 2 entries, (begin, end); got {name}={_show(value)}")
             pairs = [(item[0], item[1]) for item in items]
         else:
-            raise TypeError(
-                f"{name} must be an int, {ndim} ints, or {ndim} (begin, end) pairs; got {name}={_show(value)}"
-            )
+            raise TypeError(f"{name} must be {forms}; got {name}={_show(value)}")
     else:
-        raise TypeError(
-            f"{name} must be an int, {ndim} ints, or {ndim} (begin, end) pairs; "
-            f"got {value!r} of type {type(value).__name__}"
-        )
+        raise TypeError(f"{name} must be {forms}; got {_show(value)} of type {type(value).__name__}")
     for begin, end in pairs:
         if not (is_int(begin) and is_int(end)):
             raise TypeError(f"{name} must contain only ints; got {name}={_show(value)}")
     result = tuple((int(begin), int(end)) for begin, end in pairs)
+    _check_range(tuple(v for pair in result for v in pair), name)
     if any(begin < 0 or end < 0 for begin, end in result):
         raise ValueError(f"{name} must be >= 0 on every side; got {name}={result}")
     return result
@@ -105,24 +127,31 @@ def as_shape(value: Any, name: str, *, minimum: int = 1) -> tuple[int, ...]:
     """A spatial shape: an int (1-D) or a non-empty sequence of ints, each ``>= minimum``."""
     if is_int(value):
         value = (value,)
-    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) == 0:
-        raise TypeError(f"{name} must be an int or a non-empty sequence of ints; got {value!r}")
+    if not is_sequence(value):
+        raise TypeError(f"{name} must be an int or a non-empty sequence of ints; got {_show(value)}")
+    if len(value) == 0:
+        raise ValueError(f"{name} must have at least one entry (one per spatial dimension); got {name}=()")
     return as_int_tuple(value, name, len(value), minimum=minimum)
 
 
 def as_choice(value: Any, name: str, choices: Sequence[str]) -> str:
     """One of a fixed list of strings."""
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, one of {list(choices)}; got {value!r}")
+        raise TypeError(f"{name} must be a str, one of {list(choices)}; got {_show(value)}")
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}; got {name}={value!r}")
     return value
 
 
-def _show(value: Any) -> str:
-    """A compact repr for messages: tuples of plain ints, not NumPy scalars."""
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return "(" + ", ".join(_show(item) for item in value) + ("," if len(value) == 1 else "") + ")"
+def _show(value: Any, depth: int = 0) -> str:
+    """A compact repr for messages: tuples of plain ints, not NumPy scalars; deep nesting elided."""
+    if is_sequence(value):
+        if depth >= 3:
+            return "(...)"
+        items = list(value)[:10]
+        more = ", ..." if len(value) > 10 else ""
+        return "(" + ", ".join(_show(item, depth + 1) for item in items) + ("," if len(value) == 1 else "") + more + ")"
     if is_int(value):
         return str(int(value))
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

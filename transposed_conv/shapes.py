@@ -277,14 +277,18 @@ def output_padding_for(
     >>> output_padding_for((3, 3), (3, 3), (7, 7), stride=2, padding=1)
     Traceback (most recent call last):
     ...
-    ValueError: requested an output size of (7, 7), but valid sizes range from (5, 5) to (6, 6) ...
+    ValueError: requested an output_size of (7, 7), but valid sizes range from (5, 5) to (6, 6) ...
     """
     sizes, kernel = _spatial(input_shape, kernel_shape)
-    wanted = as_int_tuple(output_size, "output_size", len(sizes), minimum=1)
-    smallest, largest = transposed_size_range(sizes, kernel, stride=stride, padding=padding, dilation=dilation)
+    ndim = len(sizes)
+    wanted = as_int_tuple(output_size, "output_size", ndim, minimum=1)
+    strides = as_int_tuple(stride, "stride", ndim, minimum=1)
+    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
+    pads = as_padding_pairs(padding, "padding", ndim)
+    smallest, largest = transposed_size_range(sizes, kernel, stride=strides, padding=pads, dilation=dilations)
     if any(not lo <= o <= hi for o, lo, hi in zip(wanted, smallest, largest)):
         raise ValueError(
-            f"requested an output size of {wanted}, but valid sizes range from {smallest} to {largest} "
-            f"(for an input of {sizes}, kernel {kernel}, stride={stride}, padding={padding}, dilation={dilation})"
+            f"requested an output_size of {wanted}, but valid sizes range from {smallest} to {largest} "
+            f"(for an input of {sizes}, kernel {kernel}, stride={strides}, padding={pads}, dilation={dilations})"
         )
     return tuple(o - lo for o, lo in zip(wanted, smallest))

@@ -1,0 +1,418 @@
+"""The answer key: reference results, rigorous rounding-error bounds, and ``assert_close``.
+
+A framework computes a transposed convolution in some precision; the question is whether
+its result is *correct up to rounding*.  This module answers it without guessing an
+``atol``:
+
+* :func:`reference` -- the result computed in float64 from the inputs **as the framework
+  saw them** (rounded to float32, bfloat16, ... first);
+* :func:`error_bound` -- for each output element, a bound on ``|computed - reference|``
+  that holds for *every* correct implementation accumulating in the given precision,
+  whatever its summation order;
+* :func:`assert_close` -- compares, and on failure reports the worst element, the bound,
+  the configuration and a copy-pasteable reproducer.
+
+Derivation of the bound
+-----------------------
+Each output element is ``y = b + sum_{t=1}^{n} x_t w_t``: ``n`` products (``n`` varies
+per element: edge positions and the gaps of a large stride receive fewer taps; it is
+computed exactly as ``conv_transpose(ones, ones)``).  In floating point with unit
+roundoff ``u`` (``fl(a op b) = (a op b)(1 + d)``, ``|d| <= u``), a product picks up one
+factor ``(1 + d)``, and summing ``n + 1`` terms in *any* order -- sequential, pairwise,
+blocked, tree -- passes each term through at most ``n`` additions (Higham, *Accuracy
+and Stability of Numerical Algorithms*, 2nd ed., sections 3.1 and 4.2).  With inputs
+rounded inside the kernel with unit roundoff ``v`` (TF32 does that), every term is
+multiplied by at most ``(1 + v)^2 (1 + u)^(n + 1)``, so::
+
+    |computed - exact| <= e_n * S + n * eta,      e_n = (1 + v)^2 (1 + u)^(n + 1) - 1,
+                                                   S   = |b| + sum_t |x_t| |w_t|
+
+where ``eta`` bounds the absolute error of a product that underflows (half the
+accumulator's smallest subnormal).  Fused multiply-adds only remove roundings, so they
+are covered.  The float64 reference obeys the same bound with ``u = 2**-53``, and a
+result stored in a narrower format than the accumulator (float16 outputs of a float32
+accumulation) adds one rounding, ``w * |computed| + eta_out``.  The bound is the sum of
+the three, with ``S`` itself rounded upwards.  It does **not** cover algorithms that are
+not sums of the products, such as FFT or Winograd convolution, whose error depends on
+all inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._arguments import real_array
+from .transpose import conv_transpose
+
+__all__ = [
+    "PRECISIONS",
+    "OracleMismatch",
+    "Precision",
+    "assert_close",
+    "error_bound",
+    "reference",
+    "round_to",
+]
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How an implementation computes: the formats of its inputs, accumulator and output.
+
+    Attributes
+    ----------
+    name : str
+        For messages.
+    storage : str
+        The format the framework's inputs are in (``'float64'``, ``'float32'``,
+        ``'bfloat16'``, ``'float16'``); :func:`reference` rounds the inputs to it first.
+    input_roundoff : float
+        Unit roundoff of an extra rounding of the inputs inside the kernel (TF32: 2**-11), else 0.
+    unit_roundoff : float
+        Unit roundoff ``u`` of the products and the accumulation.
+    output_roundoff : float
+        Unit roundoff of the final rounding to the output format (0 if it is the accumulator's).
+    underflow : float
+        Absolute error of one underflowing product in the accumulator (half its smallest subnormal).
+    output_underflow : float
+        The same for the output format.
+    """
+
+    name: str
+    storage: str
+    input_roundoff: float
+    unit_roundoff: float
+    output_roundoff: float = 0.0
+    underflow: float = 0.0
+    output_underflow: float = 0.0
+
+
+_F64_ETA = 2.0**-1075
+_F32_ETA = 2.0**-150
+
+#: The precisions frameworks compute in, by name.
+PRECISIONS: dict[str, Precision] = {
+    "float64": Precision("float64", "float64", 0.0, 2.0**-53, 0.0, _F64_ETA),
+    "float32": Precision("float32", "float32", 0.0, 2.0**-24, 0.0, _F32_ETA),
+    # TensorFloat-32: float32 inputs rounded to 10 mantissa bits inside the matmul, float32 accumulation.
+    "tf32": Precision("tf32", "float32", 2.0**-11, 2.0**-24, 0.0, _F32_ETA),
+    # bfloat16 / float16 tensors: float32 accumulation, result rounded to the storage format.
+    "bfloat16": Precision("bfloat16", "bfloat16", 0.0, 2.0**-24, 2.0**-8, _F32_ETA, 2.0**-134),
+    "float16": Precision("float16", "float16", 0.0, 2.0**-24, 2.0**-11, _F32_ETA, 2.0**-25),
+    # The same formats accumulated in themselves (no wider accumulator).
+    "bfloat16-accumulate": Precision("bfloat16-accumulate", "bfloat16", 0.0, 2.0**-8, 0.0, 2.0**-134),
+    "float16-accumulate": Precision("float16-accumulate", "float16", 0.0, 2.0**-11, 0.0, 2.0**-25),
+}
+
+
+def _precision(precision: str | float | Precision) -> Precision:
+    if isinstance(precision, Precision):
+        return precision
+    if isinstance(precision, str):
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {list(PRECISIONS)} or a unit roundoff; got {precision!r}")
+        return PRECISIONS[precision]
+    if isinstance(precision, (int, float)) and not isinstance(precision, bool) and 0 < precision < 1:
+        return Precision(f"unit roundoff {precision:g}", "float64", 0.0, float(precision))
+    raise TypeError(
+        f"precision must be a name in {list(PRECISIONS)}, a unit roundoff in (0, 1), or a Precision; got {precision!r}"
+    )
+
+
+def _round_float32_mantissa(a: np.ndarray, drop: int) -> np.ndarray:
+    """Round float32 values to ``23 - drop`` mantissa bits, to nearest, ties to even."""
+    bits = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+    tie_to_even = (bits >> np.uint32(drop)) & np.uint32(1)
+    rounded = (bits + tie_to_even + np.uint32((1 << (drop - 1)) - 1)) & np.uint32(~((1 << drop) - 1) & 0xFFFFFFFF)
+    result = rounded.view(np.float32)
+    return np.where(np.isnan(a), a, result).astype(np.float32)
+
+
+def round_to(a: ArrayLike, storage: str) -> np.ndarray:
+    """The values of ``a`` as a framework storing them in ``storage`` sees them, as float64.
+
+    ``storage`` is ``'float64'``, ``'float32'``, ``'float16'``, ``'bfloat16'`` or ``'tf32'``
+    (bfloat16 and TF32 by rounding float32 mantissas to 7 and 10 bits, to nearest even).
+
+    Examples
+    --------
+    >>> round_to([1 + 2**-10, 1 + 2**-7], "bfloat16").tolist()
+    [1.0, 1.0078125]
+    >>> round_to([0.1], "float32").tolist()
+    [0.10000000149011612]
+    """
+    array = real_array(a, "a").astype(np.float64)
+    if storage == "float64":
+        return array
+    if storage in ("float32", "float16"):
+        return array.astype(storage).astype(np.float64)
+    if storage in ("bfloat16", "tf32"):
+        drop = 16 if storage == "bfloat16" else 13
+        return _round_float32_mantissa(array.astype(np.float32), drop).astype(np.float64)
+    raise ValueError(f"storage must be one of float64, float32, float16, bfloat16, tf32; got {storage!r}")
+
+
+def _as_seen(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, p: Precision
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    return (
+        round_to(x, p.storage),
+        round_to(weight, p.storage),
+        None if bias is None else round_to(bias, p.storage),
+    )
+
+
+def reference(
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    *,
+    precision: str | float | Precision = "float64",
+    **conv_args: Any,
+) -> np.ndarray:
+    """The transposed convolution in float64 of the inputs as a framework computing in ``precision`` saw them.
+
+    Parameters
+    ----------
+    x, weight, bias : array_like
+        As for :func:`~transposed_conv.conv_transpose`.
+    precision : str, float or Precision
+        A name from :data:`PRECISIONS`; the inputs are rounded to its storage format first.
+    **conv_args
+        ``stride``, ``padding``, ``output_padding``, ``dilation``, ``groups``, ``output_size``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64.
+
+    Examples
+    --------
+    >>> reference([[0.1, 0.2]], [[[1.0, 1.0]]], precision="float32").tolist()
+    [[0.10000000149011612, 0.30000000447034836, 0.20000000298023224]]
+    """
+    p = _precision(precision)
+    xs, ws, bs = _as_seen(x, weight, bias, p)
+    return conv_transpose(xs, ws, bs, **conv_args)
+
+
+def _growth(m: np.ndarray, u: float) -> np.ndarray:
+    """``(1 + u)**m - 1``, evaluated accurately."""
+    return np.expm1(m * math.log1p(u))
+
+
+def error_bound(
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    *,
+    precision: str | float | Precision = "float32",
+    **conv_args: Any,
+) -> np.ndarray:
+    """Elementwise bound on ``|result - reference(...)|`` for any correct implementation in ``precision``.
+
+    See the module docstring for the derivation.  The bound is
+    ``e_n * S + n * eta`` for the implementation, the same with ``u = 2**-53`` for the float64
+    reference, plus the final rounding to the output format, where ``n`` is the number of
+    products summed into each element and ``S = |b| + sum |x_t| |w_t|``.
+
+    Parameters
+    ----------
+    x, weight, bias : array_like
+        As for :func:`~transposed_conv.conv_transpose`.
+    precision : str, float or Precision
+        A name from :data:`PRECISIONS` (``'float64'``, ``'float32'``, ``'tf32'``, ``'bfloat16'``,
+        ``'float16'``, ``'bfloat16-accumulate'``, ``'float16-accumulate'``), the unit roundoff of
+        the accumulation as a float (inputs then taken as given, underflow ignored), or a
+        :class:`Precision`.
+    **conv_args
+        ``stride``, ``padding``, ``output_padding``, ``dilation``, ``groups``, ``output_size``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, the shape of the output.
+
+    Examples
+    --------
+    Two products per output: the float32 bound is about ``3 * 2**-24`` times ``S``:
+
+    >>> bound = error_bound([[1.0, 1.0]], [[[1.0, 1.0]]], precision="float32")
+    >>> (bound / 2**-24).round(2).tolist()
+    [[2.0, 6.0, 2.0]]
+    """
+    p = _precision(precision)
+    xs, ws, bs = _as_seen(x, weight, bias, p)
+    counts = conv_transpose(np.ones(xs.shape, np.int64), np.ones(ws.shape, np.int64), **conv_args).astype(np.float64)
+    magnitude = conv_transpose(np.abs(xs), np.abs(ws), **conv_args)
+    if bs is not None:
+        magnitude = magnitude + np.abs(bs).reshape((-1,) + (1,) * (magnitude.ndim - (2 if xs.ndim == ws.ndim else 1)))
+    magnitude = magnitude * (1 + _growth(counts + 1, 2.0**-53))  # S itself was summed in float64: round it up
+    input_growth = (1 + p.input_roundoff) ** 2
+    implementation = (input_growth * (1 + _growth(counts + 1, p.unit_roundoff)) - 1) * magnitude + counts * p.underflow
+    reference_error = _growth(counts + 1, 2.0**-53) * magnitude + counts * _F64_ETA
+    exact = reference(xs, ws, bs, precision="float64", **conv_args)
+    stored = p.output_roundoff * (np.abs(exact) + implementation + reference_error) + p.output_underflow
+    total: np.ndarray = (implementation + reference_error + stored) * (1 + 2.0**-40)  # cover this sum's rounding
+    return total
+
+
+class OracleMismatch(AssertionError):
+    """Raised by :func:`assert_close`; carries the details as attributes.
+
+    Attributes: ``index`` (worst element), ``actual``, ``expected``, ``bound``, ``violations``
+    (how many elements exceed the bound), ``configuration`` (str) and ``reproducer`` (a script).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        index: tuple[int, ...] | None = None,
+        actual: float | None = None,
+        expected: float | None = None,
+        bound: float | None = None,
+        violations: int = 0,
+        configuration: str = "",
+        reproducer: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.index = index
+        self.actual = actual
+        self.expected = expected
+        self.bound = bound
+        self.violations = violations
+        self.configuration = configuration
+        self.reproducer = reproducer
+
+
+def _describe(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, conv_args: dict[str, Any]) -> str:
+    arguments = ", ".join(f"{key}={value!r}" for key, value in conv_args.items())
+    b = "None" if bias is None else f"{bias.shape}"
+    return f"x {x.shape} {x.dtype}, weight {weight.shape} {weight.dtype}, bias {b}" + (
+        f", {arguments}" if arguments else ""
+    )
+
+
+def _literal(name: str, a: np.ndarray) -> str:
+    return f"{name} = np.array({a.tolist()!r}, dtype=np.{a.dtype.name}).reshape({a.shape!r})"
+
+
+def _reproducer(
+    actual: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    precision: Precision,
+    conv_args: dict[str, Any],
+) -> str:
+    arrays = {"x": x, "weight": weight, "actual": actual}
+    if bias is not None:
+        arrays["bias"] = bias
+    lines = ["import numpy as np", "from transposed_conv.oracle import assert_close"]
+    if sum(a.size for a in arrays.values()) <= 2000:
+        lines += [_literal(name, a) for name, a in arrays.items()]
+    else:
+        handle, path = tempfile.mkstemp(prefix="transposed_conv_mismatch_", suffix=".npz")
+        os.close(handle)
+        np.savez(path, **arrays)  # type: ignore[arg-type]
+        lines += [f"data = np.load({path!r})"] + [f"{name} = data[{name!r}]" for name in arrays]
+    arguments = "".join(f", {key}={value!r}" for key, value in conv_args.items())
+    name = precision.name if precision.name in PRECISIONS else precision
+    lines.append(
+        f"assert_close(actual, x, weight, {'bias' if bias is not None else 'None'}{arguments}, precision={name!r})"
+    )
+    return "\n".join(lines)
+
+
+def assert_close(
+    actual: ArrayLike,
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    *,
+    precision: str | float | Precision = "float32",
+    **conv_args: Any,
+) -> None:
+    """Check a transposed-convolution result against the oracle, within the rigorous rounding bound.
+
+    Parameters
+    ----------
+    actual : array_like
+        The result to check, of shape ``(N, C_out, *out)`` (or unbatched).
+    x, weight, bias : array_like
+        The inputs it was computed from, in our (PyTorch's) layout.
+    precision : str, float or Precision
+        How the implementation computed; see :func:`error_bound`.
+    **conv_args
+        ``stride``, ``padding``, ``output_padding``, ``dilation``, ``groups``, ``output_size``.
+
+    Raises
+    ------
+    OracleMismatch
+        An ``AssertionError`` naming the worst element (index, actual, expected, bound), how
+        many elements exceed their bound, the configuration, and a reproducer script.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(6, dtype=np.float32).reshape(1, 2, 3)
+    >>> w = np.ones((2, 1, 2), dtype=np.float32)
+    >>> from transposed_conv import conv_transpose
+    >>> assert_close(conv_transpose(x, w, stride=2), x, w, stride=2, precision="float32")
+    >>> wrong = conv_transpose(x, w, stride=2) + np.float32(1e-3)
+    >>> assert_close(wrong, x, w, stride=2, precision="float32")
+    Traceback (most recent call last):
+    ...
+    transposed_conv.oracle.OracleMismatch: result differs from the oracle beyond the float32 rounding bound ...
+    """
+    p = _precision(precision)
+    got = np.asarray(actual)
+    x_arr, w_arr = real_array(x, "x"), real_array(weight, "weight")
+    b_arr = None if bias is None else real_array(bias, "bias")
+    expected = reference(x_arr, w_arr, b_arr, precision=p, **conv_args)
+    configuration = _describe(x_arr, w_arr, b_arr, conv_args)
+    if got.shape != expected.shape:
+        raise OracleMismatch(
+            f"result has shape {got.shape}, but the transposed convolution has shape {expected.shape}\n"
+            f"  configuration: {configuration}",
+            configuration=configuration,
+        )
+    if got.dtype.kind not in "iuf":
+        raise OracleMismatch(f"result must be real numbers; got dtype {got.dtype}", configuration=configuration)
+    bound = error_bound(x_arr, w_arr, b_arr, precision=p, **conv_args)
+    difference = np.abs(got.astype(np.float64) - expected)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(difference <= bound, 0.0, np.where(bound > 0, difference / bound, np.inf))
+    ratio = np.where(np.isnan(difference), np.inf, ratio)
+    bad = ratio > 0
+    if not bad.any():
+        return
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), ratio.shape))
+    reproducer = _reproducer(got, x_arr, w_arr, b_arr, p, conv_args)
+    message = (
+        f"result differs from the oracle beyond the {p.name} rounding bound "
+        f"at {int(bad.sum())} of {got.size} elements\n"
+        f"  worst element {worst}: actual {float(got[worst])!r}, expected {float(expected[worst])!r}, "
+        f"|difference| {float(difference[worst]):.3g} = {float(ratio[worst]):.3g} x the bound "
+        f"{float(bound[worst]):.3g}\n"
+        f"  configuration: {configuration}\n"
+        f"reproducer:\n{reproducer}"
+    )
+    raise OracleMismatch(
+        message,
+        index=worst,
+        actual=float(got[worst]),
+        expected=float(expected[worst]),
+        bound=float(bound[worst]),
+        violations=int(bad.sum()),
+        configuration=configuration,
+        reproducer=reproducer,
+    )
