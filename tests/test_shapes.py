@@ -72,7 +72,11 @@ def test_output_size_accepts_a_full_shape_like_pytorch() -> None:
     w = np.ones((2, 4, 3, 3))
     y = conv_transpose(x, w, stride=2, padding=1, output_size=(1, 4, 6, 5))
     assert y.shape == (1, 4, 6, 5)
-    assert conv_transpose(x, w, stride=2, padding=1, output_size=(4, 6, 5)).shape == (1, 4, 6, 5)
+    assert conv_transpose(x[0], w, stride=2, padding=1, output_size=(4, 6, 5)).shape == (4, 6, 5)  # unbatched
+    with pytest.raises(ValueError, match="output_size"):
+        conv_transpose(x, w, stride=2, padding=1, output_size=(4, 6, 5))  # neither spatial nor the whole shape
+    with pytest.raises(ValueError, match="leading entries must be"):
+        conv_transpose(x, w, stride=2, padding=1, output_size=(1, 3, 6, 5))  # C_out is 4
 
 
 @given(st.integers(1, 50), st.integers(1, 7), st.integers(1, 5), st.integers(0, 6), st.integers(1, 3))

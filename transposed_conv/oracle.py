@@ -56,6 +56,7 @@ __all__ = [
     "OracleMismatch",
     "Precision",
     "assert_close",
+    "bound_fraction",
     "error_bound",
     "reference",
     "round_to",
@@ -332,6 +333,43 @@ def _reproducer(
     return "\n".join(lines)
 
 
+def _fraction(difference: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """``difference / bound`` with ``0/0 = 0``, ``d/0 = inf`` and NaN differences infinite."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(difference == 0, 0.0, difference / bound)
+    return np.where(np.isnan(difference), np.inf, ratio)
+
+
+def bound_fraction(
+    actual: ArrayLike,
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    *,
+    precision: str | float | Precision = "float32",
+    **conv_args: Any,
+) -> np.ndarray:
+    """Elementwise ``|actual - reference| / error_bound``: at most 1 wherever ``actual`` is correct.
+
+    ``actual`` must have the output's shape.  A NaN or infinite ``actual`` where the
+    reference is finite gives ``inf``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from transposed_conv import conv_transpose
+    >>> x, w = np.ones((1, 1, 3), np.float32), np.ones((1, 1, 2), np.float32)
+    >>> float(bound_fraction(conv_transpose(x, w), x, w).max())
+    0.0
+    """
+    p = _precision(precision)
+    expected = reference(x, weight, bias, precision=p, **conv_args)
+    got = np.asarray(actual, dtype=np.float64)
+    if got.shape != expected.shape:
+        raise ValueError(f"actual must have the output's shape {expected.shape}; got actual.shape={got.shape}")
+    return _fraction(np.abs(got - expected), error_bound(x, weight, bias, precision=p, **conv_args))
+
+
 def assert_close(
     actual: ArrayLike,
     x: ArrayLike,
@@ -389,10 +427,8 @@ def assert_close(
         raise OracleMismatch(f"result must be real numbers; got dtype {got.dtype}", configuration=configuration)
     bound = error_bound(x_arr, w_arr, b_arr, precision=p, **conv_args)
     difference = np.abs(got.astype(np.float64) - expected)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(difference <= bound, 0.0, np.where(bound > 0, difference / bound, np.inf))
-    ratio = np.where(np.isnan(difference), np.inf, ratio)
-    bad = ratio > 0
+    ratio = _fraction(difference, bound)
+    bad = ratio > 1
     if not bad.any():
         return
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), ratio.shape))

@@ -134,6 +134,7 @@ def conv_transpose_configs(
     max_channels_per_group: int = 3,
     padding: str = "any",
     bias: bool | None = None,
+    large_output_padding: bool = True,
 ) -> st.SearchStrategy[ConvTransposeConfig]:
     """Valid transposed-convolution configurations (no arrays).
 
@@ -154,6 +155,9 @@ def conv_transpose_configs(
         ``'symmetric'`` draws equal begin and end padding; ``'asymmetric'`` independent ones.
     bias : bool, optional
         Force a bias on or off; drawn when ``None``.
+    large_output_padding : bool
+        Allow ``stride <= output_padding < dilation`` (PyTorch's functional rule); when
+        False, ``output_padding < stride`` (what ``output_size=`` of PyTorch's modules allows).
 
     Examples
     --------
@@ -179,23 +183,25 @@ def conv_transpose_configs(
     if padding not in PADDING_KINDS:
         raise InvalidArgument(f"padding must be one of {list(PADDING_KINDS)}; got padding={padding!r}")
     return _configs(
-        min_ndim,
-        max_ndim,
-        max_batch,
-        max_side,
-        max_kernel,
-        max_stride,
-        max_dilation,
-        max_groups,
-        max_channels_per_group,
-        padding,
-        bias,
+        min_ndim=min_ndim,
+        max_ndim=max_ndim,
+        max_batch=max_batch,
+        max_side=max_side,
+        max_kernel=max_kernel,
+        max_stride=max_stride,
+        max_dilation=max_dilation,
+        max_groups=max_groups,
+        max_channels_per_group=max_channels_per_group,
+        padding=padding,
+        bias=bias,
+        large_output_padding=large_output_padding,
     )
 
 
 @st.composite
 def _configs(
     draw: st.DrawFn,
+    *,
     min_ndim: int,
     max_ndim: int,
     max_batch: int,
@@ -207,6 +213,7 @@ def _configs(
     max_channels_per_group: int,
     padding: str,
     bias: bool | None,
+    large_output_padding: bool,
 ) -> ConvTransposeConfig:
     ndim = draw(st.integers(min_ndim, max_ndim))
     side = max(2, max_side - 2 * (ndim - 1)) if max_side > 1 else 1
@@ -214,7 +221,9 @@ def _configs(
     kernel_shape = tuple(draw(st.integers(1, max_kernel if ndim < 3 else min(max_kernel, 3))) for _ in range(ndim))
     stride = tuple(draw(st.integers(1, max_stride)) for _ in range(ndim))
     dilation = tuple(draw(st.integers(1, max_dilation)) for _ in range(ndim))
-    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    output_padding = tuple(
+        draw(st.integers(0, (max(s, d) if large_output_padding else s) - 1)) for s, d in zip(stride, dilation)
+    )
     symmetric = {"any": None, "symmetric": True, "asymmetric": False}[padding]
     if symmetric is None:
         symmetric = draw(st.booleans())

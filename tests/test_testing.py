@@ -1,0 +1,90 @@
+"""The conformance kit: conforming implementations pass, broken ones are caught with a reproducer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from transposed_conv import conv_transpose
+from transposed_conv.testing import NonConformance, check_conv_transpose
+
+
+def ours(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    return conv_transpose(x, weight, bias, **kwargs)
+
+
+def test_our_implementation_conforms() -> None:
+    report = check_conv_transpose(ours, examples=50, seed=1)
+    assert report.examples == {"float64": 50, "float32": 50}
+    assert 0 <= report.worst_fraction["float32"] <= 1
+    assert "conforms" in str(report)
+
+
+def lowers_precision(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Computes float64 inputs in float32: must fail the float64 bound."""
+    b = None if bias is None else bias.astype(np.float32)
+    return conv_transpose(x.astype(np.float32), weight.astype(np.float32), b, **kwargs).astype(x.dtype)
+
+
+def mutates_input(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    y = conv_transpose(x, weight, bias, **kwargs)
+    x *= 2
+    return y
+
+
+def wrong_dtype(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    return conv_transpose(x, weight, bias, **kwargs).astype(np.float64)
+
+
+def rejects_groups(x, weight, bias, *, groups, **kwargs):  # type: ignore[no-untyped-def]
+    if groups > 1:
+        raise NotImplementedError("groups")
+    return conv_transpose(x, weight, bias, groups=groups, **kwargs)
+
+
+def drops_output_padding(x, weight, bias, *, output_padding, **kwargs):  # type: ignore[no-untyped-def]
+    return conv_transpose(x, weight, bias, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("impl", "dtypes", "problem"),
+    [
+        (lowers_precision, ("float64",), {"values"}),
+        (mutates_input, ("float64",), {"mutated"}),
+        (wrong_dtype, ("float32",), {"dtype"}),
+        (rejects_groups, ("float64",), {"raised"}),
+        # the shrunk case may be the wrong shape, or a configuration that the dropped padding made invalid
+        (drops_output_padding, ("float64",), {"shape", "raised"}),
+    ],
+)
+def test_broken_implementations_are_caught(impl, dtypes, problem) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NonConformance) as raised:
+        check_conv_transpose(impl, examples=200, seed=0, dtypes=dtypes)
+    assert raised.value.problem in problem
+    assert "configuration:" in str(raised.value) and "reproducer:" in str(raised.value)
+
+
+def test_the_reproducer_runs_with_numpy_and_our_package() -> None:
+    with pytest.raises(NonConformance) as raised:
+        check_conv_transpose(lowers_precision, examples=200, seed=0, dtypes=("float64",))
+    reproducer = raised.value.reproducer
+    assert "from tests.test_testing import lowers_precision" in reproducer
+    with pytest.raises(AssertionError, match="beyond the float64 rounding bound"):
+        exec(reproducer, {})
+
+
+def test_failures_are_shrunk_to_small_cases() -> None:
+    with pytest.raises(NonConformance) as raised:
+        check_conv_transpose(rejects_groups, examples=200, seed=0, dtypes=("float64",))
+    case = raised.value.case
+    assert case.groups == 2 and case.batch <= 1 and case.in_channels == 2
+    assert set(case.input_shape) == {1} and set(case.kernel_shape) == {1} and set(case.stride) == {1}
+
+
+def test_arguments_are_validated() -> None:
+    with pytest.raises(ValueError, match="convention must be one of"):
+        check_conv_transpose(ours, convention="caffe")
+    with pytest.raises(ValueError, match="examples must be"):
+        check_conv_transpose(ours, examples=0)
+    with pytest.raises(ValueError, match="dtypes must contain only"):
+        check_conv_transpose(ours, dtypes=("int8",))
