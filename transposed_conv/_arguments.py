@@ -17,6 +17,7 @@ Dtype rules (documented in the README and tested in ``tests/test_dtypes.py``):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,6 +252,7 @@ def prepare_conv_transpose(
         in_channels=in_channels,
         out_channels=out_channels,
     )
+    _check_transpose_sizes(x_arr.shape[0], geometry)
     if any(o < 1 for o in geometry.output_shape):
         raise ValueError(
             "the output size must be at least 1 in every dimension; with "
@@ -261,17 +263,43 @@ def prepare_conv_transpose(
     return _finish_arrays(x_arr, w_arr, b_arr, out_channels, batched), geometry
 
 
+def _check_transpose_sizes(batch: int, geometry: ConvTransposeGeometry) -> None:
+    per_item = geometry.out_channels * math.prod(max(o, 1) for o in geometry.output_shape)
+    uncropped = geometry.out_channels * math.prod(
+        max(o, 0) + pb + pe for o, (pb, pe) in zip(geometry.output_shape, geometry.padding)
+    )
+    columns = geometry.out_channels * math.prod(geometry.kernel_shape) * math.prod(geometry.input_shape)
+    check_sizes(
+        output=max(batch, 1) * per_item, padded_output=max(batch, 1) * uncropped, column_buffer=max(batch, 1) * columns
+    )
+
+
 def _output_size(output_size: Any, ndim: int, leading: tuple[int, ...]) -> tuple[int, ...]:
     """``output_size`` as the spatial sizes; like PyTorch, also the whole output shape ``(*leading, *spatial)``."""
     if is_sequence(output_size) and len(output_size) == ndim + len(leading):
-        given = tuple(output_size)[: len(leading)]
-        if given != leading:
+        whole = as_int_tuple(output_size, "output_size", len(output_size), minimum=0)
+        if whole[: len(leading)] != leading:
+            what = "batch and channels" if len(leading) == 2 else "channels"
             raise ValueError(
-                f"output_size with {ndim + len(leading)} entries is the whole output shape, whose leading "
-                f"entries must be {leading} (batch and channels); got output_size={tuple(output_size)}"
+                f"output_size with {len(whole)} entries is the whole output shape, whose leading "
+                f"entries must be {leading} ({what}); got output_size={whole}"
             )
-        output_size = tuple(output_size)[len(leading) :]
+        output_size = whole[len(leading) :]
     return as_int_tuple(output_size, "output_size", ndim, minimum=1)
+
+
+#: Largest number of elements of any array we allocate: NumPy cannot index beyond 2**63 bytes.
+MAX_ELEMENTS = 2**59
+
+
+def check_sizes(**counts: int) -> None:
+    """Refuse computations whose arrays NumPy could not even describe, naming the array."""
+    for what, count in counts.items():
+        if count > MAX_ELEMENTS:
+            raise ValueError(
+                f"the {what.replace('_', ' ')} would have {count} elements, more than NumPy can allocate "
+                f"({MAX_ELEMENTS}); reduce the sizes, stride, padding or dilation"
+            )
 
 
 def prepare_conv(
@@ -307,6 +335,8 @@ def prepare_conv(
         in_channels=in_channels,
         out_channels=out_channels,
     )
+    padded = math.prod(i + pb + pe for i, (pb, pe) in zip(geometry.input_shape, geometry.padding))
+    check_sizes(padded_input=max(x_arr.shape[0], 1) * in_channels * padded)
     if any(o < 1 for o in geometry.output_shape):
         raise ValueError(
             "the padded input must be at least as large as the dilated kernel in every dimension; with "

@@ -36,16 +36,16 @@ def is_int(value: Any) -> bool:
 
 def is_sequence(value: Any) -> bool:
     """A list, tuple, range, ... -- but not a string or bytes, which are sequences too."""
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray, memoryview))
 
 
 def _ints(count: int) -> str:
     return "1 int" if count == 1 else f"{count} ints"
 
 
-def _check_range(values: tuple[int, ...], name: str) -> None:
+def _check_range(values: tuple[int, ...], name: str, shown: Any) -> None:
     if any(abs(v) > MAX_INT for v in values):
-        raise ValueError(f"{name} must be at most {MAX_INT} in magnitude; got {name}={_show(values)}")
+        raise ValueError(f"{name} must be at most {MAX_INT} in magnitude; got {name}={_show(shown)}")
 
 
 def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
@@ -53,7 +53,7 @@ def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
     if not is_int(value):
         raise TypeError(f"{name} must be an int; got {value!r} of type {type(value).__name__}")
     result = int(value)
-    _check_range((result,), name)
+    _check_range((result,), name, result)
     if minimum is not None and result < minimum:
         raise ValueError(f"{name} must be >= {minimum}; got {name}={result}")
     return result
@@ -81,7 +81,7 @@ def as_int_tuple(value: Any, name: str, ndim: int, *, minimum: int | None = None
                 f"{name} must contain only ints; got {name}={_show(value)} with an entry of type {type(item).__name__}"
             )
         result.append(int(item))
-    _check_range(tuple(result), name)
+    _check_range(tuple(result), name, tuple(result))
     if minimum is not None and any(item < minimum for item in result):
         raise ValueError(f"{name} must be >= {minimum} in every dimension; got {name}={tuple(result)}")
     return tuple(result)
@@ -117,7 +117,7 @@ def as_padding_pairs(value: Any, name: str, ndim: int) -> tuple[tuple[int, int],
         if not (is_int(begin) and is_int(end)):
             raise TypeError(f"{name} must contain only ints; got {name}={_show(value)}")
     result = tuple((int(begin), int(end)) for begin, end in pairs)
-    _check_range(tuple(v for pair in result for v in pair), name)
+    _check_range(tuple(v for pair in result for v in pair), name, result)
     if any(begin < 0 or end < 0 for begin, end in result):
         raise ValueError(f"{name} must be >= 0 on every side; got {name}={result}")
     return result

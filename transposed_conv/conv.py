@@ -152,6 +152,7 @@ def convolve(a: ArrayLike, kernel: ArrayLike, mode: str = "full") -> np.ndarray:
         raise ValueError(f"a and kernel must be non-empty; got a.shape={a_arr.shape}, kernel.shape={k_arr.shape}")
     compute, result = result_dtypes(a_arr, k_arr)
     a_arr = a_arr.astype(compute, copy=False)
+    k_arr = k_arr.astype(compute, copy=False)
     full = np.zeros(tuple(m + n - 1 for m, n in zip(a_arr.shape, k_arr.shape)), dtype=compute)
     for tap in taps(k_arr.shape):
         full[tuple(slice(j, j + m) for j, m in zip(tap, a_arr.shape))] += k_arr[tap] * a_arr
