@@ -84,14 +84,7 @@ def _targets(framework: str) -> list[_Target]:
             if framework != "all":
                 raise UsageError(f"--framework {framework}: the package {peer.module!r} is not installed")
             continue
-        draw: dict[str, Any] = {}
-        if not peer.groups:
-            draw["max_groups"] = 1
-        if not peer.asymmetric_padding:
-            draw["padding"] = "symmetric"
-        if not peer.large_output_padding:
-            draw["large_output_padding"] = False
-        targets.append(_Target(peer.name, peer.impl, peer.dtypes, draw))
+        targets.append(_Target(peer.name, peer.impl, peer.dtypes, peer.draw_options))
     return targets or ours
 
 

@@ -52,6 +52,18 @@ class Peer:
     large_output_padding: bool = True
 
     @property
+    def draw_options(self) -> dict[str, Any]:
+        """Options for :func:`~transposed_conv.strategies.conv_transpose_configs` that draw only what it supports."""
+        options: dict[str, Any] = {}
+        if not self.groups:
+            options["max_groups"] = 1
+        if not self.asymmetric_padding:
+            options["padding"] = "symmetric"
+        if not self.large_output_padding:
+            options["large_output_padding"] = False
+        return options
+
+    @property
     def available(self) -> bool:
         """Whether the framework is installed."""
         return importlib.util.find_spec(self.module) is not None

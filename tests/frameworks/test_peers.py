@@ -1,0 +1,27 @@
+"""The conformance kit against each installed framework, as `transposed-conv check` runs it (200 cases in CI)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+
+from transposed_conv.peers import PEERS
+from transposed_conv.testing import check_conv_transpose
+
+EXAMPLES = max(settings().max_examples, 1)  # the active profile: 200 in CI
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("torch", marks=pytest.mark.torch),
+        pytest.param("onnxruntime", marks=pytest.mark.onnxruntime),
+    ],
+)
+def test_framework_conforms_on_drawn_configurations(name: str) -> None:
+    peer = PEERS[name]
+    if not peer.available:
+        pytest.skip(f"{peer.module} is not installed (pip install 'transposed-conv[frameworks]')")
+    report = check_conv_transpose(peer.impl, examples=EXAMPLES, dtypes=peer.dtypes, seed=0, **peer.draw_options)
+    assert all(count == EXAMPLES for count in report.examples.values())
+    assert all(0 <= worst <= 1 for worst in report.worst_fraction.values())
