@@ -37,6 +37,7 @@ __all__ = ["ConvTransposeCase", "ConvTransposeConfig", "conv_transpose_cases", "
 
 PADDING_KINDS = ("any", "symmetric", "asymmetric")
 VALUE_KINDS = ("integers", "uniform", "normal")
+LAYOUTS = ("C", "F", "strided", "reversed")
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def conv_transpose_configs(
     padding: str = "any",
     bias: bool | None = None,
     large_output_padding: bool = True,
+    max_large_side: int | None = None,
 ) -> st.SearchStrategy[ConvTransposeConfig]:
     """Valid transposed-convolution configurations (no arrays).
 
@@ -158,6 +160,12 @@ def conv_transpose_configs(
     large_output_padding : bool
         Allow ``stride <= output_padding < dilation`` (PyTorch's functional rule); when
         False, ``output_padding < stride`` (what ``output_size=`` of PyTorch's modules allows).
+    max_large_side : int, optional
+        When given (``>= 17``), about one example in eight gets one spatial size drawn from
+        ``17 .. max_large_side`` (1-D and 2-D cases), where tiled kernels cross tile edges.
+
+    Groups and channels per group are drawn with small values favoured (half the draws
+    are at most 3), so that large values appear without making every example large.
 
     Examples
     --------
@@ -182,6 +190,8 @@ def conv_transpose_configs(
         _check_bound(name, value, lowest)
     if padding not in PADDING_KINDS:
         raise InvalidArgument(f"padding must be one of {list(PADDING_KINDS)}; got padding={padding!r}")
+    if max_large_side is not None:
+        _check_bound("max_large_side", max_large_side, 17)
     return _configs(
         min_ndim=min_ndim,
         max_ndim=max_ndim,
@@ -195,6 +205,7 @@ def conv_transpose_configs(
         padding=padding,
         bias=bias,
         large_output_padding=large_output_padding,
+        max_large_side=max_large_side,
     )
 
 
@@ -214,10 +225,14 @@ def _configs(
     padding: str,
     bias: bool | None,
     large_output_padding: bool,
+    max_large_side: int | None,
 ) -> ConvTransposeConfig:
     ndim = draw(st.integers(min_ndim, max_ndim))
     side = max(2, max_side - 2 * (ndim - 1)) if max_side > 1 else 1
-    input_shape = tuple(draw(st.integers(1, side)) for _ in range(ndim))
+    sizes = [draw(st.integers(1, side)) for _ in range(ndim)]
+    if max_large_side is not None and ndim <= 2 and draw(st.integers(0, 7)) == 7:
+        sizes[draw(st.integers(0, ndim - 1))] = draw(st.integers(17, max_large_side))
+    input_shape = tuple(sizes)
     kernel_shape = tuple(draw(st.integers(1, max_kernel if ndim < 3 else min(max_kernel, 3))) for _ in range(ndim))
     stride = tuple(draw(st.integers(1, max_stride)) for _ in range(ndim))
     dilation = tuple(draw(st.integers(1, max_dilation)) for _ in range(ndim))
@@ -236,9 +251,9 @@ def _configs(
         else:
             begin = draw(st.integers(0, full - 1))
             pads.append((begin, draw(st.integers(0, full - 1 - begin))))
-    groups = draw(st.integers(1, max_groups))
-    in_per_group = draw(st.integers(1, max_channels_per_group))
-    out_per_group = draw(st.integers(1, max_channels_per_group))
+    groups = draw(_mostly_small(max_groups))
+    in_per_group = draw(_mostly_small(max_channels_per_group))
+    out_per_group = draw(_mostly_small(max_channels_per_group))
     batch = draw(st.sampled_from([1, *range(2, max_batch + 1), 0]))  # empty batches too, but not mostly
     return ConvTransposeConfig(
         batch=batch,
@@ -255,6 +270,26 @@ def _configs(
     )
 
 
+def _with_layout(a: np.ndarray, layout: str) -> np.ndarray:
+    """The same values in another memory layout (see ``conv_transpose_cases(layouts=True)``)."""
+    if layout == "F":
+        return np.asfortranarray(a)
+    if layout == "strided":
+        spread = np.zeros(tuple(2 * n for n in a.shape), dtype=a.dtype)
+        view = spread[tuple(slice(None, None, 2) for _ in a.shape)]
+        view[...] = a
+        return view
+    if layout == "reversed":
+        flipped = np.ascontiguousarray(a[(Ellipsis, slice(None, None, -1))]) if a.ndim else a.copy()
+        return flipped[(Ellipsis, slice(None, None, -1))] if a.ndim else flipped
+    return np.ascontiguousarray(a)
+
+
+def _mostly_small(top: int) -> st.SearchStrategy[int]:
+    """Integers in ``1 .. top``, at most 3 in half the draws."""
+    return st.one_of(st.integers(1, min(top, 3)), st.integers(1, top))
+
+
 def _values(rng: np.random.Generator, kind: str, shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
     if kind == "integers":
         return rng.integers(-4, 5, size=shape).astype(dtype)
@@ -268,6 +303,7 @@ def conv_transpose_cases(
     dtype: Any = "float64",
     values: str = "integers",
     configs: st.SearchStrategy[ConvTransposeConfig] | None = None,
+    layouts: bool = False,
     **config_options: Any,
 ) -> st.SearchStrategy[ConvTransposeCase]:
     """Valid configurations with arrays ``x``, ``weight`` and (sometimes) ``bias``.
@@ -283,6 +319,10 @@ def conv_transpose_cases(
         shrink, but the configuration does.
     configs : strategy, optional
         Where to draw configurations from; by default ``conv_transpose_configs(**config_options)``.
+    layouts : bool
+        Also vary the arrays' memory layout: C-contiguous, Fortran-ordered, a strided view
+        (every other element of a larger array) or a view with negative strides -- the same
+        values in each case.
     **config_options
         Passed to :func:`conv_transpose_configs`.
 
@@ -303,16 +343,24 @@ def conv_transpose_cases(
     dt = np.dtype(dtype)
     if dt.kind not in "iuf":
         raise InvalidArgument(f"dtype must be a real integer or floating dtype; got dtype={dtype!r}")
-    return _cases(conv_transpose_configs(**config_options) if configs is None else configs, dt, values)
+    return _cases(conv_transpose_configs(**config_options) if configs is None else configs, dt, values, layouts)
 
 
 @st.composite
 def _cases(
-    draw: st.DrawFn, configs: st.SearchStrategy[ConvTransposeConfig], dt: np.dtype[Any], values: str
+    draw: st.DrawFn,
+    configs: st.SearchStrategy[ConvTransposeConfig],
+    dt: np.dtype[Any],
+    values: str,
+    layouts: bool,
 ) -> ConvTransposeCase:
     config = draw(configs)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     x = _values(rng, values, config.x_shape, dt)
     weight = _values(rng, values, config.weight_shape, dt)
     bias = _values(rng, values, (config.out_channels,), dt) if config.bias else None
+    if layouts:
+        x = _with_layout(x, draw(st.sampled_from(LAYOUTS)))
+        weight = _with_layout(weight, draw(st.sampled_from(LAYOUTS)))
+        bias = None if bias is None else _with_layout(bias, draw(st.sampled_from(LAYOUTS)))
     return ConvTransposeCase(config, x, weight, bias)
