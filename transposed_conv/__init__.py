@@ -22,7 +22,11 @@ computes it several independent ways, proven equal by property tests:
                           fastest of the above for the inputs
 ========================  ==============================================================
 
-The forward operations live in :mod:`transposed_conv.conv` (``conv``, the
+Other frameworks' conventions (ONNX, JAX, TensorFlow, Keras) live in
+:mod:`transposed_conv.conventions`; the answer key for framework authors in
+:mod:`transposed_conv.oracle` (reference results and rigorous rounding bounds),
+:mod:`transposed_conv.strategies` (hypothesis strategies) and :mod:`transposed_conv.testing`
+(the conformance kit).  The forward operations live in :mod:`transposed_conv.conv` (``conv``, the
 deep-learning cross-correlation, and ``convolve``, MATLAB's ``convn``), the size
 arithmetic in :mod:`transposed_conv.shapes`, and argument validation in
 ``transposed_conv._arguments``.
@@ -33,6 +37,7 @@ NumPy's promoted floating dtype of the inputs (``float32`` stays ``float32``);
 """
 
 from .conv import conv, convolve
+from .conventions import jax_conv_transpose, keras_conv_transpose, onnx_conv_transpose, tf_conv_transpose
 from .shapes import (
     conv_output_shape,
     conv_transpose_output_shape,
@@ -48,7 +53,11 @@ __all__ = [
     "conv_transpose",
     "conv_transpose_output_shape",
     "convolve",
+    "jax_conv_transpose",
+    "keras_conv_transpose",
+    "onnx_conv_transpose",
     "output_padding_for",
+    "tf_conv_transpose",
     "transposed_size_range",
 ]
 

@@ -339,7 +339,10 @@ def _parser() -> argparse.ArgumentParser:
         "within the rigorous rounding bound. With no framework installed, check our own methods.",
     )
     check.add_argument(
-        "--framework", choices=["all", "torch", "onnxruntime", "ours"], default="all", help="what to check"
+        "--framework",
+        choices=["all", "torch", "onnxruntime", "jax", "tensorflow", "ours"],
+        default="all",
+        help="what to check (all installed frameworks)",
     )
     check.add_argument("--examples", type=_positive, default=200, help="cases per framework and dtype (200)")
     check.add_argument("--dtype", choices=["float64", "float32", "all"], default="all", help="input dtype (all)")

@@ -41,6 +41,8 @@ class Peer:
         Whether ``padding`` may be ``(begin, end)`` pairs.
     large_output_padding : bool
         Whether it accepts ``stride <= output_padding < dilation``.
+    dilation : bool
+        Whether it supports ``dilation > 1``.
     """
 
     name: str
@@ -50,6 +52,7 @@ class Peer:
     groups: bool = True
     asymmetric_padding: bool = False
     large_output_padding: bool = True
+    dilation: bool = True
 
     @property
     def draw_options(self) -> dict[str, Any]:
@@ -61,6 +64,8 @@ class Peer:
             options["padding"] = "symmetric"
         if not self.large_output_padding:
             options["large_output_padding"] = False
+        if not self.dilation:
+            options["max_dilation"] = 1
         return options
 
     @property
@@ -155,6 +160,102 @@ def onnxruntime_conv_transpose(
     return result
 
 
+def _per_dim(value: Any, ndim: int) -> list[int]:
+    return [int(value)] * ndim if isinstance(value, int) else [int(v) for v in value]
+
+
+def _add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    if bias is None:
+        return y
+    return y + bias.reshape((-1,) + (1,) * (y.ndim - 2))
+
+
+def jax_conv_transpose_peer(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> np.ndarray:
+    """``jax.lax.conv_transpose`` with ``transpose_kernel=True`` (the gradient of ``conv``), CPU.
+
+    PyTorch's padding ``p`` becomes JAX's padding of the zero-inserted input,
+    ``(d*(k - 1) - p_begin, d*(k - 1) - p_end + output_padding)``; the layouts are spelled
+    ``('NC...', 'OI...', 'NC...')``.  ``jax.lax.conv_transpose`` has no groups and no bias:
+    the bias is added afterwards.
+    """
+    import jax
+    from jax import lax
+
+    if groups != 1:
+        raise ValueError("jax.lax.conv_transpose has no groups")
+    ndim = weight.ndim - 2
+    letters = "HWD"[:ndim]
+    strides, dilations, extra = _per_dim(stride, ndim), _per_dim(dilation, ndim), _per_dim(output_padding, ndim)
+    pairs = _pairs(padding, ndim)
+    pads = [
+        (d * (k - 1) - pb, d * (k - 1) - pe + a) for d, k, (pb, pe), a in zip(dilations, weight.shape[2:], pairs, extra)
+    ]
+    specs = ("NC" + letters, "OI" + letters, "NC" + letters)
+    with jax.enable_x64(x.dtype == np.float64):
+        y = lax.conv_transpose(
+            x, weight, strides, pads, rhs_dilation=dilations, dimension_numbers=specs, transpose_kernel=True
+        )
+        result = np.asarray(y)
+    return _add_bias(result, bias).astype(x.dtype, copy=False)
+
+
+def tensorflow_conv_transpose(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> np.ndarray:
+    """``tf.nn.conv_transpose`` with ``padding="VALID"``, channels-last, on CPU, then PyTorch's crop.
+
+    The input goes to ``(N, *spatial, C)`` and the kernel to TensorFlow's ``(*k, out, in)``.
+    TensorFlow's explicit padding exists only in 2-D, so the adapter asks for the full output
+    plus ``output_padding`` (``padding="VALID"``, ``output_shape`` the full size) and removes
+    PyTorch's padding from it.  TensorFlow's float64 CPU kernels support no dilation, and
+    ``conv_transpose`` has no groups and no bias: the bias is added afterwards.
+    """
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before the import: TensorFlow's start-up chatter
+    import tensorflow as tf
+
+    if groups != 1:
+        raise ValueError("tf.nn.conv_transpose has no groups")
+    ndim = weight.ndim - 2
+    strides, dilations, extra = _per_dim(stride, ndim), _per_dim(dilation, ndim), _per_dim(output_padding, ndim)
+    pairs = _pairs(padding, ndim)
+    full = [
+        (i - 1) * s + d * (k - 1) + 1 + a
+        for i, s, d, k, a in zip(x.shape[2:], strides, dilations, weight.shape[2:], extra)
+    ]
+    channels_last = np.moveaxis(x, 1, -1)
+    filters = np.moveaxis(weight, (0, 1), (-1, -2))  # (*k, out, in)
+    y = tf.nn.conv_transpose(
+        tf.constant(np.ascontiguousarray(channels_last)),
+        tf.constant(np.ascontiguousarray(filters)),
+        output_shape=[x.shape[0], *full, weight.shape[1]],
+        strides=strides,
+        padding="VALID",
+        dilations=dilations,
+    )
+    cropped = y.numpy()[(slice(None), *(slice(pb, f - pe) for (pb, pe), f in zip(pairs, full)), slice(None))]
+    return _add_bias(np.moveaxis(cropped, -1, 1), bias).astype(x.dtype, copy=False)
+
+
 #: The peers we know how to call, by name.
 PEERS: dict[str, Peer] = {
     "torch": Peer("torch", "torch", torch_conv_transpose),
@@ -168,6 +269,18 @@ PEERS: dict[str, Peer] = {
         dtypes=("float32",),
         asymmetric_padding=True,
         large_output_padding=False,
+    ),
+    "jax": Peer("jax", "jax", jax_conv_transpose_peer, groups=False, asymmetric_padding=True),
+    # TensorFlow's float64 CPU kernels: no dilation; no groups; output_shape must be a size the
+    # forward convolution maps back to the input, so output_padding < stride.
+    "tensorflow": Peer(
+        "tensorflow",
+        "tensorflow",
+        tensorflow_conv_transpose,
+        groups=False,
+        asymmetric_padding=True,
+        large_output_padding=False,
+        dilation=False,
     ),
 }
 

@@ -16,6 +16,8 @@ EXAMPLES = max(settings().max_examples, 1)  # the active profile: 200 in CI
     [
         pytest.param("torch", marks=pytest.mark.torch),
         pytest.param("onnxruntime", marks=pytest.mark.onnxruntime),
+        pytest.param("jax", marks=pytest.mark.jax),
+        pytest.param("tensorflow", marks=pytest.mark.tensorflow),
     ],
 )
 def test_framework_conforms_on_drawn_configurations(name: str) -> None:

@@ -1,0 +1,388 @@
+"""``onnx_conv_transpose`` against ONNX Runtime and ``onnx.reference``, on single-node ``ConvTranspose`` models.
+
+Where the specification and a runtime disagree, the specification decides (our function
+implements it) and the runtime's behaviour is pinned down here as ``docs/conventions.md``
+documents it:
+
+* ONNX Runtime: :func:`onnxruntime_window` is its behaviour -- it raises for ``output_padding >=
+  strides`` and, where the specification's total padding is negative (an output larger than
+  the full one), clamps it to 0 and extends at the end only, or raises.  Each example is
+  checked against the specification where the two agree and against that description where
+  they do not, so neither half is skipped; the minimal reproducers are strict xfails.
+* ``onnx.reference``: compared where it follows the specification (one group, or one channel
+  per group; ``output_shape`` only with ``SAME_*``); its three bugs are strict xfails.
+
+ONNX Runtime has no float64 ``ConvTranspose`` on the CPU (a strict xfail says so), so the
+cross-check is float32, within the rounding bound of ``tests/frameworks/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from tests.frameworks import assert_within_float32_rounding, float32_rounding_bound, float64
+from transposed_conv.conventions import onnx_conv_transpose, onnx_pads
+from transposed_conv.strategies import ConvTransposeCase, conv_transpose_cases
+
+onnx = pytest.importorskip("onnx", reason="onnx is not installed (pip install onnx onnxruntime)")
+onnxruntime = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install onnxruntime)")
+from onnx import TensorProto, helper  # noqa: E402 -- after the importorskip
+from onnx.reference import ReferenceEvaluator  # noqa: E402
+
+pytestmark = pytest.mark.onnxruntime
+
+OPSET = 22  # ConvTranspose-22, unchanged in meaning since opset 11
+IR_VERSION = 10  # what ONNX Runtime 1.30 reads for opset 22
+ELEMENT = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
+AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
+DOCS = "docs/conventions.md, section Deviations"
+
+
+def model(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]) -> Any:
+    names = ["X", "W"] + ([] if b is None else ["B"])
+    arrays = [x, w] + ([] if b is None else [b])
+    node = helper.make_node("ConvTranspose", names, ["Y"], **{k: v for k, v in attributes.items() if v is not None})
+    graph = helper.make_graph(
+        [node],
+        "conv_transpose",
+        [helper.make_tensor_value_info(name, ELEMENT[a.dtype], list(a.shape)) for name, a in zip(names, arrays)],
+        [helper.make_tensor_value_info("Y", ELEMENT[x.dtype], None)],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+
+
+def run_onnxruntime(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]) -> np.ndarray:
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 4  # its own error log would repeat the exception
+    session = onnxruntime.InferenceSession(
+        model(x, w, b, attributes).SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+    feeds = {"X": x, "W": w} | ({} if b is None else {"B": b})
+    result: np.ndarray = session.run(None, feeds)[0]
+    return result
+
+
+def run_reference(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]) -> np.ndarray:
+    feeds = {"X": x, "W": w} | ({} if b is None else {"B": b})
+    result: np.ndarray = ReferenceEvaluator(model(x, w, b, attributes)).run(None, feeds)[0]
+    return result
+
+
+def ours(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]) -> np.ndarray:
+    return onnx_conv_transpose(x, w, b, **attributes)
+
+
+def full_output(case: ConvTransposeCase, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """Our result for ``pads = 0``, ``output_padding = 0``: the full output, plus bias."""
+    return onnx_conv_transpose(x, w, b, strides=case.stride, dilations=case.dilation, group=case.groups)
+
+
+@st.composite
+def onnx_attributes(draw: st.DrawFn, case: ConvTransposeCase) -> dict[str, Any]:
+    """``ConvTranspose`` attributes for ``case``: every ``auto_pad``, ``pads`` or ``output_shape`` (also beyond the
+    full output), ``output_padding``, ``group``, ``dilations``; defaults left out at random."""
+    auto_pad = draw(st.sampled_from(AUTO_PADS), label="auto_pad")
+    attributes: dict[str, Any] = {
+        "strides": list(case.stride),
+        "dilations": list(case.dilation),
+        "group": case.groups,
+        "output_padding": list(case.output_padding),
+    }
+    if auto_pad != "NOTSET" or draw(st.booleans(), label="write auto_pad='NOTSET'"):
+        attributes["auto_pad"] = auto_pad
+    if auto_pad == "NOTSET" and draw(st.booleans(), label="give pads"):
+        attributes["pads"] = [begin for begin, _ in case.padding] + [end for _, end in case.padding]
+    if draw(st.booleans(), label="give output_shape"):
+        attributes["output_shape"] = [
+            draw(st.integers(max(1, full - 3), full + s), label=f"output_shape[{axis}]")
+            for axis, (full, s) in enumerate(zip(full_sizes(case), case.stride))
+        ]
+    if draw(st.booleans(), label="give kernel_shape"):
+        attributes["kernel_shape"] = list(case.kernel_shape)
+    for name, default in (("dilations", 1), ("group", 1), ("output_padding", 0), ("strides", 1)):
+        value = attributes[name]
+        if value in (default, [default] * case.ndim) and draw(st.booleans(), label=f"leave out {name}"):
+            del attributes[name]
+    return attributes
+
+
+def full_sizes(case: ConvTransposeCase) -> list[int]:
+    """``s*(i - 1) + a + d*(k - 1) + 1``: the size with no padding, output_padding included."""
+    return [
+        s * (i - 1) + a + d * (k - 1) + 1
+        for i, k, s, d, a in zip(case.input_shape, case.kernel_shape, case.stride, case.dilation, case.output_padding)
+    ]
+
+
+def spec_window(case: ConvTransposeCase, attributes: dict[str, Any]) -> list[tuple[int, int]]:
+    """The specification's window of the full output, ``[pads_begin, full + output_padding - pads_end)``."""
+    pads = attributes.get("pads")
+    pairs = None if pads is None else list(zip(pads[: case.ndim], pads[case.ndim :]))
+    crop = onnx_pads(
+        case.input_shape,
+        case.kernel_shape,
+        strides=case.stride,
+        dilations=case.dilation,
+        output_padding=case.output_padding,
+        auto_pad=attributes.get("auto_pad", "NOTSET"),
+        output_shape=attributes.get("output_shape"),
+        pads=pairs,
+    )
+    return [(begin, full - end) for (begin, end), full in zip(crop, full_sizes(case))]
+
+
+def onnxruntime_window(case: ConvTransposeCase, attributes: dict[str, Any]) -> list[tuple[int, int]] | None:
+    """ONNX Runtime 1.30's window, or ``None`` where it raises -- as ``docs/conventions.md`` describes it.
+
+    * ``output_padding >= strides`` in some dimension (the specification allows up to
+      ``max(strides, dilations) - 1``): it raises.
+    * ``output_shape`` larger than the full output (negative total padding): it clamps the total
+      to 0 and extends at the end only, and raises unless ``floor((output_shape - k_eff) / strides)
+      + 1`` is the input size; the specification splits the extension between both ends.
+    * ``SAME_UPPER``/``SAME_LOWER`` whose ``input * strides`` exceeds the full output: it clamps the
+      total padding to 0 and returns the full output, not ``input * strides`` elements.
+    """
+    if any(a >= s for a, s in zip(case.output_padding, case.stride)):
+        return None
+    window = []
+    wanted = attributes.get("output_shape")
+    same = attributes.get("auto_pad") in ("SAME_UPPER", "SAME_LOWER")
+    for axis, ((start, stop), full) in enumerate(zip(spec_window(case, attributes), full_sizes(case))):
+        i, k, s, d = case.input_shape[axis], case.kernel_shape[axis], case.stride[axis], case.dilation[axis]
+        if wanted is not None and wanted[axis] > full:
+            if (wanted[axis] - (k - 1) * d - 1) // s + 1 != i:
+                return None
+            window.append((0, wanted[axis]))
+        elif wanted is None and same and i * s > full:
+            window.append((0, full))
+        else:
+            window.append((start, stop))
+    return window
+
+
+def describe(case: ConvTransposeCase, attributes: dict[str, Any]) -> str:
+    return f"X.shape={case.x.shape}, W.shape={case.weight.shape}, B={case.bias is not None}, attributes={attributes}"
+
+
+@given(conv_transpose_cases(dtype="float32", values="uniform"), st.data())
+def test_onnxruntime_follows_the_specification_except_where_documented(
+    case: ConvTransposeCase, data: st.DataObject
+) -> None:
+    """Where ONNX Runtime's window is the specification's, its result is ours up to float32 rounding; where it is
+    not (the documented deviations), it raises or returns exactly the documented window."""
+    attributes = data.draw(onnx_attributes(case), label="attributes")
+    x, w, b = case.x, case.weight, case.bias
+    runtime_window = onnxruntime_window(case, attributes)
+    deviates = runtime_window != spec_window(case, attributes)
+    event("deviation" if deviates else "follows the specification")
+    if runtime_window is None:
+        with pytest.raises(Exception, match=r"inconsistent|output_padding"):
+            run_onnxruntime(x, w, b, attributes)
+        return
+    actual = run_onnxruntime(x, w, b, attributes)
+
+    def documented(x_: np.ndarray, w_: np.ndarray, b_: np.ndarray | None) -> np.ndarray:
+        if not deviates:
+            return ours(x_, w_, b_, attributes)
+        assert runtime_window is not None
+        return window_of(full_output(case, x_, w_, b_), runtime_window, b_)  # the same full output, another window
+
+    bound = float32_rounding_bound(documented, x, w, b)
+    expected = documented(float64(x), float64(w), float64(b))
+    assert_within_float32_rounding(actual, expected, bound, describe(case, attributes))
+
+
+def window_of(full: np.ndarray, window: list[tuple[int, int]], bias: np.ndarray | None) -> np.ndarray:
+    """``full`` (with bias) cut to ``window``; positions outside it hold the bias alone."""
+    base = full if bias is None else full - bias.reshape((-1,) + (1,) * len(window))
+    extend = [(max(-start, 0), max(stop - size, 0)) for (start, stop), size in zip(window, base.shape[2:])]
+    padded = np.pad(base, [(0, 0), (0, 0), *extend])
+    index = tuple(slice(start + before, stop + before) for (start, stop), (before, _) in zip(window, extend))
+    y = padded[(slice(None), slice(None), *index)]
+    return y if bias is None else y + bias.reshape((-1,) + (1,) * len(window))
+
+
+# Minimal reproducers of ONNX Runtime's deviations (docs/conventions.md); each xfails while it deviates.
+X3 = np.array([[[1.0, 2.0, 3.0]]], dtype=np.float32)  # (N=1, C=1, 3)
+
+RuntimeInvalidArgument = onnxruntime.capi.onnxruntime_pybind11_state.InvalidArgument
+
+
+def deviation(reason: str, raises: type[Exception] = AssertionError) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, raises=raises, reason=f"{reason} ({DOCS})")
+
+
+ONNXRUNTIME_DEVIATIONS = [
+    pytest.param(
+        X3,
+        np.ones((1, 1, 1), np.float32),
+        {"strides": [3], "auto_pad": "SAME_UPPER"},
+        id="same_upper-kernel-smaller-than-stride",
+        marks=deviation("ONNX Runtime returns the full output, 7 elements, not 3*3 = 9"),
+    ),
+    pytest.param(
+        X3,
+        np.ones((1, 1, 1), np.float32),
+        {"strides": [3], "output_shape": [9]},
+        id="output_shape-beyond-full-output",
+        marks=deviation("ONNX Runtime extends at the end only"),
+    ),
+    pytest.param(
+        X3,
+        np.ones((1, 1, 2), np.float32),
+        {"strides": [2], "output_shape": [9]},
+        id="output_shape-far-beyond-full-output",
+        marks=deviation("ONNX Runtime raises 'Explicit output_shape is inconsistent'", RuntimeInvalidArgument),
+    ),
+    pytest.param(
+        X3,
+        np.ones((1, 1, 2), np.float32),
+        {"strides": [1], "dilations": [3], "output_padding": [2]},
+        id="output_padding-above-stride-below-dilation",
+        marks=deviation("ONNX Runtime raises for output_padding >= strides", RuntimeInvalidArgument),
+    ),
+]
+
+
+@pytest.mark.parametrize(("x", "w", "attributes"), ONNXRUNTIME_DEVIATIONS)
+def test_onnxruntime_deviation_reproducers(x: np.ndarray, w: np.ndarray, attributes: dict[str, Any]) -> None:
+    """The reproducers in ``docs/conventions.md``: small integers, so the results are exact."""
+    np.testing.assert_array_equal(run_onnxruntime(x, w, None, attributes), ours(x, w, None, attributes))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=onnxruntime.capi.onnxruntime_pybind11_state.NotImplemented,
+    reason="ONNX Runtime's CPU provider registers ConvTranspose for float32 only",
+)
+def test_onnxruntime_float64() -> None:
+    """If this starts passing, draw float64 in the property test above too."""
+    x, w = X3.astype(np.float64), np.ones((1, 1, 2))
+    np.testing.assert_array_equal(run_onnxruntime(x, w, None, {"strides": [2]}), ours(x, w, None, {"strides": [2]}))
+
+
+def reference_follows_the_specification(case: ConvTransposeCase, attributes: dict[str, Any]) -> bool:
+    """Where ``onnx.reference`` (onnx 1.23) is right: one group, a non-empty batch, ``output_padding < strides``,
+    and ``output_shape`` only with ``SAME_*`` -- its deviations are the strict xfails below."""
+    return (
+        case.groups == 1
+        and case.batch >= 1
+        and all(a < s for a, s in zip(case.output_padding, case.stride))
+        and ("output_shape" not in attributes or attributes.get("auto_pad") in ("SAME_UPPER", "SAME_LOWER"))
+    )
+
+
+@given(conv_transpose_cases(dtype="float32", values="uniform", max_groups=1), st.data())  # groups: the xfails
+def test_onnx_reference_evaluator_agrees_where_it_follows_the_specification(
+    case: ConvTransposeCase, data: st.DataObject
+) -> None:
+    attributes = data.draw(onnx_attributes(case), label="attributes")
+    x, w, b = case.x, case.weight, case.bias
+    if not reference_follows_the_specification(case, attributes):
+        event("onnx.reference deviates (strict xfails below)")
+        return
+    expected = ours(float64(x), float64(w), float64(b), attributes)
+    bound = float32_rounding_bound(lambda x_, w_, b_: ours(x_, w_, b_, attributes), x, w, b)
+    assert_within_float32_rounding(run_reference(x, w, b, attributes), expected, bound, describe(case, attributes))
+
+
+REFERENCE_DEVIATIONS = [
+    pytest.param(
+        np.arange(1.0, 13.0, dtype=np.float32).reshape(1, 4, 3),
+        np.arange(1.0, 17.0, dtype=np.float32).reshape(4, 2, 2),
+        None,
+        {"group": 2},
+        id="group-2-with-2-channels-per-group",
+        marks=deviation("onnx.reference slices W by output channel", ValueError),
+    ),
+    pytest.param(
+        np.arange(1.0, 7.0, dtype=np.float32).reshape(1, 2, 3),
+        np.ones((2, 1, 1), np.float32),
+        np.array([0.0, 10.0], np.float32),
+        {"group": 2},
+        id="group-2-bias",
+        marks=deviation("onnx.reference adds B[0] in every group"),
+    ),
+    pytest.param(
+        X3,
+        np.ones((1, 1, 4), np.float32),
+        None,
+        {"output_shape": [3]},
+        id="output_shape-with-notset",
+        marks=deviation("onnx.reference takes pads = 0 with NOTSET and output_shape", ValueError),
+    ),
+    pytest.param(
+        X3,
+        np.ones((1, 1, 4), np.float32),
+        None,
+        {"output_shape": [3], "pads": [0, 3]},
+        id="output_shape-with-pads",
+        marks=deviation("onnx.reference uses pads, not the pads output_shape implies"),
+    ),
+    pytest.param(
+        X3,
+        np.ones((1, 1, 2), np.float32),
+        None,
+        {"dilations": [3], "output_padding": [2]},
+        id="output_padding-above-stride-below-dilation",
+        marks=deviation("onnx.reference's col2im rejects output_padding >= strides", ValueError),
+    ),
+    pytest.param(
+        np.ones((0, 1, 3), np.float32),
+        np.ones((1, 1, 2), np.float32),
+        None,
+        {},
+        id="empty-batch",
+        marks=deviation("onnx.reference fails on an empty batch", TypeError),
+    ),
+]
+
+
+@pytest.mark.parametrize(("x", "w", "b", "attributes"), REFERENCE_DEVIATIONS)
+def test_onnx_reference_deviation_reproducers(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]
+) -> None:
+    np.testing.assert_array_equal(run_reference(x, w, b, attributes), ours(x, w, b, attributes))
+
+
+def test_onnxruntime_same_upper_puts_the_odd_padding_at_the_end() -> None:
+    """The case ONNX Runtime once got backwards: total padding 3, ``SAME_UPPER`` crops 1 then 2."""
+    w = np.ones((1, 1, 4), np.float32)
+    for auto_pad, expected in (("SAME_UPPER", [[[3, 6, 6]]]), ("SAME_LOWER", [[[6, 6, 5]]])):
+        assert run_onnxruntime(X3, w, None, {"auto_pad": auto_pad}).tolist() == expected
+        assert ours(X3, w, None, {"auto_pad": auto_pad}).tolist() == expected
+
+
+def onnx_backend_test_cases() -> list[Any]:
+    """The ``ConvTranspose`` node tests of the ONNX project (``onnx/backend/test/case/node/convtranspose.py``):
+    the specification's own examples, with hand-written expected outputs."""
+    from onnx.backend.test.case.node import convtranspose
+
+    recorded: list[Any] = []
+
+    def record(node: Any, inputs: list[np.ndarray], outputs: list[np.ndarray], name: str, **_: Any) -> None:
+        recorded.append(pytest.param(node, inputs, outputs[0], id=name))
+
+    original = convtranspose.expect
+    convtranspose.expect = record
+    try:
+        for name in dir(convtranspose.ConvTranspose):
+            if name.startswith("export"):
+                getattr(convtranspose.ConvTranspose, name)()
+    finally:
+        convtranspose.expect = original
+    return recorded
+
+
+@pytest.mark.parametrize(("node", "inputs", "expected"), onnx_backend_test_cases())
+def test_onnx_backend_test_vectors(node: Any, inputs: list[np.ndarray], expected: np.ndarray) -> None:
+    """Exactly the ONNX project's expected outputs, ``output_shape`` beyond the full output included."""
+    attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    attributes = {k: v.decode() if isinstance(v, bytes) else v for k, v in attributes.items()}
+    np.testing.assert_array_equal(onnx_conv_transpose(*inputs, **attributes), expected)
