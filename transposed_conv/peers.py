@@ -167,7 +167,8 @@ def _per_dim(value: Any, ndim: int) -> list[int]:
 def _add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
     if bias is None:
         return y
-    return y + bias.reshape((-1,) + (1,) * (y.ndim - 2))
+    result: np.ndarray = y + bias.reshape((-1,) + (1,) * (y.ndim - 2))
+    return result
 
 
 def jax_conv_transpose_peer(
