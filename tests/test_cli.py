@@ -80,6 +80,66 @@ def test_vectors_are_loadable_with_numpy_alone_and_correct(tmp_path: Path) -> No
         assert onnx["kernel_shape"] == list(data["weight"].shape[2:]) and len(onnx["dilations"]) == ndim
 
 
+def test_vectors_give_every_convention_the_same_answer(tmp_path: Path) -> None:
+    """Each framework's arguments in index.json, fed to our convention functions, reproduce the expected output."""
+    from transposed_conv.conventions import (
+        jax_conv_transpose,
+        keras_conv_transpose,
+        onnx_conv_transpose,
+        tf_conv_transpose,
+    )
+
+    run("vectors", "--out", str(tmp_path), "--count", "40", "--seed", "5")
+    index = json.loads((tmp_path / "index.json").read_text())
+    seen = {"jax": 0, "tf": 0, "keras": 0}
+    for entry in index["cases"]:
+        data = np.load(tmp_path / entry["file"])
+        x, w = data["x"].astype(np.float64), data["weight"].astype(np.float64)
+        b = data["bias"].astype(np.float64) if entry["bias"] else None
+        expected = data["expected"]
+        column = (0.0 if b is None else b).reshape(-1, *([1] * (x.ndim - 2))) if b is not None else 0.0
+        onnx = onnx_conv_transpose(x, w, b, **entry["onnx"])
+        np.testing.assert_allclose(onnx, expected, rtol=1e-12, atol=1e-12)
+        if entry["jax"] is not None:
+            j = entry["jax"]
+            y = jax_conv_transpose(
+                x,
+                w,
+                j["strides"],
+                [tuple(p) for p in j["padding"]],
+                rhs_dilation=j["rhs_dilation"],
+                dimension_numbers=tuple(j["dimension_numbers"]),
+                transpose_kernel=j["transpose_kernel"],
+            )
+            np.testing.assert_allclose(y + column, expected, rtol=1e-12, atol=1e-12)
+            seen["jax"] += 1
+        if entry["tf"] is not None:
+            t = entry["tf"]
+            y = tf_conv_transpose(
+                np.transpose(x, t["input_axes"]),
+                np.transpose(w, t["filters_axes"]),
+                t["output_shape"],
+                t["strides"],
+                padding=t["padding"],
+                dilations=t["dilations"],
+            )
+            np.testing.assert_allclose(np.moveaxis(y, -1, 1) + column, expected, rtol=1e-12, atol=1e-12)
+            seen["tf"] += 1
+        if entry["keras"] is not None:
+            k = entry["keras"]
+            y = keras_conv_transpose(
+                np.transpose(x, k["inputs_axes"]),
+                np.transpose(w, k["kernel_axes"]),
+                k["strides"],
+                padding=k["padding"],
+                output_padding=k["output_padding"],
+                dilation_rate=k["dilation_rate"],
+            )
+            np.testing.assert_allclose(np.moveaxis(y, -1, 1) + column, expected, rtol=1e-12, atol=1e-12)
+            seen["keras"] += 1
+    assert all(count > 0 for count in seen.values()), seen
+
+
 def test_vectors_are_reproducible(tmp_path: Path) -> None:
     run("vectors", "--out", str(tmp_path / "a"), "--count", "5", "--seed", "1")
     run("vectors", "--out", str(tmp_path / "b"), "--count", "5", "--seed", "1")

@@ -162,6 +162,66 @@ def _onnx_attributes(case: Any) -> dict[str, Any]:
     }
 
 
+def _jax_arguments(case: Any) -> dict[str, Any] | None:
+    """``jax.lax.conv_transpose`` arguments for ``(x, weight)`` as stored (no permutation), or None."""
+    if case.groups != 1:
+        return None
+    letters = "HWD"[: case.ndim]
+    return {
+        "lhs_axes": list(range(case.ndim + 2)),
+        "rhs_axes": list(range(case.ndim + 2)),
+        "strides": list(case.stride),
+        "padding": [
+            [d * (k - 1) - pb, d * (k - 1) - pe + a]
+            for d, k, (pb, pe), a in zip(case.dilation, case.kernel_shape, case.padding, case.output_padding)
+        ],
+        "rhs_dilation": list(case.dilation),
+        "dimension_numbers": ["NC" + letters, "OI" + letters, "NC" + letters],
+        "transpose_kernel": True,
+        "bias": "added to the result (jax.lax.conv_transpose has none)",
+    }
+
+
+def _tf_arguments(case: Any, output_shape: tuple[int, ...]) -> dict[str, Any] | None:
+    """``tf.nn.conv_transpose`` arguments with channels-last arrays, or None when TensorFlow cannot express it."""
+    if case.groups != 1 or any(a >= s for a, s in zip(case.output_padding, case.stride)):
+        return None
+    ndim = case.ndim
+    unpadded = all(p == (0, 0) for p in case.padding)
+    if ndim != 2 and not unpadded:
+        return None  # TensorFlow takes explicit padding in 2-D only
+    padding: Any = "VALID" if unpadded else [[0, 0], *[list(p) for p in case.padding], [0, 0]]
+    return {
+        "input_axes": [0, *range(2, ndim + 2), 1],
+        "filters_axes": [*range(2, ndim + 2), 1, 0],
+        "output_shape": [output_shape[0], *output_shape[2:], output_shape[1]],
+        "strides": list(case.stride),
+        "padding": padding,
+        "dilations": list(case.dilation),
+        "bias": "added to the result (tf.nn.conv_transpose has none); the result is channels-last",
+    }
+
+
+def _keras_arguments(case: Any) -> dict[str, Any] | None:
+    """``keras.ops.conv_transpose`` arguments (channels-last), when Keras's 'valid' padding expresses the case."""
+    if (
+        case.groups != 1
+        or any(p != (0, 0) for p in case.padding)
+        or any(a >= s for a, s in zip(case.output_padding, case.stride))
+    ):
+        return None
+    ndim = case.ndim
+    return {
+        "inputs_axes": [0, *range(2, ndim + 2), 1],
+        "kernel_axes": [*range(2, ndim + 2), 1, 0],
+        "strides": list(case.stride),
+        "padding": "valid",
+        "output_padding": list(case.output_padding),
+        "dilation_rate": list(case.dilation),
+        "bias": "added to the result (keras.ops.conv_transpose has none); the result is channels-last",
+    }
+
+
 def _vectors(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _need_hypothesis("vectors")
     from hypothesis import HealthCheck, Phase, given, settings
@@ -213,6 +273,9 @@ def _vectors(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "groups": case.groups,
                 },
                 "onnx": _onnx_attributes(case),
+                "jax": _jax_arguments(case),
+                "tf": _tf_arguments(case, arrays["expected"].shape),
+                "keras": _keras_arguments(case),
             }
         )
     description = {
@@ -222,6 +285,9 @@ def _vectors(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "bound for any correct float32 implementation (see transposed_conv.oracle)",
         "padding": "torch.padding holds one (begin, end) pair per spatial dimension; PyTorch itself takes only "
         "symmetric padding (padding_symmetric)",
+        "frameworks": "jax, tf and keras give each framework's arguments for the same case, with the axis "
+        "permutations (np.transpose) that bring x and weight into its layout; null where the framework cannot "
+        "express the case (groups; padding TensorFlow or Keras cannot spell)",
         "cases": index,
     }
     (directory / "index.json").write_text(json.dumps(description, indent=1) + "\n")
@@ -353,7 +419,7 @@ def _parser() -> argparse.ArgumentParser:
         "vectors",
         help="write golden test vectors",
         description="Write one .npz per case (x, weight, bias, expected, bound_float32) and index.json with each "
-        "case's configuration in PyTorch's and ONNX's conventions.",
+        "case's configuration in PyTorch's, ONNX's, JAX's, TensorFlow's and Keras's conventions.",
     )
     vectors.add_argument("--out", required=True, help="directory to write to")
     vectors.add_argument("--count", type=_positive, default=50, help="number of cases (50)")
