@@ -26,9 +26,11 @@ Other frameworks' conventions (ONNX, JAX, TensorFlow, Keras) live in
 :mod:`transposed_conv.conventions`; the answer key for framework authors in
 :mod:`transposed_conv.oracle` (reference results and rigorous rounding bounds),
 :mod:`transposed_conv.strategies` (hypothesis strategies) and :mod:`transposed_conv.testing`
-(the conformance kit).  The forward operations live in :mod:`transposed_conv.conv` (``conv``, the
-deep-learning cross-correlation, and ``convolve``, MATLAB's ``convn``), the size
-arithmetic in :mod:`transposed_conv.shapes`, and argument validation in
+(the conformance kit).  Backward passes live in :mod:`transposed_conv.gradients`, and
+the seed's decoder (``ConvTranspose``, ``BatchNorm``, ``ReLU``, ``DeconvLayer``,
+``ResNet50Decoder``) in :mod:`transposed_conv.layers`.  The forward operations live in
+:mod:`transposed_conv.conv` (``conv``, the deep-learning cross-correlation, and
+``convolve``, MATLAB's ``convn``), the size arithmetic in :mod:`transposed_conv.shapes`, and argument validation in
 ``transposed_conv._arguments``.
 
 Dtype rules: integer inputs give exact ``int64`` results; otherwise the result has
@@ -38,6 +40,7 @@ NumPy's promoted floating dtype of the inputs (``float32`` stays ``float32``);
 
 from .conv import conv, convolve
 from .conventions import jax_conv_transpose, keras_conv_transpose, onnx_conv_transpose, tf_conv_transpose
+from .gradients import ConvGradients, conv_backward, conv_transpose_backward
 from .shapes import (
     conv_output_shape,
     conv_transpose_output_shape,
@@ -48,9 +51,12 @@ from .transpose import METHODS, conv_transpose
 
 __all__ = [
     "METHODS",
+    "ConvGradients",
     "conv",
+    "conv_backward",
     "conv_output_shape",
     "conv_transpose",
+    "conv_transpose_backward",
     "conv_transpose_output_shape",
     "convolve",
     "jax_conv_transpose",

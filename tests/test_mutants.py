@@ -1,0 +1,34 @@
+"""The kit catches every mutant in the zoo, and passes the correct implementations."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import settings
+
+from tests.mutants import MUTANTS, correct
+from transposed_conv.testing import NonConformance, check_conv_transpose
+
+EXAMPLES = max(settings().max_examples, 1)  # the CI profile: 200
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_the_kit_catches_the_mutant(name: str) -> None:
+    """With the CI example budget and a fixed seed, the kit reports this bug."""
+    start = time.perf_counter()
+    with pytest.raises(NonConformance) as raised:
+        check_conv_transpose(MUTANTS[name], examples=EXAMPLES, seed=0)
+    assert raised.value.reproducer
+    print(f"{name}: caught as {raised.value.problem!r} in {time.perf_counter() - start:.1f} s; {raised.value.case!r}")
+
+
+def test_the_correct_implementation_passes() -> None:
+    report = check_conv_transpose(correct, examples=EXAMPLES, seed=0)
+    assert report.examples == {"float64": EXAMPLES, "float32": EXAMPLES}
+
+
+def test_every_mutant_has_a_docstring_naming_its_bug() -> None:
+    assert len(MUTANTS) >= 20
+    for name, mutant in MUTANTS.items():
+        assert mutant.__doc__ and len(mutant.__doc__) > 20, name

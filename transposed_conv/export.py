@@ -1,0 +1,120 @@
+"""Export a PyTorch ``state_dict`` to the ``.npz`` that :meth:`transposed_conv.layers.Module.load_state_dict` reads.
+
+PyTorch is optional: it is imported only inside the functions that need it.  From a
+Python session::
+
+    from transposed_conv.export import export_state_dict
+    export_state_dict(torch_decoder, "decoder.npz")        # a module or its state_dict
+    numpy_decoder.load_state_dict("decoder.npz")
+
+or from a ``state_dict`` saved with ``torch.save``::
+
+    python -m transposed_conv.export decoder.pt decoder.npz
+
+Keys are kept exactly (``deconv_layers.0.conv_transpose.weight``,
+``deconv_layers.0.bn.num_batches_tracked``, ...); each tensor becomes a NumPy array of
+its dtype and shape (``num_batches_tracked`` a 0-d int64 array).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["export_state_dict", "main", "numpy_state_dict"]
+
+_NEEDS_TORCH = "exporting a PyTorch state_dict needs PyTorch: pip install 'transposed-conv[frameworks]'"
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(_NEEDS_TORCH) from None
+    return torch
+
+
+def numpy_state_dict(module: Any) -> dict[str, np.ndarray]:
+    """A PyTorch module's ``state_dict`` (or a ``state_dict`` itself) as a dict of NumPy arrays.
+
+    Parameters
+    ----------
+    module : torch.nn.Module or mapping of str to torch.Tensor
+        Anything with a ``state_dict()`` method, or the mapping it returns.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Same keys, same order; copies, detached and on the CPU.
+
+    Raises
+    ------
+    TypeError
+        If ``module`` is neither, a key is not a str, a value is not a tensor, or a
+        tensor's dtype has no NumPy equivalent (bfloat16: convert with ``.float()`` first).
+    ImportError
+        If PyTorch is not installed.
+    """
+    torch = _torch()
+    state = module.state_dict() if hasattr(module, "state_dict") else module
+    if not hasattr(state, "items"):
+        raise TypeError(f"module must be a torch.nn.Module or a state_dict mapping; got {type(module).__name__}")
+    arrays = {}
+    for name, tensor in state.items():
+        if not isinstance(name, str):
+            raise TypeError(f"state_dict keys must be str; got {name!r}")
+        if not isinstance(tensor, torch.Tensor):
+            raise TypeError(f"state_dict[{name!r}] must be a torch.Tensor; got {type(tensor).__name__}")
+        try:
+            arrays[name] = tensor.detach().cpu().numpy().copy()
+        except TypeError:
+            raise TypeError(
+                f"state_dict[{name!r}] has dtype {tensor.dtype}, which NumPy cannot hold; convert it first "
+                "(for example with .float())"
+            ) from None
+    return arrays
+
+
+def export_state_dict(module: Any, path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Write a PyTorch module's ``state_dict`` to an uncompressed ``.npz`` at ``path``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module or mapping of str to torch.Tensor
+        As for :func:`numpy_state_dict`.
+    path : str or path-like
+        Where to write; NumPy appends ``.npz`` if the name lacks it.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        What was written.
+    """
+    arrays = numpy_state_dict(module)
+    np.savez(path, **arrays)  # type: ignore[arg-type]
+    return arrays
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m transposed_conv.export STATE_DICT.pt OUT.npz``: convert a ``torch.save``-d state_dict."""
+    parser = argparse.ArgumentParser(
+        prog="python -m transposed_conv.export",
+        description="Convert a PyTorch state_dict saved with torch.save to an .npz for transposed_conv.layers.",
+    )
+    parser.add_argument("state_dict", help="a file written by torch.save(module.state_dict(), path)")
+    parser.add_argument("output", help="the .npz to write")
+    arguments = parser.parse_args(argv)
+    torch = _torch()
+    state = torch.load(arguments.state_dict, map_location="cpu", weights_only=True)
+    arrays = export_state_dict(state, arguments.output)
+    print(f"wrote {len(arrays)} arrays to {arguments.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
