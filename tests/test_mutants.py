@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 
 import pytest
-from hypothesis import settings
 
 from tests.mutants import MUTANTS, correct
 from transposed_conv.testing import NonConformance, check_conv_transpose
 
-EXAMPLES = max(settings().max_examples, 1)  # the CI profile: 200
+EXAMPLES = 200  # the CI budget, whatever the profile: the kill table is a claim about this budget
+KILL_TABLE = Path(__file__).resolve().parent.parent / "docs" / "conformance.md"
+
+
+def documented_problems() -> dict[str, str]:
+    """mutant name -> 'caught as' from the kill table in docs/conformance.md."""
+    rows = re.findall(r"^\| `(\w+)` \| .* \| `(\w+)` \| .* \|$", KILL_TABLE.read_text(), flags=re.MULTILINE)
+    return dict(rows)
 
 
 @pytest.mark.parametrize("name", sorted(MUTANTS))
@@ -20,12 +28,17 @@ def test_the_kit_catches_the_mutant(name: str) -> None:
     with pytest.raises(NonConformance) as raised:
         check_conv_transpose(MUTANTS[name], examples=EXAMPLES, seed=0)
     assert raised.value.reproducer
+    assert raised.value.problem == documented_problems()[name], "docs/conformance.md is out of date"
     print(f"{name}: caught as {raised.value.problem!r} in {time.perf_counter() - start:.1f} s; {raised.value.case!r}")
 
 
 def test_the_correct_implementation_passes() -> None:
     report = check_conv_transpose(correct, examples=EXAMPLES, seed=0)
     assert report.examples == {"float64": EXAMPLES, "float32": EXAMPLES}
+
+
+def test_the_kill_table_lists_every_mutant() -> None:
+    assert set(documented_problems()) == set(MUTANTS)
 
 
 def test_every_mutant_has_a_docstring_naming_its_bug() -> None:

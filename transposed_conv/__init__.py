@@ -14,12 +14,16 @@ computes it several independent ways, proven equal by property tests:
                           flipped, in/out-swapped kernel
 ``"im2col"``              :mod:`transposed_conv.methods.im2col` -- the transpose of the
                           im2col convolution: one GEMM with ``W.T``, then col2im
+``"polyphase"``           :mod:`transposed_conv.methods.polyphase` -- the sub-pixel
+                          view: each output phase is a stride-1 correlation, one GEMM
+                          per batch element and no scatter-add
 ``"direct"``              :mod:`transposed_conv.methods.direct` -- the literal
                           definition: each input element scatters ``value * weight``
 ``"matrix"``              :mod:`transposed_conv.methods.matrix` -- ``C.T @ vec(x)``
                           with ``C`` the convolution's explicit sparse matrix
-``"auto"``                :func:`transposed_conv.transpose.choose_method` -- the
-                          fastest of the above for the inputs
+``"auto"``                :func:`transposed_conv.transpose.choose_method` --
+                          ``"im2col"`` or ``"polyphase"``, by a measured cost model,
+                          in chunks under :func:`get_memory_limit` (256 MiB default)
 ========================  ==============================================================
 
 Other frameworks' conventions (ONNX, JAX, TensorFlow, Keras) live in
@@ -38,6 +42,7 @@ NumPy's promoted floating dtype of the inputs (``float32`` stays ``float32``);
 ``float16`` is accumulated in ``float32``; bool and complex inputs are rejected.
 """
 
+from ._memory import DEFAULT_MEMORY_LIMIT, get_memory_limit, memory_limit, set_memory_limit
 from .conv import conv, convolve
 from .conventions import jax_conv_transpose, keras_conv_transpose, onnx_conv_transpose, tf_conv_transpose
 from .gradients import ConvGradients, conv_backward, conv_transpose_backward
@@ -50,6 +55,7 @@ from .shapes import (
 from .transpose import METHODS, conv_transpose
 
 __all__ = [
+    "DEFAULT_MEMORY_LIMIT",
     "METHODS",
     "ConvGradients",
     "conv",
@@ -59,10 +65,13 @@ __all__ = [
     "conv_transpose_backward",
     "conv_transpose_output_shape",
     "convolve",
+    "get_memory_limit",
     "jax_conv_transpose",
     "keras_conv_transpose",
+    "memory_limit",
     "onnx_conv_transpose",
     "output_padding_for",
+    "set_memory_limit",
     "tf_conv_transpose",
     "transposed_size_range",
 ]

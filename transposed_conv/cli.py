@@ -1,11 +1,13 @@
-"""The ``transposed-conv`` command: ``check``, ``vectors``, ``shape`` and ``demo``.
+"""The ``transposed-conv`` command: ``check``, ``vectors``, ``shape``, ``explain`` and ``demo``.
 
 * ``check`` draws configurations, runs them through every installed framework (PyTorch,
   ONNX Runtime, ...) and compares each result with the oracle within the rigorous
-  rounding bound; with no framework installed it checks our own methods against it.
+  rounding bound; with no framework installed it checks our own methods against it, and
+  with ``--impl MODULE:NAME --convention {torch,onnx,jax,tf,keras}`` your implementation.
 * ``vectors`` writes golden test vectors (``.npz`` per case plus ``index.json``).
 * ``shape`` is the size calculator, in both directions, with the formula filled in.
 * ``demo`` runs the seed's decoder layer through every method.
+* ``explain`` works one configuration through step by step with small integers.
 
 Exit status: 0 success, 1 a check failed, 2 a usage error.
 """
@@ -23,6 +25,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from . import METHODS, __version__, conv, conv_transpose, convolve
+from .explain import add_explain_command
 from .shapes import conv_output_shape, conv_transpose_output_shape, output_padding_for, transposed_size_range
 
 __all__ = ["main"]
@@ -113,19 +116,60 @@ def _need_hypothesis(command: str) -> None:
         raise UsageError(f"{command} needs hypothesis: pip install 'transposed-conv[kit]'")
 
 
+def _import_impl(spec: str) -> Callable[..., Any]:
+    """``MODULE:NAME`` (``NAME`` may be dotted) imported from ``sys.path`` with the current directory first."""
+    import importlib
+    import os
+
+    module_name, colon, name = spec.partition(":")
+    if not colon or not module_name or not name:
+        raise UsageError(f"--impl must be MODULE:NAME, like mypackage.ops:conv_transpose; got {spec!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        target: Any = importlib.import_module(module_name)
+    except Exception as error:  # ImportError, or whatever the module raised while importing
+        raise UsageError(
+            f"--impl {spec}: cannot import module {module_name!r}: {type(error).__name__}: {error}"
+        ) from None
+    for part in name.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise UsageError(f"--impl {spec}: module {module_name!r} has no attribute {name!r}") from None
+    if not callable(target):
+        raise UsageError(f"--impl {spec}: {name!r} is not callable; got an object of type {type(target).__name__}")
+    function: Callable[..., Any] = target
+    return function
+
+
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _need_hypothesis("check")
     from .testing import NonConformance, check_conv_transpose
 
     requested = ("float64", "float32") if args.dtype == "all" else (args.dtype,)
+    convention = "torch"
+    if args.impl is not None:
+        convention = args.convention or "torch"
+        targets = [_Target(args.impl, _import_impl(args.impl), ("float64", "float32"), {})]
+    elif args.convention is not None:
+        raise UsageError("--convention applies to --impl MODULE:NAME only (--framework checks use 'torch')")
+    else:
+        targets = _targets(args.framework or "all")
     rows: list[tuple[str, str, int | str, float, str]] = []
     failures = []
-    for target in _targets(args.framework):
+    for target in targets:
         for dtype in (d for d in requested if d in target.dtypes):
             bar = _ProgressBar(f"{target.name} {dtype}", err)
             try:
                 report = check_conv_transpose(
-                    target.impl, examples=args.examples, dtypes=(dtype,), seed=args.seed, progress=bar, **target.draw
+                    target.impl,
+                    convention=convention,
+                    examples=args.examples,
+                    dtypes=(dtype,),
+                    seed=args.seed,
+                    progress=bar,
+                    **target.draw,
                 )
                 rows.append(
                     (target.name, dtype, report.examples.get(dtype, 0), report.worst_fraction.get(dtype, 0.0), "pass")
@@ -139,10 +183,11 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             rows.append(
                 (target.name, ",".join(requested), 0, float("nan"), f"skipped (computes in {', '.join(target.dtypes)})")
             )
-    out.write(f"{'implementation':<22} {'dtype':<8} {'cases':>6}  {'worst error / bound':>19}  result\n")
+    width = max([22, *(len(row[0]) for row in rows)])
+    out.write(f"{'implementation':<{width}} {'dtype':<8} {'cases':>6}  {'worst error / bound':>19}  result\n")
     for name, dtype, cases, worst, result in rows:
         shown = "-" if worst != worst else f"{worst:.3g}"
-        out.write(f"{name:<22} {dtype:<8} {cases!s:>6}  {shown:>19}  {result}\n")
+        out.write(f"{name:<{width}} {dtype:<8} {cases!s:>6}  {shown:>19}  {result}\n")
     for name, dtype, failure in failures:
         out.write(f"\n--- {name} ({dtype}) ---\n{failure}\n")
     return 1 if failures else 0
@@ -400,15 +445,30 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="check installed frameworks (or our methods) against the oracle",
+        help="check installed frameworks, our methods, or your implementation against the oracle",
         description="Draw configurations, run them through each installed framework, and compare with the oracle "
-        "within the rigorous rounding bound. With no framework installed, check our own methods.",
+        "within the rigorous rounding bound. With no framework installed, check our own methods. With --impl "
+        "MODULE:NAME, check your own implementation in the calling convention --convention instead. "
+        "Exit status: 0 conforms, 1 a non-conformance was found (the reproducer is printed), 2 a usage error.",
     )
-    check.add_argument(
+    what = check.add_mutually_exclusive_group()
+    what.add_argument(
         "--framework",
         choices=["all", "torch", "onnxruntime", "jax", "tensorflow", "ours"],
-        default="all",
+        default=None,
         help="what to check (all installed frameworks)",
+    )
+    what.add_argument(
+        "--impl",
+        metavar="MODULE:NAME",
+        help="check your own implementation instead: NAME imported from MODULE (the current directory is searched "
+        "first), called in the --convention calling convention",
+    )
+    check.add_argument(
+        "--convention",
+        choices=["torch", "onnx", "jax", "tf", "keras"],
+        default=None,
+        help="the calling convention of --impl (torch); see transposed_conv.testing.check_conv_transpose",
     )
     check.add_argument("--examples", type=_positive, default=200, help="cases per framework and dtype (200)")
     check.add_argument("--dtype", choices=["float64", "float32", "all"], default="all", help="input dtype (all)")
@@ -444,6 +504,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the seed's decoder layer through every method")
     demo.set_defaults(run=_demo)
+    add_explain_command(commands)
     return parser
 
 

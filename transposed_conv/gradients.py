@@ -80,7 +80,7 @@ def conv_transpose_backward(
         The forward's inputs, ``(N, C_in, *spatial)`` and ``(C_in, C_out/groups, *kernel)``.
     stride, padding, output_padding, dilation, groups, output_size
         The forward's arguments, with the same meaning and rules.
-    method : {'auto', 'im2col', 'zero_insertion', 'direct', 'matrix'}
+    method : {'auto', 'im2col', 'polyphase', 'zero_insertion', 'direct', 'matrix'}
         Accepted (and checked) so that the forward's keyword arguments can be passed on
         unchanged.  No transposed convolution is computed here -- the input gradient is a
         convolution and the weight gradient a correlation -- so every method gives the
@@ -189,7 +189,7 @@ def conv_backward(
         The forward's inputs, ``(N, C_in, *spatial)`` and ``(C_out, C_in/groups, *kernel)``.
     stride, padding, dilation, groups
         The forward's arguments, with the same meaning and rules.
-    method : {'auto', 'im2col', 'zero_insertion', 'direct', 'matrix'}
+    method : {'auto', 'im2col', 'polyphase', 'zero_insertion', 'direct', 'matrix'}
         The algorithm of the transposed convolution that computes the input gradient;
         all give the same result.
 

@@ -10,7 +10,10 @@ its result is *correct up to rounding*.  This module answers it without guessing
   that holds for *every* correct implementation accumulating in the given precision,
   whatever its summation order;
 * :func:`assert_close` -- compares, and on failure reports the worst element, the bound,
-  the configuration and a copy-pasteable reproducer.
+  the configuration and a copy-pasteable reproducer;
+* :func:`linear_reference`, :func:`linear_error_bound`, :func:`linear_bound_fraction` -- the
+  same for a transposed convolution in any convention, given as ``compute(x, weight, bias)``
+  (the conformance kit's other conventions use them with ``transposed_conv.conventions``).
 
 Derivation of the bound
 -----------------------
@@ -42,6 +45,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,9 +62,15 @@ __all__ = [
     "assert_close",
     "bound_fraction",
     "error_bound",
+    "linear_bound_fraction",
+    "linear_error_bound",
+    "linear_reference",
     "reference",
     "round_to",
 ]
+
+#: A transposed convolution written as ``compute(x, weight, bias)`` (``bias`` possibly ``None``).
+Compute = Callable[[np.ndarray, np.ndarray, "np.ndarray | None"], Any]
 
 
 @dataclass(frozen=True)
@@ -255,14 +265,137 @@ def error_bound(
     magnitude = conv_transpose(np.abs(xs), np.abs(ws), **conv_args)
     if bs is not None:
         magnitude = magnitude + np.abs(bs).reshape((-1,) + (1,) * (magnitude.ndim - (2 if xs.ndim == ws.ndim else 1)))
+    exact = reference(xs, ws, bs, precision="float64", **conv_args)
+    return _bound(counts, magnitude, exact, p)
+
+
+def _bound(counts: np.ndarray, magnitude: np.ndarray, exact: np.ndarray, p: Precision) -> np.ndarray:
+    """The bound of the module docstring from ``n`` (``counts``), ``S`` (``magnitude``) and the float64 result."""
     magnitude = magnitude * (1 + _growth(counts + 1, 2.0**-53))  # S itself was summed in float64: round it up
     input_growth = (1 + p.input_roundoff) ** 2
     implementation = (input_growth * (1 + _growth(counts + 1, p.unit_roundoff)) - 1) * magnitude + counts * p.underflow
     reference_error = _growth(counts + 1, 2.0**-53) * magnitude + counts * _F64_ETA
-    exact = reference(xs, ws, bs, precision="float64", **conv_args)
     stored = p.output_roundoff * (np.abs(exact) + implementation + reference_error) + p.output_underflow
     total: np.ndarray = (implementation + reference_error + stored) * (1 + 2.0**-40)  # cover this sum's rounding
     return total
+
+
+def linear_reference(
+    compute: Compute,
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    *,
+    precision: str | float | Precision = "float64",
+) -> np.ndarray:
+    """``compute(x, weight, bias)`` in float64 of the inputs as a framework computing in ``precision`` saw them.
+
+    The counterpart of :func:`reference` for any transposed convolution written as
+    ``compute(x, weight, bias)`` -- another framework's convention, say; see
+    :func:`linear_error_bound`.
+
+    Examples
+    --------
+    >>> from transposed_conv.conventions import onnx_conv_transpose
+    >>> def same_upper(X, W, B):
+    ...     return onnx_conv_transpose(X, W, B, strides=[2], auto_pad="SAME_UPPER")
+    >>> linear_reference(same_upper, [[[0.1, 0.2]]], [[[1.0, 1.0]]], precision="float32").tolist()
+    [[[0.10000000149011612, 0.10000000149011612, 0.20000000298023224, 0.20000000298023224]]]
+    """
+    p = _precision(precision)
+    xs, ws, bs = _as_seen(x, weight, bias, p)
+    return np.asarray(compute(xs, ws, bs), dtype=np.float64)
+
+
+def linear_error_bound(
+    compute: Compute,
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    *,
+    precision: str | float | Precision = "float32",
+) -> np.ndarray:
+    """:func:`error_bound` for any transposed convolution written as ``compute(x, weight, bias)``.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(x, weight, bias)`` -> array, with ``bias`` possibly ``None``: a transposed
+        convolution in any layout and convention (ONNX's, JAX's, ...; a bias argument it does
+        not have can be ignored).  It must form each output element as ``b + sum_t x_t w_t``,
+        a bias element plus products of one input and one weight element each, with
+        coefficient 1 -- what every transposed convolution does -- and give exact integer
+        results for integer inputs (the convention functions of
+        :mod:`transposed_conv.conventions` and :func:`~transposed_conv.conv_transpose` do).
+    x, weight, bias : array_like
+        The inputs, in ``compute``'s layout.
+    precision : str, float or Precision
+        As for :func:`error_bound`.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, the shape of ``compute``'s result.
+
+    Notes
+    -----
+    The derivation of the module docstring holds for every such ``compute``: the number of
+    products per element is ``n = compute(ones, ones, None)`` (exact in integers) and
+    ``S = compute(|x|, |w|, |b|)``.  For ``compute = conv_transpose(x, w, b, **conv_args)``
+    this is :func:`error_bound` exactly.  Positions that no product reaches (an ONNX
+    ``output_shape`` beyond the full output, say) get ``n = 0`` and a bound for the bias
+    alone.
+
+    Examples
+    --------
+    ``SAME_UPPER`` with a stride larger than the kernel: the positions between the inputs
+    receive no product, so no error is allowed there:
+
+    >>> from transposed_conv.conventions import onnx_conv_transpose
+    >>> def same_upper(X, W, B):
+    ...     return onnx_conv_transpose(X, W, B, strides=[3], auto_pad="SAME_UPPER")
+    >>> bound = linear_error_bound(same_upper, [[[1.0, 1.0]]], [[[1.0]]], precision="float32")
+    >>> (bound / 2**-24).round(2).tolist()
+    [[[0.0, 2.0, 0.0, 0.0, 2.0, 0.0]]]
+    """
+    p = _precision(precision)
+    xs, ws, bs = _as_seen(x, weight, bias, p)
+    counts = np.asarray(compute(np.ones(xs.shape, np.int64), np.ones(ws.shape, np.int64), None), dtype=np.float64)
+    magnitude = np.asarray(compute(np.abs(xs), np.abs(ws), None if bs is None else np.abs(bs)), dtype=np.float64)
+    exact = np.asarray(compute(xs, ws, bs), dtype=np.float64)
+    return _bound(counts, magnitude, exact, p)
+
+
+def linear_bound_fraction(
+    actual: ArrayLike,
+    compute: Compute,
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    *,
+    precision: str | float | Precision = "float32",
+) -> np.ndarray:
+    """:func:`bound_fraction` for any ``compute(x, weight, bias)`` (see :func:`linear_error_bound`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from transposed_conv.conventions import jax_conv_transpose
+    >>> def jax_same(lhs, rhs, bias):
+    ...     return jax_conv_transpose(lhs, rhs, (2,), "SAME")
+    >>> x, k = np.ones((1, 3, 1), np.float32), np.ones((3, 1, 1), np.float32)
+    >>> float(linear_bound_fraction(jax_same(x, k, None), jax_same, x, k).max())
+    0.0
+    >>> float(linear_bound_fraction(jax_same(x, k, None) + 1e-3, jax_same, x, k).max()) > 1
+    True
+    """
+    p = _precision(precision)
+    xs, ws, bs = _as_seen(x, weight, bias, p)
+    expected = np.asarray(compute(xs, ws, bs), dtype=np.float64)
+    got = np.asarray(actual, dtype=np.float64)
+    if got.shape != expected.shape:
+        raise ValueError(f"actual must have the output's shape {expected.shape}; got actual.shape={got.shape}")
+    return _fraction(np.abs(got - expected), linear_error_bound(compute, xs, ws, bs, precision=p))
 
 
 class OracleMismatch(AssertionError):

@@ -12,28 +12,63 @@ Point them at your own implementation::
         np.testing.assert_allclose(my_conv_transpose(case.x, case.weight, case.bias, **case.kwargs), expected)
 
 :func:`conv_transpose_configs` draws only the geometry (shapes, stride, padding, ...);
-:func:`conv_transpose_cases` adds arrays.  Everything drawn is valid: the output is at
-least 1 in every dimension, ``output_padding < max(stride, dilation)``, groups divide
-both channel counts.  Groups and channels per group are drawn independently, so grouped
-kernels with several channels per group are exercised (the case ONNX's reference
-evaluator once got wrong).  Shrinking goes towards 1-D, size 1, stride 1, no padding,
-one group, one channel, and batch 1.
+:func:`conv_transpose_cases` adds arrays.  Other frameworks' calling conventions have their
+own strategies, each drawing a :class:`ConventionCase` -- the arrays in the framework's layout,
+the call's ``args`` and ``kwargs`` with the framework's own options, and the spec-following
+function of :mod:`transposed_conv.conventions` that computes the answer::
+
+    @given(onnx_cases(dtype="float32"))
+    def test_my_onnx_kernel(case):
+        np.testing.assert_allclose(my_conv_transpose(*case.args, **case.kwargs), case.expected(), rtol=1e-5)
+
+========================  ========================================================================
+strategy                  ``impl(*case.args, **case.kwargs)`` is a call of
+========================  ========================================================================
+:func:`torch_cases`       ``conv_transpose(x, weight, bias, stride=..., padding=..., ...)``
+:func:`onnx_cases`        ONNX ``ConvTranspose``: ``(X, W, B, **attributes)``
+:func:`jax_cases`         ``jax.lax.conv_transpose(lhs, rhs, strides, padding, ...)``
+:func:`tf_cases`          ``tf.nn.conv_transpose(input, filters, output_shape, strides, ...)``
+:func:`keras_cases`       ``keras.ops.conv_transpose(inputs, kernel, strides=..., ...)``
+========================  ========================================================================
+
+Everything drawn is valid: the output is at least 1 in every dimension, ``output_padding <
+max(stride, dilation)``, groups divide both channel counts, and each convention's own rules
+hold (where a framework and its written specification disagree, the specification decides;
+``docs/conventions.md`` lists the deviations, and each strategy has an option to leave them
+out).  Groups and channels per group are drawn independently, so grouped kernels with
+several channels per group are exercised (the case ONNX's reference evaluator once got
+wrong).  Shrinking goes towards 1-D, size 1, stride 1, no padding, one group, one channel,
+and batch 1.
 
 This module needs ``hypothesis`` (the ``test`` extra); the rest of the package does not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from .shapes import conv_transpose_output_length
 
-__all__ = ["ConvTransposeCase", "ConvTransposeConfig", "conv_transpose_cases", "conv_transpose_configs"]
+__all__ = [
+    "CONVENTION_CASES",
+    "ConvTransposeCase",
+    "ConvTransposeConfig",
+    "ConventionCase",
+    "conv_transpose_cases",
+    "conv_transpose_configs",
+    "jax_cases",
+    "keras_cases",
+    "onnx_cases",
+    "tf_cases",
+    "torch_cases",
+]
 
 PADDING_KINDS = ("any", "symmetric", "asymmetric")
 VALUE_KINDS = ("integers", "uniform", "normal")
@@ -367,3 +402,732 @@ def _cases(
         weight = _with_layout(weight, draw(st.sampled_from(LAYOUTS)))
         bias = None if bias is None else _with_layout(bias, draw(st.sampled_from(LAYOUTS)))
     return ConvTransposeCase(config, x, weight, bias)
+
+
+# ----------------------------------------------------------------------------------------------
+# Other frameworks' conventions: one drawn call, with the function that computes its answer
+# ----------------------------------------------------------------------------------------------
+
+#: The configuration fields a :class:`ConventionCase` forwards: the geometry every convention shares.
+GEOMETRY = ("batch", "in_channels", "out_channels", "input_shape", "kernel_shape", "stride", "dilation", "groups")
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ConventionCase:
+    """One valid call in a framework's convention: ``impl(*case.args, **case.kwargs)``.
+
+    Attributes
+    ----------
+    convention : str
+        ``'torch'``, ``'onnx'``, ``'jax'``, ``'tf'`` or ``'keras'``.
+    config : ConvTransposeConfig
+        The geometry drawn first, in PyTorch's terms: shapes, ``stride``, ``dilation``,
+        ``groups``, in ``(N, C, *spatial)`` order.  Its ``padding`` and ``output_padding`` are
+        PyTorch's and apply to the ``'torch'`` and (as ``pads``) ``'onnx'`` cases only: the other
+        conventions draw their own padding options.
+    x, weight, bias : numpy.ndarray
+        The arrays, in the convention's layout (``bias`` is ``None`` where the framework has
+        none, or none was drawn).
+    array_names : tuple of str
+        The names of the array parameters: ``('X', 'W', 'B')`` for ONNX, ``('lhs', 'rhs')`` for
+        JAX, ... -- three when the convention takes a bias (passed even when ``None``).
+    arguments : tuple
+        The positional arguments after the arrays (JAX's ``strides, padding``; TensorFlow's
+        ``output_shape, strides``), named by ``argument_names``.
+    kwargs : dict
+        The keyword arguments.
+    reference : callable
+        Our spec-following implementation of the convention, e.g.
+        :func:`~transposed_conv.conventions.onnx_conv_transpose`: ``reference(*case.args,
+        **case.kwargs)`` is the answer.
+
+    The geometry fields (``batch``, ``in_channels``, ``out_channels``, ``input_shape``,
+    ``kernel_shape``, ``stride``, ``dilation``, ``groups``, ``ndim``) are readable on the case
+    itself.
+    """
+
+    convention: str
+    config: ConvTransposeConfig
+    x: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray | None
+    array_names: tuple[str, ...]
+    arguments: tuple[Any, ...]
+    argument_names: tuple[str, ...]
+    kwargs: dict[str, Any]
+    reference: Callable[..., np.ndarray]
+
+    @property
+    def arrays(self) -> tuple[np.ndarray | None, ...]:
+        """``(x, weight)``, or ``(x, weight, bias)`` where the convention takes a bias."""
+        return (self.x, self.weight, self.bias)[: len(self.array_names)]
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """The positional arguments: the arrays, then :attr:`arguments`."""
+        return (*self.arrays, *self.arguments)
+
+    @property
+    def ndim(self) -> int:
+        """Number of spatial dimensions."""
+        return self.config.ndim
+
+    def compute(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+        """:attr:`reference` on other arrays of the same shapes and the same arguments (for the oracle's bounds)."""
+        arrays = (x, weight, bias)[: len(self.array_names)]
+        return self.reference(*arrays, *self.arguments, **self.kwargs)
+
+    def expected(self) -> np.ndarray:
+        """The answer, ``reference(*args, **kwargs)``, in the arrays' own dtype."""
+        return self.reference(*self.args, **self.kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # the geometry of the configuration
+        if name in GEOMETRY:
+            return getattr(self.config, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        shown = []
+        for name, a in zip(self.array_names, self.arrays):
+            shown.append(f"{name}: None" if a is None else f"{name}: {a.dtype} {a.shape}")
+        shown += [f"{name}={value!r}" for name, value in zip(self.argument_names, self.arguments)]
+        shown += [f"{name}={value!r}" for name, value in self.kwargs.items()]
+        return f"ConventionCase({self.convention!r}, {', '.join(shown)})"
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What a convention's builder returns: the arrays in its layout, and the rest of the call."""
+
+    x: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray | None
+    arguments: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+# A builder draws the convention's own options for a drawn geometry and canonical arrays
+# ``x (N, C_in, *spatial)``, ``weight (C_in, C_out/groups, *kernel)``, ``bias (C_out,)``.
+_Builder = Callable[[st.DrawFn, ConvTransposeConfig, np.ndarray, np.ndarray, "np.ndarray | None"], _Call]
+
+
+@dataclass(frozen=True)
+class _Convention:
+    name: str
+    array_names: tuple[str, ...]
+    argument_names: tuple[str, ...]
+    reference: Callable[..., np.ndarray]
+
+
+def _check_values_and_dtype(values: str, dtype: Any) -> np.dtype[Any]:
+    if values not in VALUE_KINDS:
+        raise InvalidArgument(f"values must be one of {list(VALUE_KINDS)}; got values={values!r}")
+    dt: np.dtype[Any] = np.dtype(dtype)
+    if dt.kind not in "iuf":
+        raise InvalidArgument(f"dtype must be a real integer or floating dtype; got dtype={dtype!r}")
+    return dt
+
+
+def _check_subset(name: str, chosen: Any, allowed: tuple[Any, ...]) -> tuple[Any, ...]:
+    if isinstance(chosen, str) or not isinstance(chosen, (tuple, list)):
+        raise InvalidArgument(f"{name} must be a tuple of values from {list(allowed)}; got {name}={chosen!r}")
+    items = tuple(chosen)
+    if not items or any(item not in allowed for item in items):
+        raise InvalidArgument(f"{name} must be a non-empty tuple of values from {list(allowed)}; got {name}={chosen!r}")
+    return items
+
+
+def _no_groups_or_bias(convention: str, config_options: dict[str, Any]) -> dict[str, Any]:
+    """Configuration options for a convention without groups, bias or PyTorch's padding: checked, then fixed."""
+    for name in ("max_groups", "bias", "padding", "large_output_padding"):
+        if name in config_options:
+            raise InvalidArgument(
+                f"{name} does not apply to the {convention!r} convention, which has no groups, no bias and its own "
+                f"padding options; got {name}={config_options[name]!r}"
+            )
+    return {**config_options, "max_groups": 1, "bias": False}
+
+
+@st.composite
+def _convention_cases(
+    draw: st.DrawFn,
+    convention: _Convention,
+    configs: st.SearchStrategy[ConvTransposeConfig],
+    build: _Builder,
+    dt: np.dtype[Any],
+    values: str,
+    layouts: bool,
+) -> ConventionCase:
+    config = draw(configs)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = _values(rng, values, config.x_shape, dt)  # (N, C_in, *spatial)
+    weight = _values(rng, values, config.weight_shape, dt)  # (C_in, C_out/groups, *kernel)
+    bias = _values(rng, values, (config.out_channels,), dt) if config.bias else None
+    call = build(draw, config, x, weight, bias)
+    x, weight, bias = call.x, call.weight, call.bias
+    if layouts:  # after the convention's own transposes, so that every layout reaches the implementation
+        x = _with_layout(x, draw(st.sampled_from(LAYOUTS)))
+        weight = _with_layout(weight, draw(st.sampled_from(LAYOUTS)))
+        bias = None if bias is None else _with_layout(bias, draw(st.sampled_from(LAYOUTS)))
+    else:
+        x, weight = np.ascontiguousarray(x), np.ascontiguousarray(weight)
+    return ConventionCase(
+        convention=convention.name,
+        config=config,
+        x=x,
+        weight=weight,
+        bias=bias,
+        array_names=convention.array_names,
+        arguments=call.arguments,
+        argument_names=convention.argument_names,
+        kwargs=call.kwargs,
+        reference=convention.reference,
+    )
+
+
+def _full_length(i: int, k: int, s: int, d: int, a: int = 0) -> int:
+    """``(i - 1)*s + d*(k - 1) + 1 + a``: the transposed convolution with nothing cropped."""
+    return (i - 1) * s + d * (k - 1) + 1 + a
+
+
+def _per_dimension(draw: st.DrawFn, values: tuple[int, ...], label: str) -> int | tuple[int, ...]:
+    """An int when all values are equal (sometimes), else the tuple."""
+    if len(set(values)) == 1 and draw(st.booleans(), label=f"{label} as an int"):
+        return values[0]
+    return values
+
+
+# --- torch --------------------------------------------------------------------------------------
+
+
+def _torch_kwargs(config: ConvTransposeConfig) -> dict[str, Any]:
+    """PyTorch's keyword arguments: per-dimension tuples, ``padding`` symmetric ints where possible."""
+    padding: Any = tuple(begin for begin, _ in config.padding)
+    if any(begin != end for begin, end in config.padding):
+        padding = config.padding
+    return {
+        "stride": config.stride,
+        "padding": padding,
+        "output_padding": config.output_padding,
+        "groups": config.groups,
+        "dilation": config.dilation,
+    }
+
+
+def _torch_call(
+    draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+) -> _Call:
+    return _Call(x, weight, bias, (), _torch_kwargs(config))
+
+
+def torch_cases(
+    *, dtype: Any = "float64", values: str = "integers", layouts: bool = False, **config_options: Any
+) -> st.SearchStrategy[ConventionCase]:
+    """Valid calls in PyTorch's convention, ``conv_transpose(x, weight, bias, **case.kwargs)``.
+
+    The same draws as :func:`conv_transpose_cases`, as a :class:`ConventionCase`: ``kwargs``
+    holds ``stride``, ``padding``, ``output_padding``, ``groups`` and ``dilation`` as
+    per-dimension tuples, ``padding`` as ``(begin, end)`` pairs only when drawn asymmetric
+    (``padding="symmetric"`` avoids them, as PyTorch itself needs).
+
+    Parameters
+    ----------
+    dtype, values, layouts
+        As for :func:`conv_transpose_cases`.
+    **config_options
+        Passed to :func:`conv_transpose_configs`.
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> @given(torch_cases(max_ndim=1, padding="symmetric"))
+    ... def test(case):
+    ...     y = case.reference(*case.args, **case.kwargs)
+    ...     assert y.shape[:2] == (case.batch, case.out_channels)
+    ...     assert isinstance(case.kwargs["padding"][0], int)
+    >>> test()
+    """
+    from .transpose import conv_transpose
+
+    dt = _check_values_and_dtype(values, dtype)
+    convention = _Convention("torch", ("x", "weight", "bias"), (), conv_transpose)
+    return _convention_cases(convention, conv_transpose_configs(**config_options), _torch_call, dt, values, layouts)
+
+
+# --- ONNX ---------------------------------------------------------------------------------------
+
+ONNX_AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
+
+
+def _onnx_attributes(
+    draw: st.DrawFn, config: ConvTransposeConfig, auto_pads: tuple[str, ...], beyond_full_output: bool
+) -> dict[str, Any]:
+    """``ConvTranspose`` attributes: every ``auto_pad``, ``pads`` (asymmetric) or ``output_shape`` (also beyond the
+    full output), ``kernel_shape`` given or not; attributes at their defaults left out at random."""
+    ndim = config.ndim
+    geometry = list(zip(config.input_shape, config.kernel_shape, config.stride, config.dilation, config.output_padding))
+    fulls = [_full_length(i, k, s, d, a) for i, k, s, d, a in geometry]  # output_padding included
+    auto_pad = draw(st.sampled_from(auto_pads), label="auto_pad")
+    same = ("SAME_UPPER", "SAME_LOWER")
+    if not beyond_full_output and auto_pad in same and any(i * s > f for (i, _, s, _, _), f in zip(geometry, fulls)):
+        others = [mode for mode in auto_pads if mode not in same]
+        if not others:
+            reject()  # input * strides exceeds the full output in a dimension, and nothing else may be drawn
+        auto_pad = others[0]
+    attributes: dict[str, Any] = {}
+    if auto_pad != "NOTSET" or draw(st.booleans(), label="write auto_pad='NOTSET'"):
+        attributes["auto_pad"] = auto_pad
+    attributes["strides"] = list(config.stride)
+    attributes["dilations"] = list(config.dilation)
+    attributes["group"] = config.groups
+    attributes["output_padding"] = list(config.output_padding)
+    if auto_pad == "NOTSET" and draw(st.booleans(), label="give pads"):
+        attributes["pads"] = [begin for begin, _ in config.padding] + [end for _, end in config.padding]
+    if draw(st.booleans(), label="give output_shape"):
+        attributes["output_shape"] = [
+            draw(st.integers(max(1, full - 3), full + s if beyond_full_output else full), label=f"output_shape[{axis}]")
+            for axis, (full, s) in enumerate(zip(fulls, config.stride))
+        ]
+    if draw(st.booleans(), label="give kernel_shape"):
+        attributes["kernel_shape"] = list(config.kernel_shape)
+    for name, default in (("dilations", 1), ("group", 1), ("output_padding", 0), ("strides", 1)):
+        value = attributes[name]
+        if value in (default, [default] * ndim) and draw(st.booleans(), label=f"leave out {name}"):
+            del attributes[name]
+    return attributes
+
+
+def onnx_cases(
+    *,
+    dtype: Any = "float64",
+    values: str = "integers",
+    layouts: bool = False,
+    auto_pads: tuple[str, ...] = ONNX_AUTO_PADS,
+    beyond_full_output: bool = True,
+    **config_options: Any,
+) -> st.SearchStrategy[ConventionCase]:
+    """Valid calls of ONNX ``ConvTranspose``: ``onnx_conv_transpose(X, W, B, **case.kwargs)``.
+
+    ``case.args`` is ``(X, W, B)`` -- ``B`` ``None`` when no bias is drawn -- and ``case.kwargs``
+    the node's attributes under ONNX's names, as ONNX's Python helpers write them (lists of
+    ints, ``pads`` as all begins then all ends).  Attributes that are not drawn are *left
+    out*, never passed as ``None``, as a node leaves them out: their defaults apply.  Drawn:
+    every ``auto_pad`` (written or not when ``'NOTSET'``), asymmetric ``pads`` (``NOTSET``
+    only), ``output_shape`` from three below the full output to a stride beyond it (it
+    overrides ``pads``), ``kernel_shape`` given or not, ``group`` with several channels per
+    group, ``output_padding < max(strides, dilations)``, and ``strides``, ``dilations``,
+    ``group``, ``output_padding`` left out at random where they hold the default.
+
+    Parameters
+    ----------
+    dtype, values, layouts
+        As for :func:`conv_transpose_cases`.
+    auto_pads : tuple of str
+        The ``auto_pad`` values to draw from (``'NOTSET'``, ``'SAME_UPPER'``, ``'SAME_LOWER'``,
+        ``'VALID'``).
+    beyond_full_output : bool
+        Also draw outputs larger than the full transposed convolution: ``output_shape`` beyond
+        it, and ``SAME_*`` where ``X_i * strides`` exceeds it.  The specification gives those
+        positions the bias alone; ONNX Runtime deviates there (``docs/conventions.md``).
+    **config_options
+        Passed to :func:`conv_transpose_configs` (``large_output_padding=False`` keeps
+        ``output_padding < strides``, as ONNX Runtime needs).
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> @given(onnx_cases(max_ndim=2))
+    ... def test(case):
+    ...     X, W, B = case.args
+    ...     y = case.reference(*case.args, **case.kwargs)
+    ...     assert y.shape[:2] == (X.shape[0], W.shape[1] * case.kwargs.get("group", 1))
+    ...     assert all(value is not None for value in case.kwargs.values())
+    >>> test()
+    """
+    from .conventions import onnx_conv_transpose
+
+    dt = _check_values_and_dtype(values, dtype)
+    modes = _check_subset("auto_pads", auto_pads, ONNX_AUTO_PADS)
+    configs = conv_transpose_configs(**config_options)
+
+    def build(
+        draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+    ) -> _Call:
+        return _Call(x, weight, bias, (), _onnx_attributes(draw, config, modes, beyond_full_output))
+
+    convention = _Convention("onnx", ("X", "W", "B"), (), onnx_conv_transpose)
+    return _convention_cases(convention, configs, build, dt, values, layouts)
+
+
+# --- JAX ----------------------------------------------------------------------------------------
+
+JAX_PADDINGS = ("SAME", "VALID", "explicit")
+_SPATIAL_LETTERS = "HWD"
+_JAX_DEFAULTS = {1: ("NHC", "HIO", "NHC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NHWDC", "HWDIO", "NHWDC")}
+
+
+def _jax_call(
+    draw: st.DrawFn,
+    config: ConvTransposeConfig,
+    x: np.ndarray,
+    weight: np.ndarray,
+    paddings: tuple[str, ...],
+    consistent_padding: bool,
+) -> _Call:
+    """``lhs``, ``rhs`` and the arguments of a ``jax.lax.conv_transpose`` call for a drawn geometry."""
+    ndim = config.ndim
+    letters = _SPATIAL_LETTERS[:ndim]
+    form = draw(st.sampled_from(["default", "letters"]), label="dimension_numbers form")
+    specs: tuple[str, ...]
+    if form == "default":
+        specs = _JAX_DEFAULTS[ndim]
+    else:
+        specs = tuple("".join(draw(st.permutations(pair + letters))) for pair in ("NC", "OI", "NC"))
+    transpose_kernel = draw(st.booleans(), label="transpose_kernel")
+    # x is (N, C, *letters); the kernel (O, I, *letters) is weight (C_in, C_out, *k) with O and I chosen so that
+    # the input's features match: O with transpose_kernel (PyTorch's orientation), I without.
+    kernel = weight if transpose_kernel else weight.swapaxes(0, 1)
+    lhs = np.moveaxis(x, range(ndim + 2), [specs[0].index(c) for c in "NC" + letters])
+    rhs = np.moveaxis(kernel, range(ndim + 2), [specs[1].index(c) for c in "OI" + letters])
+    # strides, padding and rhs_dilation follow the kernel spec's spatial order
+    order = [c for c in specs[1] if c in letters]
+    input_sizes = [config.input_shape[letters.index(c)] for c in order]
+    strides = tuple(config.stride[letters.index(c)] for c in order)
+    dilation = tuple(config.dilation[letters.index(c)] for c in order)
+    effective = [(config.kernel_shape[letters.index(c)] - 1) * d + 1 for c, d in zip(order, dilation)]
+    kind = draw(st.sampled_from(paddings), label="padding kind")
+    consistent = consistent_padding and draw(st.booleans(), label="use_consistent_padding")
+    padding: Any = kind
+    if kind == "explicit":
+        pairs = []
+        for i, s, k in zip(input_sizes, strides, effective):
+            pair = (draw(st.integers(-(k + 1), k + 1)), draw(st.integers(-(k + 1), k + 1)))
+            lo, hi = (k - 1 - pair[0], k - 1 - pair[1]) if consistent else pair
+            deficit = 1 - ((i - 1) * s + 1 + lo + hi - (k - 1))  # the output would be empty: widen it
+            if deficit > 0:
+                pair = (pair[0] - deficit, pair[1]) if consistent else (pair[0] + deficit, pair[1])
+            pairs.append(pair)
+        padding = pairs
+    dimension_numbers = None if form == "default" and draw(st.booleans(), label="pass None") else specs
+    kwargs: dict[str, Any] = {
+        "rhs_dilation": None if set(dilation) == {1} and draw(st.booleans(), label="rhs_dilation=None") else dilation,
+        "dimension_numbers": dimension_numbers,
+        "transpose_kernel": transpose_kernel,
+    }
+    if consistent_padding:
+        kwargs["use_consistent_padding"] = consistent
+    return _Call(lhs, rhs, None, (strides, padding), kwargs)
+
+
+def jax_cases(
+    *,
+    dtype: Any = "float64",
+    values: str = "integers",
+    layouts: bool = False,
+    paddings: tuple[str, ...] = JAX_PADDINGS,
+    use_consistent_padding: bool = False,
+    **config_options: Any,
+) -> st.SearchStrategy[ConventionCase]:
+    """Valid calls of ``jax.lax.conv_transpose``: ``jax_conv_transpose(lhs, rhs, strides, padding, **case.kwargs)``.
+
+    ``case.args`` is ``(lhs, rhs, strides, padding)`` and ``case.kwargs`` always holds
+    ``rhs_dilation`` (``None`` or a tuple), ``dimension_numbers`` (``None`` -- JAX's channels-last
+    default -- or three letter specs, any permutation of the axes) and ``transpose_kernel``.
+    ``padding`` is ``'SAME'``, ``'VALID'`` or a list of ``(lo, hi)`` tuples from below
+    ``-(k_eff - 1)`` to beyond ``k_eff - 1`` (cropping into the full output or extending past
+    it), never so negative that the output is empty.  ``strides``, ``padding`` and
+    ``rhs_dilation`` follow the spatial order of the kernel's spec.  JAX has no bias and no
+    groups: none are drawn.
+
+    Parameters
+    ----------
+    dtype, values, layouts
+        As for :func:`conv_transpose_cases`.
+    paddings : tuple of str
+        Padding kinds to draw from: ``'SAME'``, ``'VALID'``, ``'explicit'``.
+    use_consistent_padding : bool
+        Also draw JAX 0.10's ``use_consistent_padding`` (then always in ``kwargs``); the kit
+        does not, as older JAX lacks it.
+    **config_options
+        Passed to :func:`conv_transpose_configs` (not ``max_groups``, ``bias``, ``padding`` or
+        ``large_output_padding``).
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> @given(jax_cases(max_ndim=2))
+    ... def test(case):
+    ...     lhs, rhs, strides, padding = case.args
+    ...     y = case.reference(*case.args, **case.kwargs)
+    ...     assert y.ndim == lhs.ndim and case.bias is None
+    ...     assert set(case.kwargs) == {"rhs_dilation", "dimension_numbers", "transpose_kernel"}
+    >>> test()
+    """
+    from .conventions import jax_conv_transpose
+
+    dt = _check_values_and_dtype(values, dtype)
+    kinds = _check_subset("paddings", paddings, JAX_PADDINGS)
+    configs = conv_transpose_configs(**_no_groups_or_bias("jax", config_options))
+
+    def build(
+        draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+    ) -> _Call:
+        return _jax_call(draw, config, x, weight, kinds, use_consistent_padding)
+
+    convention = _Convention("jax", ("lhs", "rhs"), ("strides", "padding"), jax_conv_transpose)
+    return _convention_cases(convention, configs, build, dt, values, layouts)
+
+
+# --- TensorFlow ---------------------------------------------------------------------------------
+
+TF_PADDINGS = ("SAME", "VALID", "explicit")
+_TF_DATA_FORMATS = {1: ("NWC", "NCW"), 2: ("NHWC", "NCHW"), 3: ("NDHWC", "NCDHW")}
+
+
+def _tf_size_range(i: int, k_eff: int, s: int, padding: str | tuple[int, int]) -> tuple[int, int]:
+    """The output sizes whose forward convolution gives ``i`` (TensorFlow's "Notes on padding")."""
+    if isinstance(padding, str):
+        if padding == "SAME":
+            return (i - 1) * s + 1, i * s
+        return (i - 1) * s + k_eff, (i - 1) * s + k_eff + s - 1  # VALID
+    before, after = padding
+    return max((i - 1) * s + k_eff - before - after, 1), (i - 1) * s + k_eff - before - after + s - 1
+
+
+def _tf_per_dimension_form(draw: st.DrawFn, values: tuple[int, ...], first: bool, label: str) -> Any:
+    """TensorFlow's ``strides``/``dilations``: an int or ``[v]`` (when all equal), ``n`` values, or ``n + 2`` with
+    1 for batch and channels."""
+    forms = ["n", "n+2"] + (["int", "1"] if len(set(values)) == 1 else [])
+    form = draw(st.sampled_from(forms), label=f"{label} form")
+    if form == "int":
+        return values[0]
+    if form == "1":
+        return [values[0]]
+    if form == "n":
+        return list(values)
+    return [1, 1, *values] if first else [1, *values, 1]
+
+
+def _tf_call(
+    draw: st.DrawFn,
+    config: ConvTransposeConfig,
+    x: np.ndarray,
+    weight: np.ndarray,
+    paddings: tuple[str, ...],
+    channels_first: bool | None,
+) -> _Call:
+    """``input``, ``filters`` and the arguments of a ``tf.nn.conv_transpose`` call; ``output_shape`` fits."""
+    ndim = config.ndim
+    kinds = [kind for kind in paddings if kind != "explicit" or ndim == 2]  # explicit pairs are 2-D only
+    if not kinds:
+        reject()
+    kind = draw(st.sampled_from(kinds), label="padding")
+    first = draw(st.booleans(), label="channels first") if channels_first is None else channels_first
+    geometry = list(zip(config.input_shape, config.kernel_shape, config.stride, config.dilation))
+    pads: list[Any] = []
+    for i, k, s, d in geometry:
+        if kind != "explicit":
+            pads.append(kind)
+            continue
+        room = _full_length(i, k, s, d) + s - 2  # before + after beyond it leave no size that fits
+        before = draw(st.integers(0, min(3, room)), label="before")
+        pads.append((before, draw(st.integers(0, min(3, room - before)), label="after")))
+    sizes = []
+    for (i, k, s, d), pad in zip(geometry, pads):
+        low, high = _tf_size_range(i, (k - 1) * d + 1, s, pad)
+        sizes.append(draw(st.integers(low, high), label="output size"))
+    fmt = _TF_DATA_FORMATS[ndim][int(first)]
+    out_channels = config.out_channels
+    output_shape = [config.batch, out_channels, *sizes] if first else [config.batch, *sizes, out_channels]
+    inputs = x if first else np.moveaxis(x, 1, -1)  # (N, C, *spatial) or (N, *spatial, C)
+    filters = weight.transpose(*range(2, ndim + 2), 1, 0)  # (*k, C_out, C_in)
+    padding: Any = kind
+    if kind == "explicit":
+        spatial = [list(pair) for pair in pads]
+        padding = [[0, 0], [0, 0], *spatial] if first else [[0, 0], *spatial, [0, 0]]
+    strides = _tf_per_dimension_form(draw, config.stride, first, "strides")
+    default_format = fmt == _TF_DATA_FORMATS[ndim][0] and draw(st.booleans(), label="data_format=None")
+    dilations = (
+        None
+        if set(config.dilation) == {1} and draw(st.booleans(), label="dilations=None")
+        else _tf_per_dimension_form(draw, config.dilation, first, "dilations")
+    )
+    kwargs = {"padding": padding, "data_format": None if default_format else fmt, "dilations": dilations}
+    return _Call(inputs, filters, None, (output_shape, strides), kwargs)
+
+
+def tf_cases(
+    *,
+    dtype: Any = "float64",
+    values: str = "integers",
+    layouts: bool = False,
+    paddings: tuple[str, ...] = TF_PADDINGS,
+    channels_first: bool | None = None,
+    **config_options: Any,
+) -> st.SearchStrategy[ConventionCase]:
+    """Valid calls of ``tf.nn.conv_transpose``: ``tf_conv_transpose(input, filters, output_shape, strides, **kwargs)``.
+
+    ``case.args`` is ``(input, filters, output_shape, strides)`` and ``case.kwargs`` always holds
+    ``padding`` (``'SAME'``, ``'VALID'``, or in 2-D explicit ``[before, after]`` pairs for all
+    ``n + 2`` dimensions), ``data_format`` (``None`` for the channels-last default, or a format
+    string) and ``dilations`` (``None`` or per dimension).  ``output_shape`` is any size the
+    forward convolution maps back to the input (``SAME``: ``(i - 1)*s + 1`` to ``i*s``, ...);
+    ``strides`` and ``dilations`` come as an int, ``[v]``, ``n`` or ``n + 2`` values.  The filters
+    are ``(*kernel, C_out, C_in)``.  TensorFlow has no bias and no groups: none are drawn.
+
+    Parameters
+    ----------
+    dtype, values, layouts
+        As for :func:`conv_transpose_cases`.
+    paddings : tuple of str
+        Padding kinds to draw from: ``'SAME'``, ``'VALID'``, ``'explicit'`` (2-D cases only).
+    channels_first : bool, optional
+        Force the data format; drawn when ``None``.
+    **config_options
+        Passed to :func:`conv_transpose_configs` (not ``max_groups``, ``bias``, ``padding`` or
+        ``large_output_padding``).
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> @given(tf_cases(max_ndim=2))
+    ... def test(case):
+    ...     inputs, filters, output_shape, strides = case.args
+    ...     assert case.reference(*case.args, **case.kwargs).shape == tuple(output_shape)
+    >>> test()
+    """
+    from .conventions import tf_conv_transpose
+
+    dt = _check_values_and_dtype(values, dtype)
+    kinds = _check_subset("paddings", paddings, TF_PADDINGS)
+    if channels_first is not None and not isinstance(channels_first, bool):
+        raise InvalidArgument(f"channels_first must be None or a bool; got channels_first={channels_first!r}")
+    configs = conv_transpose_configs(**_no_groups_or_bias("tf", config_options))
+
+    def build(
+        draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+    ) -> _Call:
+        return _tf_call(draw, config, x, weight, kinds, channels_first)
+
+    convention = _Convention("tf", ("input", "filters"), ("output_shape", "strides"), tf_conv_transpose)
+    return _convention_cases(convention, configs, build, dt, values, layouts)
+
+
+# --- Keras --------------------------------------------------------------------------------------
+
+KERAS_PADDINGS = ("valid", "same", "VALID", "SAME", "Same")
+
+
+def _keras_call(
+    draw: st.DrawFn,
+    config: ConvTransposeConfig,
+    x: np.ndarray,
+    weight: np.ndarray,
+    paddings: tuple[str, ...],
+    channels_first: bool | None,
+    same_even_zero_output_padding: bool,
+) -> _Call:
+    """``inputs``, ``kernel`` and the arguments of a ``keras.ops.conv_transpose`` call with a non-empty output."""
+    ndim = config.ndim
+    padding = draw(st.sampled_from(paddings), label="padding")
+    same = padding.lower() == "same"
+    extra: tuple[int, ...] | None = draw(
+        st.none() | st.tuples(*(st.integers(0, s - 1) for s in config.stride)), label="output_padding"
+    )
+    effective = [(k - 1) * d + 1 for k, d in zip(config.kernel_shape, config.dilation)]
+    if same and extra is not None:
+        sizes = [(i - 1) * s + ke % 2 + a for i, s, ke, a in zip(config.input_shape, config.stride, effective, extra)]
+        even_zero = any(a == 0 and ke % 2 == 0 for a, ke in zip(extra, effective))
+        if min(sizes) < 1 or (even_zero and not same_even_zero_output_padding):
+            extra = None  # an empty output (which we refuse), or the form Keras's TensorFlow backend rejects
+    output_padding: Any = None if extra is None else _per_dimension(draw, extra, "output_padding")
+    first = draw(st.booleans(), label="channels_first") if channels_first is None else channels_first
+    data_format: str | None = "channels_first"
+    if not first:
+        data_format = draw(st.sampled_from([None, "channels_last"]), label="data_format")
+    inputs = x if first else np.moveaxis(x, 1, -1)  # (N, C, *spatial) or (N, *spatial, C)
+    kernel = weight.transpose(*range(2, ndim + 2), 1, 0)  # (*k, C_out, C_in)
+    kwargs = {
+        "strides": _per_dimension(draw, config.stride, "strides"),
+        "padding": padding,
+        "output_padding": output_padding,
+        "data_format": data_format,
+        "dilation_rate": _per_dimension(draw, config.dilation, "dilation_rate"),
+    }
+    return _Call(inputs, kernel, None, (), kwargs)
+
+
+def keras_cases(
+    *,
+    dtype: Any = "float64",
+    values: str = "integers",
+    layouts: bool = False,
+    paddings: tuple[str, ...] = KERAS_PADDINGS,
+    channels_first: bool | None = None,
+    same_even_zero_output_padding: bool = True,
+    **config_options: Any,
+) -> st.SearchStrategy[ConventionCase]:
+    """Valid calls of ``keras.ops.conv_transpose``: ``keras_conv_transpose(inputs, kernel, **case.kwargs)``.
+
+    ``case.args`` is ``(inputs, kernel)`` and ``case.kwargs`` always holds ``strides``,
+    ``padding`` (``'valid'`` or ``'same'`` in any case), ``output_padding`` (``None``, an int or
+    per dimension, below ``strides``), ``data_format`` (``None``, ``'channels_last'`` or
+    ``'channels_first'``) and ``dilation_rate``; ``strides`` and ``dilation_rate`` are an int
+    when all equal (sometimes) or a tuple.  The kernel is ``(*kernel_size, C_out, C_in)``.
+    Outputs are never empty.  Keras has no bias and no groups here: none are drawn.
+
+    Parameters
+    ----------
+    dtype, values, layouts
+        As for :func:`conv_transpose_cases`.
+    paddings : tuple of str
+        The ``padding`` strings to draw from.
+    channels_first : bool, optional
+        Force the data format; drawn when ``None``.
+    same_even_zero_output_padding : bool
+        Also draw ``padding='same'`` with ``output_padding`` 0 in a dimension whose dilated
+        kernel is even, which the documented rule allows and Keras's TensorFlow backend
+        rejects (``docs/conventions.md``).
+    **config_options
+        Passed to :func:`conv_transpose_configs` (not ``max_groups``, ``bias``, ``padding`` or
+        ``large_output_padding``).
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> @given(keras_cases(max_ndim=1))
+    ... def test(case):
+    ...     inputs, kernel = case.args
+    ...     y = case.reference(*case.args, **case.kwargs)
+    ...     assert y.shape[0] == inputs.shape[0] and y.size >= 0
+    >>> test()
+    """
+    from .conventions import keras_conv_transpose
+
+    dt = _check_values_and_dtype(values, dtype)
+    if isinstance(paddings, str) or not isinstance(paddings, (tuple, list)) or not paddings:
+        raise InvalidArgument(f"paddings must be a non-empty tuple of 'valid'/'same' strings; got {paddings!r}")
+    if any(not isinstance(p, str) or p.lower() not in ("valid", "same") for p in paddings):
+        raise InvalidArgument(f"paddings must contain only 'valid' and 'same', in any case; got paddings={paddings!r}")
+    if channels_first is not None and not isinstance(channels_first, bool):
+        raise InvalidArgument(f"channels_first must be None or a bool; got channels_first={channels_first!r}")
+    configs = conv_transpose_configs(**_no_groups_or_bias("keras", config_options))
+    kinds = tuple(paddings)
+
+    def build(
+        draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+    ) -> _Call:
+        return _keras_call(draw, config, x, weight, kinds, channels_first, same_even_zero_output_padding)
+
+    convention = _Convention("keras", ("inputs", "kernel"), (), keras_conv_transpose)
+    return _convention_cases(convention, configs, build, dt, values, layouts)
+
+
+#: The case strategy of each convention, by name.
+CONVENTION_CASES: dict[str, Callable[..., st.SearchStrategy[ConventionCase]]] = {
+    "torch": torch_cases,
+    "onnx": onnx_cases,
+    "jax": jax_cases,
+    "tf": tf_cases,
+    "keras": keras_cases,
+}

@@ -1,16 +1,20 @@
 """The conformance kit: run our property suite against any transposed-convolution implementation.
 
 :func:`check_conv_transpose` draws valid configurations with
-:mod:`transposed_conv.strategies`, calls the implementation, and checks each result
+:mod:`transposed_conv.strategies`, calls the implementation in one framework's calling
+convention (PyTorch's, ONNX's, JAX's, TensorFlow's or Keras's), and checks each result
 against the oracle (:mod:`transposed_conv.oracle`): the output shape, the dtype, the
 values within the rigorous rounding bound of the input dtype, that a valid
-configuration does not raise, and that the caller's arrays are left unchanged.  The first
-non-conformance is shrunk by hypothesis to a minimal configuration and raised as
-:class:`NonConformance`, with a reproducer that needs only NumPy and this package.
+configuration does not raise, and that the caller's arrays and arguments are left
+unchanged.  The answer for a convention comes from our spec-following implementation of
+it (:mod:`transposed_conv.conventions`).  The first non-conformance is shrunk by
+hypothesis to a minimal configuration and raised as :class:`NonConformance`, with a
+reproducer that needs only NumPy and this package.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,18 +23,20 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis.strategies import SearchStrategy
 
-from .oracle import bound_fraction, reference
-from .strategies import ConvTransposeCase, conv_transpose_cases
+from .oracle import _fraction, linear_error_bound, linear_reference
+from .strategies import CONVENTION_CASES, ConventionCase, ConvTransposeCase
 
 __all__ = ["CONVENTIONS", "ConformanceReport", "NonConformance", "check_conv_transpose"]
 
 #: What the kit draws unless told otherwise: up to 4 groups of up to 9 channels (blocked kernels
 #: break on remainders) and, now and then, a spatial size of 17 to 40 (tiled kernels break at tile edges).
+#: Conventions without groups (JAX, TensorFlow, Keras) take all but ``max_groups``.
 KIT_DRAW: dict[str, Any] = {"max_groups": 4, "max_channels_per_group": 9, "max_large_side": 40}
 
 #: Calling conventions the kit knows.
-CONVENTIONS = ("torch",)
+CONVENTIONS = ("torch", "onnx", "jax", "tf", "keras")
 
 Progress = Callable[[int, int], None]
 
@@ -42,8 +48,10 @@ class NonConformance(AssertionError):
     ----------
     problem : str
         What went wrong: ``'raised'``, ``'shape'``, ``'dtype'``, ``'mutated'`` or ``'values'``.
-    case : ConvTransposeCase
-        The (shrunk) configuration and arrays.
+    case : ConvTransposeCase or ConventionCase
+        The (shrunk) configuration and arrays: a :class:`ConvTransposeCase` in the ``"torch"``
+        convention, a :class:`ConventionCase` (``case.args``, ``case.kwargs``) in the others;
+        both carry the geometry (``case.groups``, ``case.input_shape``, ...).
     index, actual, expected, bound : optional
         The worst element, for ``'values'``.
     reproducer : str
@@ -55,7 +63,7 @@ class NonConformance(AssertionError):
         message: str,
         *,
         problem: str,
-        case: ConvTransposeCase,
+        case: ConvTransposeCase | ConventionCase,
         reproducer: str,
         index: tuple[int, ...] | None = None,
         actual: float | None = None,
@@ -92,20 +100,6 @@ class ConformanceReport:
         return f"conforms to the {self.convention!r} convention ({'; '.join(parts)})"
 
 
-def _torch_arguments(case: ConvTransposeCase) -> dict[str, Any]:
-    """Keyword arguments in PyTorch's convention: per-dimension ints, padding symmetric ints where possible."""
-    padding: Any = tuple(begin for begin, _ in case.padding)
-    if any(begin != end for begin, end in case.padding):
-        padding = case.padding
-    return {
-        "stride": case.stride,
-        "padding": padding,
-        "output_padding": case.output_padding,
-        "groups": case.groups,
-        "dilation": case.dilation,
-    }
-
-
 def _literal(name: str, a: np.ndarray) -> str:
     return f"{name} = np.array({a.tolist()!r}, dtype=np.{a.dtype.name}).reshape({a.shape!r})"
 
@@ -123,13 +117,23 @@ def _impl_import(impl: Callable[..., Any]) -> str | None:
     return f"from {module} import {name.split('.')[0]}" + (f"  # then {name}" if "." in name else "")
 
 
-def _reproducer(impl: Callable[..., Any], case: ConvTransposeCase, actual: np.ndarray | None, dtype: str) -> str:
-    arguments = _torch_arguments(case)
-    lines = ["import numpy as np", "from transposed_conv.oracle import assert_close", ""]
-    lines += [_literal("x", case.x), _literal("weight", case.weight)]
-    lines.append("bias = None" if case.bias is None else _literal("bias", case.bias))
-    lines.append(f"kwargs = {arguments!r}")
-    call = f"{getattr(impl, '__qualname__', 'impl')}(x, weight, bias, **kwargs)"
+def _reproducer(impl: Callable[..., Any], case: ConventionCase, actual: np.ndarray | None, dtype: str) -> str:
+    """A script that shows the failure with NumPy and this package only."""
+    torch = case.convention == "torch"
+    reference = case.reference
+    lines = ["import numpy as np"]
+    if torch:
+        lines.append("from transposed_conv.oracle import assert_close")
+    else:
+        lines.append(f"from {reference.__module__} import {reference.__name__}")
+        lines.append("from transposed_conv.oracle import linear_bound_fraction")
+    lines.append("")
+    for name, a in zip(case.array_names, case.arrays):
+        lines.append(f"{name} = None" if a is None else _literal(name, a))
+    arrays = ", ".join(case.array_names)
+    arguments = "".join(f", {value!r}" for value in case.arguments)
+    lines.append(f"kwargs = {case.kwargs!r}")
+    call = f"{getattr(impl, '__qualname__', 'impl')}({arrays}{arguments}, **kwargs)"
     source = _impl_import(impl)
     lines.append("")
     lines.append("# the implementation under test computed:" if actual is not None else "# the call that failed:")
@@ -137,70 +141,109 @@ def _reproducer(impl: Callable[..., Any], case: ConvTransposeCase, actual: np.nd
         lines.append(f"# {source}\n# actual = {call}")
     else:
         lines.append(f"# actual = {call}")
-    if actual is not None:
-        lines.append(_literal("actual", actual))
+    if actual is None:
+        lines.append(f"# the answer: {reference.__name__}({arrays}{arguments}, **kwargs)")
+        return "\n".join(lines)
+    lines.append(_literal("actual", actual))
+    if torch:
         lines.append(f"assert_close(actual, x, weight, bias, precision={dtype!r}, **kwargs)")
+        return "\n".join(lines)
+    parameters = ", ".join(case.array_names[:2]) + ", " + (case.array_names[2] if len(case.array_names) > 2 else "_")
+    lines += [
+        "",
+        "",
+        f"def answer({parameters}):",
+        f"    return {reference.__name__}({', '.join(case.array_names)}{arguments}, **kwargs)",
+        "",
+        "",
+        f"fraction = linear_bound_fraction(actual, answer, {arrays}, precision={dtype!r})",
+        f'assert fraction.max() <= 1, f"beyond the {dtype} rounding bound: {{fraction.max():.3g}} x the bound"',
+    ]
     return "\n".join(lines)
 
 
-def _check_case(impl: Callable[..., Any], case: ConvTransposeCase, dtype: str, report: ConformanceReport) -> None:
+def _check_case(impl: Callable[..., Any], case: ConventionCase, dtype: str, report: ConformanceReport) -> None:
     """Run one case; raise NonConformance on the first problem, else record the error fraction."""
-    arguments = _torch_arguments(case)
-    inputs = {"x": case.x, "weight": case.weight, "bias": case.bias}
-    copies = {name: None if a is None else a.copy() for name, a in inputs.items()}
-    describe = repr(case)
+    arrays = dict(zip(case.array_names, case.arrays))
+    copies = {name: None if a is None else a.copy() for name, a in arrays.items()}
+    others = copy.deepcopy((case.arguments, case.kwargs))
+    reported = _reported(case)
+    describe = repr(reported)
 
     def fail(problem: str, message: str, result: np.ndarray | None = None, **details: Any) -> NonConformance:
         reproducer = _reproducer(impl, case, result, dtype)
         return NonConformance(
             f"{message}\n  configuration: {describe}\nreproducer:\n{reproducer}",
             problem=problem,
-            case=case,
+            case=reported,
             reproducer=reproducer,
             **details,
         )
 
     try:
-        raw = impl(case.x, case.weight, case.bias, **arguments)
+        raw = impl(*case.args, **case.kwargs)
     except Exception as error:
         raise fail("raised", f"raised {type(error).__name__}: {error} on a valid configuration") from error
     for name, original in copies.items():
-        current = inputs[name]
+        current = arrays[name]
         if original is not None and current is not None and not np.array_equal(current, original, equal_nan=True):
             raise fail("mutated", f"modified its input {name}")
+    if not _same_arguments(others, (case.arguments, case.kwargs)):
+        raise fail("mutated", f"modified its arguments: {others!r} became {(case.arguments, case.kwargs)!r}")
     actual = np.asarray(raw)
-    expected_shape = (case.batch, case.out_channels, *case.output_shape)
-    if actual.shape != expected_shape:
-        raise fail("shape", f"returned shape {actual.shape}; the transposed convolution has shape {expected_shape}")
+    compute, x, weight, bias = case.compute, case.x, case.weight, case.bias
+    expected = linear_reference(compute, x, weight, bias, precision=dtype)
+    if actual.shape != expected.shape:
+        raise fail("shape", f"returned shape {actual.shape}; the transposed convolution has shape {expected.shape}")
     if actual.dtype != np.dtype(dtype):
         raise fail("dtype", f"returned dtype {actual.dtype} for {dtype} inputs", actual)
-    fraction = bound_fraction(actual, case.x, case.weight, case.bias, precision=dtype, **case.kwargs)
+    bound = linear_error_bound(compute, x, weight, bias, precision=dtype)
+    fraction = _fraction(np.abs(actual.astype(np.float64) - expected), bound)
     worst = float(fraction.max()) if fraction.size else 0.0
     if worst > 1:
         index = tuple(int(i) for i in np.unravel_index(int(np.argmax(fraction)), fraction.shape))
-        expected = reference(case.x, case.weight, case.bias, precision=dtype, **case.kwargs)
         got, want = float(actual[index]), float(expected[index])
-        bound = abs(got - want) / worst if np.isfinite(worst) else 0.0
         raise fail(
             "values",
             f"values differ from the oracle beyond the {dtype} rounding bound at {int((fraction > 1).sum())} of "
             f"{actual.size} elements; worst element {index}: got {got!r}, expected {want!r}, "
-            f"|error| = {worst:.3g} x the bound {bound:.3g}",
+            f"|error| = {worst:.3g} x the bound {float(bound[index]):.3g}",
             actual,
             index=index,
             actual=got,
             expected=want,
-            bound=bound,
+            bound=float(bound[index]),
         )
     report.worst_fraction[dtype] = max(report.worst_fraction.get(dtype, 0.0), worst)
     report.examples[dtype] = report.examples.get(dtype, 0) + 1
 
 
+def _reported(case: ConventionCase) -> ConvTransposeCase | ConventionCase:
+    """The case as :class:`NonConformance` reports it: PyTorch's convention as a :class:`ConvTransposeCase`."""
+    if case.convention == "torch":
+        return ConvTransposeCase(case.config, case.x, case.weight, case.bias)
+    return case
+
+
+def _same_arguments(before: Any, after: Any) -> bool:
+    """Equal nested lists, tuples, dicts and scalars (what a convention's non-array arguments are)."""
+    try:
+        return bool(before == after)
+    except (TypeError, ValueError):  # something that does not compare: an array, say
+        return True
+
+
+def _strategy(convention: str, dtype: str, draw: dict[str, Any]) -> SearchStrategy[ConventionCase]:
+    """The kit's cases for ``convention``: :data:`KIT_DRAW` where it applies, then the caller's options."""
+    defaults = KIT_DRAW if convention in ("torch", "onnx") else {k: v for k, v in KIT_DRAW.items() if k != "max_groups"}
+    return CONVENTION_CASES[convention](dtype=dtype, values="normal", layouts=True, **{**defaults, **draw})
+
+
 def _runner(
     impl: Callable[..., Any],
+    cases: SearchStrategy[ConventionCase],
     dtype: str,
     examples: int,
-    draw: dict[str, Any],
     report: ConformanceReport,
     tick: Callable[[], None],
 ) -> Callable[[], None]:
@@ -217,8 +260,8 @@ def _runner(
         print_blob=False,
         report_multiple_bugs=False,
     )
-    @given(conv_transpose_cases(dtype=dtype, values="normal", layouts=True, **{**KIT_DRAW, **draw}))
-    def run(case: ConvTransposeCase) -> None:
+    @given(cases)
+    def run(case: ConventionCase) -> None:
         _check_case(impl, case, dtype, report)
         tick()
 
@@ -240,25 +283,24 @@ def check_conv_transpose(
     Parameters
     ----------
     impl : callable
-        In the ``"torch"`` convention: ``impl(x, weight, bias, stride=..., padding=...,
-        output_padding=..., groups=..., dilation=...)`` with ``x`` of shape
-        ``(N, C_in, *spatial)``, ``weight`` ``(C_in, C_out/groups, *kernel)``, ``bias`` an array
-        or ``None``, and the integer arguments as tuples (``padding`` as ``(begin, end)``
-        pairs only when drawn asymmetric: pass ``padding="symmetric"`` to avoid them).
-        Its result goes through ``np.asarray``.
-    convention : {'torch'}
-        The calling convention.
+        The implementation, called in ``convention``'s calling convention (below) with NumPy
+        arrays; its result goes through ``np.asarray``.
+    convention : {'torch', 'onnx', 'jax', 'tf', 'keras'}
+        The calling convention; the answer comes from our implementation of it.
     examples : int
         Cases drawn per dtype.
     dtypes : tuple of str
-        Input dtypes; each is checked against the rounding bound of its own precision.
+        Input dtypes, ``'float64'`` and/or ``'float32'``; each is checked against the rounding
+        bound of its own precision, so an implementation that computes float64 inputs in
+        float32 fails.
     seed : int, optional
         Makes the run reproducible; ``None`` draws at random.
     progress : callable, optional
         Called as ``progress(done, total)`` after each case.
     **draw
-        Options for :func:`transposed_conv.strategies.conv_transpose_configs`, to restrict what
-        is drawn to what ``impl`` supports (``max_groups=1``, ``padding="symmetric"``, ...).
+        Options for the convention's strategy in :mod:`transposed_conv.strategies`, to
+        restrict what is drawn to what ``impl`` supports (``max_groups=1``,
+        ``padding="symmetric"``, ``beyond_full_output=False``, ...); see Notes.
 
     Returns
     -------
@@ -269,6 +311,54 @@ def check_conv_transpose(
     ------
     NonConformance
         On the first non-conforming case, after shrinking it.
+    ValueError
+        For an unknown ``convention``, ``examples < 1`` or another dtype.
+
+    Notes
+    -----
+    The calling conventions (``case.args`` and ``case.kwargs`` of the strategy's cases):
+
+    ``"torch"`` -- :func:`~transposed_conv.strategies.torch_cases`
+        ``impl(x, weight, bias, stride=..., padding=..., output_padding=..., groups=...,
+        dilation=...)``: ``x`` ``(N, C_in, *spatial)``, ``weight`` ``(C_in, C_out/groups,
+        *kernel)``, ``bias`` ``(C_out,)`` or ``None``; the integer arguments as per-dimension
+        tuples, ``padding`` as ``(begin, end)`` pairs only when drawn asymmetric (pass
+        ``padding="symmetric"`` to avoid them).
+    ``"onnx"`` -- :func:`~transposed_conv.strategies.onnx_cases`
+        ``impl(X, W, B, *, auto_pad=..., dilations=..., group=..., kernel_shape=...,
+        output_padding=..., output_shape=..., pads=..., strides=...)`` with ONNX
+        ``ConvTranspose``'s attribute names and meanings: ``X`` ``(N, C, *spatial)``, ``W``
+        ``(C, M/group, *kernel)``, ``B`` ``(M,)`` or ``None`` (always passed), attributes as
+        lists of ints (``pads`` all begins, then all ends; ``output_shape`` spatial only).
+        Attributes that are not drawn are **left out** of the call, never passed as
+        ``None``: ONNX's defaults apply, as for a node without them.
+    ``"jax"`` -- :func:`~transposed_conv.strategies.jax_cases`
+        ``impl(lhs, rhs, strides, padding, rhs_dilation=..., dimension_numbers=...,
+        transpose_kernel=...)``, ``jax.lax.conv_transpose``'s signature; the three keywords are
+        always passed, ``rhs_dilation`` and ``dimension_numbers`` possibly ``None`` (no
+        dilation; JAX's channels-last default).  ``padding`` is ``'SAME'``, ``'VALID'`` or a list
+        of ``(lo, hi)`` tuples of any sign.  No bias, no groups.
+    ``"tf"`` -- :func:`~transposed_conv.strategies.tf_cases`
+        ``impl(input, filters, output_shape, strides, padding=..., data_format=...,
+        dilations=...)``, ``tf.nn.conv_transpose``'s signature; the keywords are always
+        passed, ``data_format`` and ``dilations`` possibly ``None`` (channels-last; 1).
+        ``filters`` is ``(*kernel, C_out, C_in)``.  No bias, no groups.
+    ``"keras"`` -- :func:`~transposed_conv.strategies.keras_cases`
+        ``impl(inputs, kernel, strides=..., padding=..., output_padding=..., data_format=...,
+        dilation_rate=...)``, ``keras.ops.conv_transpose``'s signature; the keywords are always
+        passed, ``output_padding`` and ``data_format`` possibly ``None``.  ``kernel`` is
+        ``(*kernel_size, C_out, C_in)``.  No bias, no groups.
+
+    Per case the kit checks, in this order: the call does not raise; the arrays and other
+    arguments are unchanged afterwards; the output shape; the dtype (that of the inputs);
+    every value within :func:`~transposed_conv.oracle.linear_error_bound` of the answer for
+    the input dtype.  What is drawn: 1-D to 3-D, different values per dimension; batches of
+    0, 1 and several; up to 9 channels per group and (ONNX, PyTorch) 4 groups; now and then
+    a spatial size of 17 to 40; kernels smaller than, equal to and larger than the stride;
+    padding from 0 to beyond ``dilation*(kernel - 1)``; with and without bias where the
+    convention has one; C-contiguous, Fortran-ordered, strided and negative-stride arrays;
+    and each convention's own options.  Where a framework and its written specification
+    disagree, the specification decides (``docs/conventions.md``).
 
     Examples
     --------
@@ -289,6 +379,21 @@ def check_conv_transpose(
     Traceback (most recent call last):
     ...
     transposed_conv.testing.NonConformance: values differ from the oracle ...
+
+    Other conventions the same way; an ONNX ``ConvTranspose`` that splits ``SAME_UPPER`` like
+    ``SAME_LOWER`` is caught:
+
+    >>> from transposed_conv.conventions import onnx_conv_transpose
+    >>> check_conv_transpose(onnx_conv_transpose, convention="onnx", examples=20, seed=0).examples
+    {'float64': 20, 'float32': 20}
+    >>> def lower(X, W, B, **attributes):
+    ...     if attributes.get("auto_pad") == "SAME_UPPER":
+    ...         attributes["auto_pad"] = "SAME_LOWER"
+    ...     return onnx_conv_transpose(X, W, B, **attributes)
+    >>> check_conv_transpose(lower, convention="onnx", examples=200, seed=0, dtypes=("float64",))
+    Traceback (most recent call last):
+    ...
+    transposed_conv.testing.NonConformance: values differ from the oracle ...
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {list(CONVENTIONS)}; got convention={convention!r}")
@@ -299,6 +404,7 @@ def check_conv_transpose(
     for dtype in dtypes:
         if dtype not in ("float64", "float32"):
             raise ValueError(f"dtypes must contain only 'float64' and 'float32'; got {dtype!r}")
+    strategies = {dtype: _strategy(convention, dtype, draw) for dtype in dtypes}  # bad options raise here
     report = ConformanceReport(convention)
     total = examples * len(dtypes)
     counter = [0]
@@ -309,8 +415,7 @@ def check_conv_transpose(
             progress(min(counter[0], total), total)
 
     for dtype in dtypes:
-        run = _runner(impl, dtype, examples, draw, report, tick)
-
+        run = _runner(impl, strategies[dtype], dtype, examples, report, tick)
         if seed is not None:
             run = hypothesis_seed(seed)(run)
         run()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arguments import ConvTransposeGeometry, Padding, prepare_conv_transpose
+from ._memory import get_memory_limit
 from ._normalize import as_choice
-from .methods import direct, im2col, matrix, zero_insertion
+from .methods import direct, im2col, matrix, polyphase, zero_insertion
 
-__all__ = ["METHODS", "conv_transpose"]
+__all__ = ["METHODS", "MachineRates", "choose_method", "conv_transpose", "estimated_seconds"]
 
 Method = Callable[[np.ndarray, np.ndarray, ConvTransposeGeometry], np.ndarray]
 
@@ -20,18 +25,100 @@ METHODS: dict[str, Method] = {
     "direct": direct.conv_transpose,
     "zero_insertion": zero_insertion.conv_transpose,
     "im2col": im2col.conv_transpose,
+    # the same sums as "im2col" regrouped by output phase: the sub-pixel view, no col2im scatter-add
+    "polyphase": polyphase.conv_transpose,
     "matrix": matrix.conv_transpose,
 }
 
 
-def choose_method(geometry: ConvTransposeGeometry) -> str:
-    """The method ``"auto"`` runs for ``geometry``.
+@dataclass(frozen=True)
+class MachineRates:
+    """Costs of the basic operations, in seconds, that :func:`choose_method` weighs; only their ratios matter.
 
-    ``"im2col"`` -- one GEMM plus one strided slice-add per kernel tap -- was the fastest
-    on every size measured (from 5 elements to the seed decoder's 256-channel 16x16
-    layer): ``"zero_insertion"`` multiplies by ``prod(stride)`` zeros, ``"direct"`` loops in
-    Python over input elements, and ``"matrix"`` builds a sparse matrix first.
+    Measured on the 2-core x86-64 (AVX-512) of ``docs/performance.md`` with NumPy's
+    OpenBLAS on both cores: a large GEMM reaches about 380 GFLOP/s in float32 and 190
+    in float64; NumPy's strided element-wise loops (one core) move about 3 GB/s when
+    they add into a strided target and about 3.3 GB/s when they copy into a fresh one
+    (page faults included).
     """
+
+    #: Seconds per multiply-add of a large GEMM, by dtype (BLAS for float32 and float64).
+    multiply_add: tuple[tuple[str, float], ...] = (("float32", 5.3e-12), ("float64", 10.5e-12))
+    #: Seconds per multiply-add of NumPy's own loops (integer matmul has no BLAS).
+    multiply_add_other: float = 1.0e-9
+    #: Seconds per byte of a strided read-add-write into an existing array (``col2im``).
+    add_per_byte: float = 0.36e-9
+    #: Seconds per byte of a strided copy into a fresh array (gathers, weight transposes, phase writes).
+    copy_per_byte: float = 0.3e-9
+    #: Seconds of Python overhead per NumPy call on a slice (one kernel tap, one phase).
+    call: float = 3e-6
+
+
+RATES = MachineRates()
+
+
+def _multiply_add_time(dtype: np.dtype[Any], rates: MachineRates) -> float:
+    return dict(rates.multiply_add).get(dtype.name, rates.multiply_add_other)
+
+
+def estimated_seconds(
+    name: str, geometry: ConvTransposeGeometry, batch: int, dtype: np.dtype[Any], rates: MachineRates = RATES
+) -> float:
+    """The cost model behind :func:`choose_method`: a time estimate for ``"im2col"`` or ``"polyphase"``."""
+    g = geometry.groups
+    volume, length = math.prod(geometry.kernel_shape), math.prod(geometry.input_shape)
+    n = max(batch, 1)
+    mac = _multiply_add_time(dtype, rates)
+    add, copy = rates.add_per_byte * dtype.itemsize, rates.copy_per_byte * dtype.itemsize
+    inputs = n * geometry.in_channels * length
+    if name == "im2col":
+        columns = n * geometry.out_channels * volume * length
+        multiply_adds = columns * (geometry.in_channels // g)
+        return multiply_adds * mac + columns * add + inputs * copy + volume * rates.call
+    layout = polyphase.plan(geometry)
+    combos = math.prod(len(p) for p in layout.phases)
+    gathered = n * geometry.in_channels * layout.slot_volume * layout.grid_size
+    outputs = n * geometry.out_channels * math.prod(geometry.output_shape)
+    weights = layout.fixed_bytes(geometry, 1)  # elements: the weights' transpose and the phase matrices
+    return (
+        layout.multiply_adds(geometry, n) * mac
+        + (gathered + outputs + weights) * copy
+        + (layout.slot_volume + 2 * combos) * rates.call
+    )
+
+
+def choose_method(geometry: ConvTransposeGeometry, batch: int = 1, dtype: Any = np.float64) -> str:
+    """The method ``"auto"`` runs for ``geometry`` with ``batch`` elements of ``dtype``.
+
+    Two algorithms compete, both GEMM-based and both exact rearrangements of the same
+    sums: ``"im2col"`` (one GEMM with ``W.T``, then ``col2im``, a strided read-add-write
+    of ``C_out * prod(k) * prod(L)`` values per batch element) and ``"polyphase"``
+    (:mod:`~transposed_conv.methods.polyphase`: one GEMM of the stacked phase weight
+    matrices with ``prod(E)`` shifted copies of the input per batch element, no
+    scatter-add, but a copy of the weights into phase matrices and some wasted
+    multiply-adds: the columns between rows of the flattened grid, and zero slots when
+    the kernel does not split evenly into the ``prod(stride)`` phases).  The rule is the
+    measured cost model :func:`estimated_seconds` with :data:`RATES`; ``"polyphase"`` is
+    chosen when it is estimated faster and its per-element buffers fit the memory limit.
+
+    In practice (``benchmarks/results/results.md``): ``"polyphase"`` wins when ``C_in``
+    is not much larger than ``C_out`` -- ``col2im`` then moves as much data as the GEMM
+    computes -- and when stride divides kernel size, as in the decoder's 256->128 and
+    128->64 layers; ``"im2col"`` wins when ``C_in >> C_out`` (the 2048->256 layer, where
+    the weights outweigh everything else), for uneven splits, and for tiny inputs.
+    ``"zero_insertion"`` does ``prod(stride)`` times the work, ``"direct"`` loops in
+    Python and ``"matrix"`` builds a sparse matrix first; they are never chosen.
+    """
+    return _choose(geometry, batch, np.dtype(dtype).name, get_memory_limit())
+
+
+@functools.lru_cache(maxsize=1024)
+def _choose(geometry: ConvTransposeGeometry, batch: int, dtype: str, limit: int) -> str:
+    dt = np.dtype(dtype)
+    layout = polyphase.plan(geometry)
+    fits = layout.item_bytes(geometry, dt.itemsize) + layout.fixed_bytes(geometry, dt.itemsize) <= limit
+    if fits and estimated_seconds("polyphase", geometry, batch, dt) < estimated_seconds("im2col", geometry, batch, dt):
+        return "polyphase"
     return "im2col"
 
 
@@ -78,8 +165,12 @@ def conv_transpose(
         The wanted spatial output size (a full ``(N, C_out, *spatial)`` shape is accepted
         too); picks ``output_padding`` as :func:`output_padding_for` does.  Give either
         this or ``output_padding``.
-    method : {'auto', 'im2col', 'zero_insertion', 'direct', 'matrix'}
-        The algorithm; all give the same result.  ``'auto'`` picks the fastest.
+    method : {'auto', 'im2col', 'polyphase', 'zero_insertion', 'direct', 'matrix'}
+        The algorithm; all give the same result.  ``'auto'`` runs ``'im2col'`` or the
+        polyphase decomposition, whichever :func:`choose_method`'s measured cost model
+        expects to be faster, in chunks that keep temporary memory under
+        ``transposed_conv._memory.get_memory_limit()`` (256 MiB by default).
+        ``'direct'`` and ``'matrix'`` raise ``ValueError`` for large inputs.
 
     Returns
     -------
@@ -135,9 +226,14 @@ def conv_transpose(
         output_size=output_size,
     )
     if name == "auto":
-        name = choose_method(geometry)
+        name = choose_method(geometry, prepared.x.shape[0], prepared.compute_dtype)
     y = METHODS[name](prepared.x, prepared.weight, geometry)
+    y = np.ascontiguousarray(y)
     if prepared.bias is not None:
-        y = y + prepared.bias.reshape((-1,) + (1,) * geometry.ndim)
-    y = np.ascontiguousarray(y, dtype=prepared.result_dtype)
+        bias = prepared.bias.reshape((-1,) + (1,) * geometry.ndim)
+        if np.may_share_memory(y, prepared.x) or np.may_share_memory(y, prepared.weight):
+            y = y + bias  # never write into the caller's arrays
+        else:
+            y += bias
+    y = y.astype(prepared.result_dtype, copy=False)
     return y if prepared.batched else y[0]

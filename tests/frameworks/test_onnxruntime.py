@@ -23,11 +23,10 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import event, given
-from hypothesis import strategies as st
 
 from tests.frameworks import assert_within_float32_rounding, float32_rounding_bound, float64
 from transposed_conv.conventions import onnx_conv_transpose, onnx_pads
-from transposed_conv.strategies import ConvTransposeCase, conv_transpose_cases
+from transposed_conv.strategies import ConventionCase, onnx_cases
 
 onnx = pytest.importorskip("onnx", reason="onnx is not installed (pip install onnx onnxruntime)")
 onnxruntime = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install onnxruntime)")
@@ -39,7 +38,6 @@ pytestmark = pytest.mark.onnxruntime
 OPSET = 22  # ConvTranspose-22, unchanged in meaning since opset 11
 IR_VERSION = 10  # what ONNX Runtime 1.30 reads for opset 22
 ELEMENT = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
-AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
 DOCS = "docs/conventions.md, section Deviations"
 
 
@@ -78,49 +76,21 @@ def ours(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[st
     return onnx_conv_transpose(x, w, b, **attributes)
 
 
-def full_output(case: ConvTransposeCase, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+def full_output(case: ConventionCase, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     """Our result for ``pads = 0``, ``output_padding = 0``: the full output, plus bias."""
     return onnx_conv_transpose(x, w, b, strides=case.stride, dilations=case.dilation, group=case.groups)
 
 
-@st.composite
-def onnx_attributes(draw: st.DrawFn, case: ConvTransposeCase) -> dict[str, Any]:
-    """``ConvTranspose`` attributes for ``case``: every ``auto_pad``, ``pads`` or ``output_shape`` (also beyond the
-    full output), ``output_padding``, ``group``, ``dilations``; defaults left out at random."""
-    auto_pad = draw(st.sampled_from(AUTO_PADS), label="auto_pad")
-    attributes: dict[str, Any] = {
-        "strides": list(case.stride),
-        "dilations": list(case.dilation),
-        "group": case.groups,
-        "output_padding": list(case.output_padding),
-    }
-    if auto_pad != "NOTSET" or draw(st.booleans(), label="write auto_pad='NOTSET'"):
-        attributes["auto_pad"] = auto_pad
-    if auto_pad == "NOTSET" and draw(st.booleans(), label="give pads"):
-        attributes["pads"] = [begin for begin, _ in case.padding] + [end for _, end in case.padding]
-    if draw(st.booleans(), label="give output_shape"):
-        attributes["output_shape"] = [
-            draw(st.integers(max(1, full - 3), full + s), label=f"output_shape[{axis}]")
-            for axis, (full, s) in enumerate(zip(full_sizes(case), case.stride))
-        ]
-    if draw(st.booleans(), label="give kernel_shape"):
-        attributes["kernel_shape"] = list(case.kernel_shape)
-    for name, default in (("dilations", 1), ("group", 1), ("output_padding", 0), ("strides", 1)):
-        value = attributes[name]
-        if value in (default, [default] * case.ndim) and draw(st.booleans(), label=f"leave out {name}"):
-            del attributes[name]
-    return attributes
-
-
-def full_sizes(case: ConvTransposeCase) -> list[int]:
+def full_sizes(case: ConventionCase) -> list[int]:
     """``s*(i - 1) + a + d*(k - 1) + 1``: the size with no padding, output_padding included."""
+    c = case.config  # the drawn output_padding is the attribute's (left out only when all 0)
     return [
         s * (i - 1) + a + d * (k - 1) + 1
-        for i, k, s, d, a in zip(case.input_shape, case.kernel_shape, case.stride, case.dilation, case.output_padding)
+        for i, k, s, d, a in zip(c.input_shape, c.kernel_shape, c.stride, c.dilation, c.output_padding)
     ]
 
 
-def spec_window(case: ConvTransposeCase, attributes: dict[str, Any]) -> list[tuple[int, int]]:
+def spec_window(case: ConventionCase, attributes: dict[str, Any]) -> list[tuple[int, int]]:
     """The specification's window of the full output, ``[pads_begin, full + output_padding - pads_end)``."""
     pads = attributes.get("pads")
     pairs = None if pads is None else list(zip(pads[: case.ndim], pads[case.ndim :]))
@@ -129,7 +99,7 @@ def spec_window(case: ConvTransposeCase, attributes: dict[str, Any]) -> list[tup
         case.kernel_shape,
         strides=case.stride,
         dilations=case.dilation,
-        output_padding=case.output_padding,
+        output_padding=case.config.output_padding,
         auto_pad=attributes.get("auto_pad", "NOTSET"),
         output_shape=attributes.get("output_shape"),
         pads=pairs,
@@ -137,7 +107,7 @@ def spec_window(case: ConvTransposeCase, attributes: dict[str, Any]) -> list[tup
     return [(begin, full - end) for (begin, end), full in zip(crop, full_sizes(case))]
 
 
-def onnxruntime_window(case: ConvTransposeCase, attributes: dict[str, Any]) -> list[tuple[int, int]] | None:
+def onnxruntime_window(case: ConventionCase, attributes: dict[str, Any]) -> list[tuple[int, int]] | None:
     """ONNX Runtime 1.30's window, or ``None`` where it raises -- as ``docs/conventions.md`` describes it.
 
     * ``output_padding >= strides`` in some dimension (the specification allows up to
@@ -148,7 +118,7 @@ def onnxruntime_window(case: ConvTransposeCase, attributes: dict[str, Any]) -> l
     * ``SAME_UPPER``/``SAME_LOWER`` whose ``input * strides`` exceeds the full output: it clamps the
       total padding to 0 and returns the full output, not ``input * strides`` elements.
     """
-    if any(a >= s for a, s in zip(case.output_padding, case.stride)):
+    if any(a >= s for a, s in zip(case.config.output_padding, case.stride)):
         return None
     window = []
     wanted = attributes.get("output_shape")
@@ -166,17 +136,17 @@ def onnxruntime_window(case: ConvTransposeCase, attributes: dict[str, Any]) -> l
     return window
 
 
-def describe(case: ConvTransposeCase, attributes: dict[str, Any]) -> str:
+def describe(case: ConventionCase, attributes: dict[str, Any]) -> str:
     return f"X.shape={case.x.shape}, W.shape={case.weight.shape}, B={case.bias is not None}, attributes={attributes}"
 
 
-@given(conv_transpose_cases(dtype="float32", values="uniform"), st.data())
-def test_onnxruntime_follows_the_specification_except_where_documented(
-    case: ConvTransposeCase, data: st.DataObject
-) -> None:
+@given(onnx_cases(dtype="float32", values="uniform"))
+def test_onnxruntime_follows_the_specification_except_where_documented(case: ConventionCase) -> None:
     """Where ONNX Runtime's window is the specification's, its result is ours up to float32 rounding; where it is
-    not (the documented deviations), it raises or returns exactly the documented window."""
-    attributes = data.draw(onnx_attributes(case), label="attributes")
+    not (the documented deviations), it raises or returns exactly the documented window.  Every attribute is drawn
+    (``transposed_conv.strategies.onnx_cases``), outputs beyond the full output and large ``output_padding``
+    included."""
+    attributes = case.kwargs
     x, w, b = case.x, case.weight, case.bias
     runtime_window = onnxruntime_window(case, attributes)
     deviates = runtime_window != spec_window(case, attributes)
@@ -267,22 +237,20 @@ def test_onnxruntime_float64() -> None:
     np.testing.assert_array_equal(run_onnxruntime(x, w, None, {"strides": [2]}), ours(x, w, None, {"strides": [2]}))
 
 
-def reference_follows_the_specification(case: ConvTransposeCase, attributes: dict[str, Any]) -> bool:
+def reference_follows_the_specification(case: ConventionCase, attributes: dict[str, Any]) -> bool:
     """Where ``onnx.reference`` (onnx 1.23) is right: one group, a non-empty batch, ``output_padding < strides``,
     and ``output_shape`` only with ``SAME_*`` -- its deviations are the strict xfails below."""
     return (
         case.groups == 1
         and case.batch >= 1
-        and all(a < s for a, s in zip(case.output_padding, case.stride))
+        and all(a < s for a, s in zip(case.config.output_padding, case.stride))
         and ("output_shape" not in attributes or attributes.get("auto_pad") in ("SAME_UPPER", "SAME_LOWER"))
     )
 
 
-@given(conv_transpose_cases(dtype="float32", values="uniform", max_groups=1), st.data())  # groups: the xfails
-def test_onnx_reference_evaluator_agrees_where_it_follows_the_specification(
-    case: ConvTransposeCase, data: st.DataObject
-) -> None:
-    attributes = data.draw(onnx_attributes(case), label="attributes")
+@given(onnx_cases(dtype="float32", values="uniform", max_groups=1))  # groups: the xfails
+def test_onnx_reference_evaluator_agrees_where_it_follows_the_specification(case: ConventionCase) -> None:
+    attributes = case.kwargs
     x, w, b = case.x, case.weight, case.bias
     if not reference_follows_the_specification(case, attributes):
         event("onnx.reference deviates (strict xfails below)")

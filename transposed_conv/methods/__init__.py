@@ -13,4 +13,11 @@ dispatches, or imports a framework.
   transposed weight matrix, then the ``col2im`` scatter-add.
 * :mod:`.matrix` -- the convolution's explicit sparse matrix ``C``; the transposed
   convolution is ``C.T @ vec(x)``.
+* :mod:`.polyphase` -- the sub-pixel decomposition: each of the ``prod(stride)`` output
+  phases is a stride-1 correlation, all computed by one GEMM on shifted copies of the
+  input; only ``"auto"`` runs it (see :func:`transposed_conv.transpose.choose_method`).
+
+``im2col``, ``zero_insertion`` and ``polyphase`` chunk the batch so that their temporary
+buffers stay under :func:`transposed_conv._memory.get_memory_limit`; ``direct`` and
+``matrix`` refuse sizes beyond their documented bounds instead.
 """

@@ -6,22 +6,42 @@ For input position ``i`` of channel ``c`` (in group ``g``), every kernel tap ``j
 and ``output_padding`` only extends the end of the output.
 
 This module loops over every input element on purpose: it is the ground truth the
-other methods are checked against on small inputs, not a method for real sizes.
+other methods are checked against on small inputs, not a method for real sizes.  It
+refuses inputs for which ``N * C_in * prod(L) * prod(k)`` -- input elements times kernel
+taps -- exceeds :data:`MAX_WORK` (10**6, a few seconds of Python looping) with a
+``ValueError`` that points to ``method="auto"``.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .._arguments import ConvTransposeGeometry
 from ._windows import crop_slices
 
-__all__ = ["conv_transpose"]
+__all__ = ["MAX_WORK", "check_size", "conv_transpose"]
+
+#: The most input elements times kernel taps, ``N * C_in * prod(L) * prod(k)``, that ``"direct"`` accepts.
+MAX_WORK = 10**6
+
+
+def check_size(batch: int, geometry: ConvTransposeGeometry) -> None:
+    """Refuse, with a ``ValueError``, sizes whose Python loop would run for minutes."""
+    work = batch * geometry.in_channels * math.prod(geometry.input_shape) * math.prod(geometry.kernel_shape)
+    if work > MAX_WORK:
+        raise ValueError(
+            "method='direct' loops in Python over every input element and kernel tap; "
+            f"N*C_in*prod(input)*prod(kernel) = {work} is above its limit of {MAX_WORK} "
+            "(transposed_conv.methods.direct.MAX_WORK); use method='auto'"
+        )
 
 
 def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
     """Scatter ``x[n, c, i] * weight[c]`` into an uncropped output, then remove the padding."""
     n = x.shape[0]
+    check_size(n, geometry)
     c_in_g = geometry.in_channels // geometry.groups
     c_out_g = geometry.out_channels // geometry.groups
     out = geometry.output_shape

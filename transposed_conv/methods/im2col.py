@@ -18,12 +18,16 @@ so the GEMM becomes a batched matmul over groups.
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 from .._arguments import ConvGeometry, ConvTransposeGeometry
-from ._windows import crop_slices, tap_slices, taps
+from .._memory import chunk_count, chunks, get_memory_limit
+from ._windows import clipped_tap, tap_slices, taps
 
-__all__ = ["col2im", "conv_transpose", "correlate", "im2col"]
+__all__ = ["col2im", "conv_transpose", "correlate", "cropped_tap_windows", "im2col"]
 
 
 def im2col(
@@ -76,17 +80,86 @@ def correlate(x: np.ndarray, weight: np.ndarray, geometry: ConvGeometry) -> np.n
     return y.reshape(n, geometry.out_channels, *out)
 
 
+@functools.lru_cache(maxsize=256)
+def cropped_tap_windows(
+    geometry: ConvTransposeGeometry,
+) -> tuple[tuple[tuple[int, ...], tuple[slice, ...], tuple[slice, ...]], ...]:
+    """``(tap, inputs, outputs)`` for every tap with a position inside the cropped output.
+
+    ``col2im`` followed by ``crop`` adds tap ``j``'s column entries at the inputs ``i`` to
+    the outputs ``i*stride + j*dilation - p_begin``; entries that would land in the
+    padding are never added (instead of being added and cropped away).
+    """
+    windows = []
+    for tap in taps(geometry.kernel_shape):
+        per_dim = [
+            clipped_tap(j, i, o, s, d, pb)
+            for j, i, o, s, d, (pb, _) in zip(
+                tap,
+                geometry.input_shape,
+                geometry.output_shape,
+                geometry.stride,
+                geometry.dilation,
+                geometry.padding,
+            )
+        ]
+        if all(pair is not None for pair in per_dim):
+            windows.append((tap, tuple(p[0] for p in per_dim if p), tuple(p[1] for p in per_dim if p)))
+    return tuple(windows)
+
+
+#: With fewer GEMM columns (batch elements times input positions) than this, and at least this many
+#: input channels per group, computing ``X.T @ W`` and transposing it is faster than ``W.T @ X`` with
+#: OpenBLAS (measured: 256 columns and 2048 input channels, float64 ``X.T @ W`` 25% faster; with 256
+#: input channels ``W.T @ X`` wins).
+NARROW = 1024
+
+
 def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
-    """Transposed convolution as GEMM with ``W.T``, then ``col2im``, then crop (no bias)."""
+    """Transposed convolution as GEMM with ``W.T``, then ``col2im`` straight into the cropped output (no bias).
+
+    The batch is folded into the GEMM's columns, and processed in chunks whose column
+    buffer (``C_out * prod(k) * prod(L)`` values per batch element) stays under
+    :func:`~transposed_conv._memory.get_memory_limit`; when a single batch element is
+    too large, the output channels are chunked too.
+    """
     g = geometry.groups
     n = x.shape[0]
-    c_in, c_out = geometry.in_channels, geometry.out_channels
-    k, spatial = geometry.kernel_shape, geometry.input_shape
-    out = geometry.output_shape
-    w = weight.reshape(g, c_in // g, -1)  # (G, C_in/G, C_out/G * prod(k))
-    xs = x.reshape(n, g, c_in // g, int(np.prod(spatial)))  # (N, G, C_in/G, prod(L))
-    cols = np.matmul(np.swapaxes(w, 1, 2)[np.newaxis], xs)  # (N, G, C_out/G * prod(k), prod(L))
-    cols = cols.reshape(n, c_out, *k, *spatial)  # (N, C_out, *k, *L)
-    padded_shape = tuple(o + pb + pe for o, (pb, pe) in zip(out, geometry.padding))
-    padded = col2im(cols, padded_shape, geometry.stride, geometry.dilation)  # (N, C_out, *P)
-    return padded[(slice(None), slice(None), *crop_slices(geometry.padding, out))]
+    c_in_g, c_out_g = geometry.in_channels // g, geometry.out_channels // g
+    k, spatial, out = geometry.kernel_shape, geometry.input_shape, geometry.output_shape
+    volume, length = math.prod(k), math.prod(spatial)
+    y = np.zeros((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
+    if n == 0:
+        return y
+    itemsize = x.dtype.itemsize
+    per_item = (geometry.out_channels * volume + geometry.in_channels) * length * itemsize
+    batch_chunk = min(n, chunk_count(per_item))
+    channel_chunk = c_out_g
+    if batch_chunk == 1 and per_item > get_memory_limit():
+        per_channel = g * volume * length * itemsize
+        channel_chunk = min(c_out_g, chunk_count(per_channel, geometry.in_channels * length * itemsize))
+    w = weight.reshape(g, c_in_g, c_out_g * volume)  # (G, C_in/G, C_out/G * prod(k))
+    windows = cropped_tap_windows(geometry)
+    y_groups = y.reshape(n, g, c_out_g, *out)  # (N, G, C_out/G, *O)
+    everything = (slice(None),) * 3
+    for batch in chunks(n, batch_chunk):
+        nb = batch.stop - batch.start
+        items = x[batch].reshape(nb, g, c_in_g, length)  # (n_b, G, C_in/G, prod(L))
+        xs = items.transpose(1, 2, 0, 3).reshape(g, c_in_g, nb * length)  # (G, C_in/G, n_b * prod(L))
+        for channels in chunks(c_out_g, channel_chunk):
+            mc = channels.stop - channels.start
+            w_chunk = w[:, :, channels.start * volume : channels.stop * volume]  # (G, C_in/G, mc * prod(k))
+            if nb * length < NARROW <= c_in_g:  # BLAS runs faster with the big weight matrix as its right operand
+                cols = np.matmul(np.swapaxes(xs, 1, 2), w_chunk)  # (G, n_b * prod(L), mc * prod(k))
+                cols = np.ascontiguousarray(np.swapaxes(cols, 1, 2))  # (G, mc * prod(k), n_b * prod(L))
+            else:
+                cols = np.matmul(np.swapaxes(w_chunk, 1, 2), xs)  # (G, mc * prod(k), n_b * prod(L))
+            cols = cols.reshape(g, mc, *k, nb, *spatial)  # (G, mc, *k, n_b, *L)
+            order = (2 + len(k), 0, 1, *range(2, 2 + len(k)), *range(3 + len(k), 3 + 2 * len(k)))
+            cols = cols.transpose(order)  # (n_b, G, mc, *k, *L)
+            target = y_groups[batch, :, channels]  # (n_b, G, mc, *O)
+            for tap, inputs, outputs in windows:
+                region = target[everything + outputs]
+                np.add(region, cols[everything + tap + inputs], out=region)
+            del cols  # free this chunk's columns before the next chunk's GEMM allocates its own
+    return y

@@ -8,17 +8,46 @@ that the kernel covers, for the conv that reads ``O``-sized inputs and produces 
 outputs.  The transposed convolution is then literally ``C.T @ vec(x)``.
 
 ``C`` has ``C_in * prod(L) * C_out/G * prod(k)`` non-zeros at most; it is built with
-vectorised index arithmetic and stored as a ``scipy.sparse`` array.
+vectorised index arithmetic and stored as a ``scipy.sparse`` array.  Building it takes
+about ``40 + itemsize`` bytes per non-zero (indices, values, and the CSR conversion), so
+it refuses geometries whose estimate exceeds the memory limit
+(:func:`~transposed_conv._memory.get_memory_limit`, 256 MiB by default) with a
+``ValueError`` that points to ``method="auto"``.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import scipy.sparse
 
 from .._arguments import ConvTransposeGeometry
+from .._memory import get_memory_limit
 
-__all__ = ["conv_transpose", "convolution_matrix_of"]
+__all__ = ["BYTES_PER_NONZERO", "check_size", "conv_transpose", "convolution_matrix_of"]
+
+#: Bytes needed per non-zero of ``C`` while building it, beyond the value itself (measured with tracemalloc).
+BYTES_PER_NONZERO = 40
+
+
+def check_size(geometry: ConvTransposeGeometry, itemsize: int) -> None:
+    """Refuse, with a ``ValueError``, matrices whose construction would exceed the memory limit."""
+    nonzeros = (
+        geometry.in_channels
+        * math.prod(geometry.input_shape)
+        * geometry.out_channels
+        // geometry.groups
+        * math.prod(geometry.kernel_shape)
+    )
+    needed = nonzeros * (BYTES_PER_NONZERO + itemsize)
+    limit = get_memory_limit()
+    if needed > limit:
+        raise ValueError(
+            f"method='matrix' builds the convolution's sparse matrix, here with up to {nonzeros} non-zeros "
+            f"(C_in*prod(input)*C_out/groups*prod(kernel)), about {needed} bytes, above the memory limit of "
+            f"{limit} bytes (transposed_conv._memory.set_memory_limit); use method='auto'"
+        )
 
 
 def convolution_matrix_of(weight: np.ndarray, geometry: ConvTransposeGeometry) -> scipy.sparse.csr_array:
@@ -54,6 +83,7 @@ def convolution_matrix_of(weight: np.ndarray, geometry: ConvTransposeGeometry) -
 def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
     """``C.T @ vec(x)`` for every batch element at once."""
     n = x.shape[0]
+    check_size(geometry, x.dtype.itemsize)
     matrix = convolution_matrix_of(weight, geometry)
     columns = x.reshape(n, matrix.shape[0]).T  # (C_in * prod(L), N)
     y = matrix.T @ columns  # (C_out * prod(O), N)

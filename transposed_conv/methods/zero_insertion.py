@@ -13,16 +13,21 @@ spatial dimension:
 3. **Convolve with stride 1**, using the kernel flipped in every spatial dimension and
    with its input and output channel axes swapped (per group), dilated by ``d``.
 
-The stride-1 convolution here is written with ``sliding_window_view``, independently of
-the ``im2col`` module, so that the two methods check each other.
+The stride-1 convolution here is written as a sum over kernel taps of GEMMs on shifted
+views, independently of the ``im2col`` module, so that the two methods check each other.
+It does ``prod(stride)`` times the multiply-adds of the other methods, by design: most
+of them multiply inserted zeros.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .._arguments import ConvTransposeGeometry
+from .._memory import chunk_count, chunks
+from ._windows import taps
 
 __all__ = ["conv_transpose", "correlate_stride1", "insert_zeros", "pad_or_crop", "transposed_kernel"]
 
@@ -55,33 +60,52 @@ def transposed_kernel(weight: np.ndarray, groups: int) -> np.ndarray:
 
 
 def correlate_stride1(z: np.ndarray, weight: np.ndarray, dilation: tuple[int, ...], groups: int) -> np.ndarray:
-    """Stride-1 cross-correlation of ``(N, C, *Z)`` with ``(C_out, C/G, *k)`` dilated by ``dilation``."""
+    """Stride-1 cross-correlation of ``(N, C, *Z)`` with ``(C_out, C/G, *k)`` dilated by ``dilation``.
+
+    A sum over kernel taps: ``y[o] = sum_j weight[:, :, j] @ z[o + j*dilation]``.  Flattening
+    the spatial axes of ``z`` turns the shift by ``j*dilation`` into a single offset, so each
+    tap is one GEMM on a view of ``z`` (no copy of the windows).  The run of flattened
+    positions it covers includes, in ``d >= 2`` dimensions, the ``d*(k - 1)`` positions past
+    the end of each row; their results are computed and dropped at the end.
+    """
     n, c = z.shape[:2]
     c_out = weight.shape[0]
     kernel = weight.shape[2:]
-    ndim = len(kernel)
-    extent = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-    windows = sliding_window_view(z, extent, axis=tuple(range(2, 2 + ndim)))  # (N, C, *O, *extent)
-    every_dth = tuple(slice(None, None, d) for d in dilation)
-    windows = windows[(slice(None),) * (2 + ndim) + every_dth]  # (N, C, *O, *k)
-    out = windows.shape[2 : 2 + ndim]
-    windows = windows.reshape(n, groups, c // groups, *out, *kernel)  # (N, G, C/G, *O, *k)
-    order = (1, 0, *range(3, 3 + ndim), 2, *range(3 + ndim, 3 + 2 * ndim))
-    depth = c // groups * int(np.prod(kernel))
-    rows = windows.transpose(order).reshape(groups, n * int(np.prod(out)), depth)  # (G, N*prod(O), C/G*prod(k))
-    w = weight.reshape(groups, c_out // groups, -1)  # (G, C_out/G, C/G*prod(k))
-    y: np.ndarray = np.matmul(rows, np.swapaxes(w, 1, 2))  # (G, N*prod(O), C_out/G)
-    y = y.reshape(groups, n, *out, c_out // groups)  # (G, N, *O, C_out/G)
-    y = np.moveaxis(y, (0, 1, 2 + ndim), (1, 0, 2))  # (N, G, C_out/G, *O)
-    return y.reshape(n, c_out, *out)
+    grid = z.shape[2:]
+    out = tuple(size - d * (k - 1) for size, d, k in zip(grid, dilation, kernel))
+    row = math.prod(grid[1:])  # flattened distance between neighbours along the first spatial axis
+    strides = [math.prod(grid[axis + 1 :]) for axis in range(len(grid))]
+    run = sum((o - 1) * step for o, step in zip(out, strides)) + 1  # flattened positions from first to last output
+    per_tap = np.swapaxes(weight.reshape(groups, c_out // groups, c // groups, -1), 2, 3)  # (G, C_out/G, prod(k), C/G)
+    per_tap = np.ascontiguousarray(per_tap)  # each tap's (C_out/G, C/G) matrix is then a strided view BLAS reads
+    flat = z.reshape(n, groups, c // groups, math.prod(grid))  # (N, G, C/G, prod(Z))
+    acc = np.zeros((n, groups, c_out // groups, out[0] * row), dtype=z.dtype)  # (N, G, C_out/G, O_1 * prod(Z[1:]))
+    covered = acc[..., :run]
+    for index, tap in enumerate(taps(kernel)):
+        offset = sum(j * d * step for j, d, step in zip(tap, dilation, strides))
+        covered += np.matmul(per_tap[:, :, index], flat[..., offset : offset + run])  # (N, G, C_out/G, run)
+    y = acc.reshape(n, c_out, out[0], *grid[1:])  # (N, C_out, O_1, *Z[1:])
+    return y[(slice(None), slice(None), slice(None), *(slice(0, o) for o in out[1:]))]
 
 
 def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
-    """Insert zeros, pad by ``d*(k-1) - p`` (+ output_padding at the end), convolve with the flipped kernel."""
-    stretched = insert_zeros(x, geometry.stride)
+    """Insert zeros, pad by ``d*(k-1) - p`` (+ output_padding at the end), convolve with the flipped kernel.
+
+    The batch is processed in chunks whose temporaries (the stretched and padded input,
+    ``prod(stride)`` times the input, and the GEMM accumulators) stay under
+    :func:`~transposed_conv._memory.get_memory_limit`.
+    """
+    n = x.shape[0]
     full = tuple(d * (k - 1) for d, k in zip(geometry.dilation, geometry.kernel_shape))
     before = tuple(f - pb for f, (pb, _) in zip(full, geometry.padding))
     after = tuple(f - pe + a for f, (_, pe), a in zip(full, geometry.padding, geometry.output_padding))
-    padded = pad_or_crop(stretched, before, after)
     kernel = transposed_kernel(weight, geometry.groups)
-    return correlate_stride1(padded, kernel, geometry.dilation, geometry.groups)
+    out = geometry.output_shape
+    y = np.empty((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
+    padded = tuple(o + f for o, f in zip(out, full))  # the padded, stretched size
+    per_item = 2 * (geometry.in_channels + geometry.out_channels) * math.prod(padded) * x.dtype.itemsize
+    for batch in chunks(n, min(max(n, 1), chunk_count(per_item, 2 * kernel.nbytes))):
+        stretched = pad_or_crop(insert_zeros(x[batch], geometry.stride), before, after)
+        y[batch] = correlate_stride1(stretched, kernel, geometry.dilation, geometry.groups)
+        del stretched  # free this chunk's stretched input before the next chunk builds its own
+    return y

@@ -1,0 +1,118 @@
+"""The documentation site: it builds with warnings as errors, every page is in the nav, and every
+example on every page is a doctest (run by ``--doctest-glob=*.md``, so the pages cannot drift
+from the code).  The tests a page names as its evidence must exist."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.rglob("*.md"))
+FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def _nav_pages() -> set[str]:
+    """The ``.md`` files named in mkdocs.yml's nav (read without YAML: the docs extra may be absent)."""
+    text = (ROOT / "mkdocs.yml").read_text()
+    nav = text[text.index("\nnav:") :]
+    return set(re.findall(r"^\s*-\s*(?:[^:\n]+:\s*)?([\w./-]+\.md)\s*$", nav, re.MULTILINE))
+
+
+@pytest.mark.skipif(
+    any(importlib.util.find_spec(name) is None for name in ("mkdocs", "material", "mkdocstrings_handlers")),
+    reason="the site needs the docs extra (pip install -e '.[docs]'): mkdocs, mkdocs-material, mkdocstrings[python]",
+)
+def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "site" / "api" / "index.html").read_text().count("conv_transpose") > 10
+
+
+def test_every_page_is_in_the_nav() -> None:
+    on_disk = {page.relative_to(DOCS).as_posix() for page in PAGES}
+    nav = _nav_pages()
+    assert on_disk - nav == set(), "pages missing from mkdocs.yml's nav"
+    assert nav - on_disk == set(), "nav entries without a page"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_every_python_block_is_a_doctest(page: Path) -> None:
+    """A ```python block without >>> prompts would silently never run; use ```text or ```bash for the rest."""
+    for language, body in FENCE.findall(page.read_text()):
+        if language in ("python", "py", "pycon"):
+            assert body.lstrip().startswith(">>>"), f"{page.name}: a python block that is not a doctest:\n{body}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_the_tests_a_page_cites_exist(page: Path) -> None:
+    """``tests/test_x.py::test_name`` on a page names a test that exists (renamed tests break the page)."""
+    for path, name in re.findall(r"(tests/[\w/]+\.py)::(\w+)", page.read_text()):
+        source = ROOT / path
+        assert source.exists(), f"{page.name} cites {path}, which does not exist"
+        assert re.search(rf"^def {name}\(", source.read_text(), re.MULTILINE), f"{page.name} cites {path}::{name}"
+
+
+def _transcripts() -> list[tuple[str, str, str]]:
+    """``(page, command, expected output)`` for each ``$ transposed-conv ...`` line of a ```console block."""
+    found = []
+    for page in PAGES:
+        for language, body in FENCE.findall(page.read_text()):
+            if language != "console":
+                continue
+            for chunk in re.split(r"^(?=\$ )", body, flags=re.MULTILINE):
+                if chunk.startswith("$ transposed-conv "):
+                    command, _, output = chunk.partition("\n")
+                    found.append((page.name, command[2:], output))
+    return found
+
+
+def _run_command(argv: list[str]) -> tuple[int, str]:
+    from transposed_conv import cli
+    from transposed_conv.explain import add_explain_command
+
+    out, err = io.StringIO(), io.StringIO()
+    if argv[0] == "explain":  # until cli.py registers it, run it through its own parser
+        parser = argparse.ArgumentParser(prog="transposed-conv")
+        add_explain_command(parser.add_subparsers(dest="command"))
+        args = parser.parse_args(argv)
+        return args.run(args, out, err), out.getvalue()
+    return cli.main(argv, out=out, err=err), out.getvalue()
+
+
+TRANSCRIPTS = _transcripts()
+
+
+@pytest.mark.parametrize(("page", "command", "expected"), TRANSCRIPTS, ids=[f"{p}: {c}" for p, c, _ in TRANSCRIPTS])
+def test_command_transcripts_are_what_the_command_prints(page: str, command: str, expected: str) -> None:
+    """A ```console block shows `$ transposed-conv ...` and its output: running it must print exactly that."""
+    status, printed = _run_command(shlex.split(command)[1:])
+    assert status == 0
+
+    def lines(text: str) -> list[str]:
+        return [line.rstrip() for line in text.rstrip().splitlines()]
+
+    assert lines(printed) == lines(expected), f"{page}: {command}"
+
+
+def test_the_readme_links_the_site_and_shows_how_to_build_it() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "mkdocs build --strict" in readme
+    assert "docs/index.md" in readme

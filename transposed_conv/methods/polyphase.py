@@ -1,0 +1,219 @@
+"""Transposed convolution by its polyphase (sub-pixel) decomposition: one GEMM per output phase.
+
+Split the output of each dimension into its ``stride`` phases, ``o = stride*q + r``.
+Output ``o`` receives tap ``j`` from input ``i`` exactly when
+``o + p_begin = i*stride + j*dilation``, so phase ``r`` only receives the taps with
+``j*dilation = r + p_begin (mod stride)``, each from input ``i = q + shift_r + e*step``
+for the tap's slot ``e`` in the phase (:func:`~transposed_conv.methods._windows.phases`).
+Every phase is therefore an ordinary *stride-1* correlation of the input with a small
+sub-kernel -- the sub-pixel convolution view of Shi et al. (2016) -- and no two taps of
+a phase write the same output, so there is no scatter-add at all::
+
+    y[:, :, r::stride] = W_r @ windows_r(x)
+
+with ``W_r`` of shape ``(C_out, C_in * E)`` (the phase's taps, zero in unused slots)
+and ``windows_r(x)`` the ``E`` shifted copies of the input the phase reads.  The
+windows of all phases are gathered once, as ``E = max taps per phase`` copies of the
+input shifted by ``e*step``; the phases differ only by where they start in it.
+
+In ``d >= 2`` dimensions a phase's window is a box inside the gathered grid.  Flattening
+the grid turns the box into one contiguous run of columns, so each phase is one GEMM
+on a view (no copy); the run also covers the few grid columns between the box's rows,
+whose results are computed and dropped (``1/M`` of the work for an ``M``-wide grid).
+
+Cost: the same multiply-adds as ``im2col`` when every phase has the same number of
+taps (``stride`` divides ``kernel*dilation/gcd``, e.g. kernel 4 with stride 2), plus the
+dropped columns; memory traffic is ``E**d`` copies of the input and one write of the
+output, instead of ``im2col``'s read-add-write of ``C_out * prod(kernel)`` column values
+per input position.  Zero slots of unevenly split kernels multiply zeros, so (as with
+zero insertion) a non-finite weight can give NaN where the other methods give inf.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from .._arguments import ConvTransposeGeometry
+from .._memory import chunk_count, chunks
+from ._windows import Phase, phases
+
+__all__ = ["Plan", "conv_transpose", "plan"]
+
+
+class Plan:
+    """The gathered grid and the phases of one geometry (integers only).
+
+    Per dimension: ``step``, ``slots`` (``E``), ``base`` (the input position of grid
+    column 0 in slot 0), ``grid`` (``M``) and the phases that receive at least one tap.
+    """
+
+    def __init__(self, geometry: ConvTransposeGeometry) -> None:
+        self.steps: list[int] = []
+        self.slots: list[int] = []
+        self.bases: list[int] = []
+        self.grid: list[int] = []
+        self.phases: list[tuple[Phase, ...]] = []
+        self.empty_phases: list[tuple[Phase, ...]] = []
+        ndim = geometry.ndim
+        for axis, (k, s, d, (pb, _), o) in enumerate(
+            zip(geometry.kernel_shape, geometry.stride, geometry.dilation, geometry.padding, geometry.output_shape)
+        ):
+            every, step = phases(k, s, d, pb, o)
+            live = tuple(p for p in every if p.taps and p.count)
+            base = min((p.shift for p in live), default=0)
+            grid = max((p.shift - base + p.count for p in live), default=1)
+            self.steps.append(step)
+            self.slots.append(max((len(p.taps) for p in live), default=1))
+            self.bases.append(base)
+            self.grid.append(grid + (1 if axis == 0 and ndim > 1 else 0))  # room for the last run's tail
+            self.phases.append(live)
+            self.empty_phases.append(tuple(p for p in every if p.count and not p.taps))
+
+        self.combos: list[tuple[Phase, ...]] = list(itertools.product(*self.phases))
+        strides = [math.prod(self.grid[axis + 1 :]) for axis in range(ndim)]
+        #: Where each phase's run of flattened grid columns starts, and how long it is.
+        self.starts = [sum((p.shift - b) * st for p, b, st in zip(c, self.bases, strides)) for c in self.combos]
+        self.runs = [self.run_length(tuple(p.count for p in combo)) for combo in self.combos]
+        #: The columns ``[0, span)`` that the stacked GEMM computes: every phase's run lies inside.
+        self.span = max((start + run for start, run in zip(self.starts, self.runs)), default=0)
+
+    @property
+    def slot_volume(self) -> int:
+        """``prod(E)``: shifted copies of the input in the gathered grid."""
+        return math.prod(self.slots)
+
+    @property
+    def grid_size(self) -> int:
+        """``prod(M)``: positions per copy."""
+        return math.prod(self.grid)
+
+    def run_length(self, counts: tuple[int, ...]) -> int:
+        """Columns of the flattened grid one phase covers: ``count_1 * M_2 * ... * M_d``."""
+        return counts[0] * math.prod(self.grid[1:])
+
+    def multiply_adds(self, geometry: ConvTransposeGeometry, batch: int) -> int:
+        """Scalar multiply-adds of the stacked GEMMs (including zero slots and dropped columns)."""
+        rows = len(self.combos) * geometry.out_channels
+        return batch * rows * geometry.in_channels // geometry.groups * self.slot_volume * self.span
+
+    def fixed_bytes(self, geometry: ConvTransposeGeometry, itemsize: int) -> int:
+        """The weights in tap-major order and the stacked phase weight matrices, built once per call."""
+        per_pair = len(self.combos) * self.slot_volume + math.prod(geometry.kernel_shape)
+        return geometry.out_channels * geometry.in_channels // geometry.groups * per_pair * itemsize
+
+    def item_bytes(self, geometry: ConvTransposeGeometry, itemsize: int) -> int:
+        """Temporaries per batch element: the gathered grid and the stacked GEMM's result."""
+        grid = geometry.in_channels * self.slot_volume * self.grid_size
+        return (grid + len(self.combos) * geometry.out_channels * self.span) * itemsize
+
+
+@functools.lru_cache(maxsize=256)
+def plan(geometry: ConvTransposeGeometry) -> Plan:
+    """The :class:`Plan` of ``geometry`` (cached: layers call with the same geometry again and again)."""
+    return Plan(geometry)
+
+
+def gather(x: np.ndarray, layout: Plan, grid: np.ndarray | None = None) -> np.ndarray:
+    """``(n, C, *L)`` -> ``(n, C, *E, *M)``: entry ``[.., e, m] = x[.., m + base + e*step]``, zero outside ``x``.
+
+    Writes into ``grid`` when given: the entries outside ``x`` are never written, so a
+    zeroed buffer can be reused for the next chunk of the batch.
+    """
+    n, c = x.shape[:2]
+    spatial = x.shape[2:]
+    if grid is None:
+        grid = np.zeros((n, c, *layout.slots, *layout.grid), dtype=x.dtype)  # (n, C, *E, *M)
+    everything = (slice(None), slice(None))
+    for slot in itertools.product(*(range(e) for e in layout.slots)):
+        targets, sources = [], []
+        for e, base, step, m, size in zip(slot, layout.bases, layout.steps, layout.grid, spatial):
+            start = base + e * step  # the input position of grid column 0
+            first, last = max(0, -start), min(m, size - start)
+            targets.append(slice(first, max(first, last)))
+            sources.append(slice(first + start, max(first, last) + start))
+        grid[everything + slot + tuple(targets)] = x[everything + tuple(sources)]
+    return grid
+
+
+def tap_major(weight: np.ndarray, groups: int) -> np.ndarray:
+    """``(C_in, C_out/G, *k)`` -> ``(G, C_in/G, prod(k), C_out/G)``, contiguous: a small transpose per input channel."""
+    c_in, c_out_g = weight.shape[:2]
+    w = weight.reshape(groups, c_in // groups, c_out_g, -1)  # (G, C_in/G, C_out/G, prod(k))
+    return np.ascontiguousarray(np.swapaxes(w, 2, 3))  # (G, C_in/G, prod(k), C_out/G)
+
+
+def phase_weights(
+    taps_first: np.ndarray, kernel: tuple[int, ...], combo: tuple[Phase, ...], layout: Plan
+) -> np.ndarray:
+    """``W_r`` of shape ``(G, C_out/G, C_in/G * prod(E))``: slot ``e`` holds tap ``taps[e]``, unused slots zero.
+
+    ``taps_first`` is :func:`tap_major`'s ``(G, C_in/G, prod(k), C_out/G)``; the result is a
+    transposed view of a contiguous ``(G, C_in/G * prod(E), C_out/G)`` array, which BLAS
+    reads as it is.
+    """
+    groups, c_in_g, _, c_out_g = taps_first.shape
+    matrix = np.zeros((groups, c_in_g, *layout.slots, c_out_g), dtype=taps_first.dtype)  # (G, C_in/G, *E, C_out/G)
+    slots: Iterator[tuple[int, ...]] = itertools.product(*(range(len(p.taps)) for p in combo))
+    for slot in slots:
+        tap = int(np.ravel_multi_index(tuple(p.taps[e] for p, e in zip(combo, slot)), kernel))
+        where: tuple[slice | int, ...] = (slice(None), slice(None), *slot)
+        matrix[where] = taps_first[:, :, tap]
+    matrix = matrix.reshape(groups, c_in_g * layout.slot_volume, c_out_g)  # (G, C_in/G * prod(E), C_out/G)
+    return np.swapaxes(matrix, 1, 2)  # (G, C_out/G, C_in/G * prod(E))
+
+
+#: Batch elements per chunk are also capped so that a chunk's gathered grid stays near this size (bytes):
+#: the GEMMs run per batch element anyway, and buffers reused while they are still in cache are cheaper.
+CACHE_TARGET = 4 * 2**20
+
+
+def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
+    """All output phases in one GEMM per batch element, on the gathered, shifted copies of the input (no bias).
+
+    The phase weight matrices are stacked, so one GEMM computes every phase over the
+    columns ``[0, span)`` that any phase needs; phase ``r`` then keeps its rows and its
+    own run of columns ``[start_r, start_r + run_r)``.  The batch is processed in chunks
+    under :func:`~transposed_conv._memory.get_memory_limit` (and near :data:`CACHE_TARGET`),
+    reusing one grid buffer and one result buffer.
+    """
+    g = geometry.groups
+    n = x.shape[0]
+    c_in_g, c_out_g = geometry.in_channels // g, geometry.out_channels // g
+    out = geometry.output_shape
+    y = np.zeros((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O); phases without taps stay zero
+    layout = plan(geometry)
+    combos, starts, runs, span = layout.combos, layout.starts, layout.runs, layout.span
+    if n == 0 or not combos:
+        return y
+    itemsize = x.dtype.itemsize
+    taps_first = tap_major(weight, g)
+    stacked = np.concatenate(
+        [phase_weights(taps_first, geometry.kernel_shape, combo, layout) for combo in combos], axis=1
+    )  # (G, phases * C_out/G, C_in/G * prod(E))
+    item_bytes = layout.item_bytes(geometry, itemsize)
+    batch_chunk = min(
+        n, chunk_count(item_bytes, layout.fixed_bytes(geometry, itemsize)), max(1, CACHE_TARGET // item_bytes)
+    )
+    grid = np.zeros(
+        (batch_chunk, geometry.in_channels, *layout.slots, *layout.grid), dtype=x.dtype
+    )  # (n_b, C_in, *E, *M)
+    results = np.empty((batch_chunk, g, len(combos) * c_out_g, span), dtype=x.dtype)  # (n_b, G, phases*C_out/G, span)
+    y_groups = y.reshape(n, g, c_out_g, *out)  # (N, G, C_out/G, *O)
+    for batch in chunks(n, batch_chunk):
+        nb = batch.stop - batch.start
+        gather(x[batch], layout, grid[:nb])
+        columns = grid[:nb].reshape(nb, g, c_in_g * layout.slot_volume, layout.grid_size)  # (n_b, G, C_in/G*E, M)
+        every = np.matmul(stacked, columns[..., :span], out=results[:nb])  # (n_b, G, phases * C_out/G, span)
+        for index, (combo, start, run) in enumerate(zip(combos, starts, runs)):
+            counts = tuple(p.count for p in combo)
+            rows = every[:, :, index * c_out_g : (index + 1) * c_out_g, start : start + run]  # (n_b, G, C_out/G, run)
+            phase = rows.reshape(nb, g, c_out_g, counts[0], *layout.grid[1:])  # (n_b, G, C_out/G, count_1, *M[1:])
+            kept = tuple(slice(0, q) for q in counts[1:])
+            targets = tuple(slice(p.residue, None, s) for p, s in zip(combo, geometry.stride))
+            y_groups[(batch, slice(None), slice(None), *targets)] = phase[(slice(None),) * 4 + kept]
+    return y
