@@ -1,9 +1,10 @@
-"""The ``transposed-conv`` command: ``check``, ``vectors``, ``shape``, ``explain`` and ``demo``.
+"""The ``transposed-conv`` command: ``check``, ``report``, ``vectors``, ``shape``, ``explain`` and ``demo``.
 
 * ``check`` draws configurations, runs them through every installed framework (PyTorch,
   ONNX Runtime, ...) and compares each result with the oracle within the rigorous
   rounding bound; with no framework installed it checks our own methods against it, and
   with ``--impl MODULE:NAME --convention {torch,onnx,jax,tf,keras}`` your implementation.
+* ``report`` runs the kit against every installed framework, by feature area, as Markdown.
 * ``vectors`` writes golden test vectors (``.npz`` per case plus ``index.json``).
 * ``shape`` is the size calculator, in both directions, with the formula filled in.
 * ``demo`` runs the seed's decoder layer through every method.
@@ -191,6 +192,44 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for name, dtype, failure in failures:
         out.write(f"\n--- {name} ({dtype}) ---\n{failure}\n")
     return 1 if failures else 0
+
+
+# --- report -------------------------------------------------------------------------------------
+
+REPORT_INTRO = """# Conformance report of real implementations
+
+The conformance kit (see [the conformance kit](conformance.md)) run against every installed
+implementation of transposed convolution, each called in its own convention, by feature area.
+A failure is a disagreement with the operator's specification -- PyTorch's documented
+semantics, the ONNX `ConvTranspose` operator specification, the JAX, TensorFlow and Keras API
+documentation -- as our convention functions implement it; [framework conventions](conventions.md)
+quotes the specification text each documented deviation contradicts. Every failure below comes
+with the shrunk configuration and a reproducer that needs only NumPy and this package.
+
+"""
+
+
+def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    _need_hypothesis("report")
+    from .report import framework_versions, render_markdown, run_report
+
+    def progress(label: str) -> None:
+        if err.isatty():
+            err.write(f"\r{label[:70]:<70}")
+            err.flush()
+
+    table = run_report(examples=args.examples, seed=args.seed, progress=progress)
+    if err.isatty():
+        err.write("\r" + " " * 70 + "\r")
+    if not table:
+        raise UsageError("no framework is installed: pip install 'transposed-conv[frameworks]'")
+    markdown = render_markdown(table, examples=args.examples, seed=args.seed, versions=framework_versions())
+    if args.out:
+        Path(args.out).write_text(REPORT_INTRO + markdown)
+        out.write(f"wrote {args.out}\n")
+    else:
+        out.write(markdown)
+    return 0
 
 
 # --- vectors ------------------------------------------------------------------------------------
@@ -474,6 +513,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--dtype", choices=["float64", "float32", "all"], default="all", help="input dtype (all)")
     check.add_argument("--seed", type=int, default=0, help="random seed (0)")
     check.set_defaults(run=_check)
+
+    report = commands.add_parser(
+        "report",
+        help="the conformance report of every installed framework, by feature area",
+        description="Run the conformance kit against every installed implementation (PyTorch, ONNX Runtime, "
+        "onnx.reference, JAX, TensorFlow, Keras) in its own convention, per feature area, and write a Markdown "
+        "table with every failure's reproducer.",
+    )
+    report.add_argument("--examples", type=_positive, default=100, help="cases per implementation and area (100)")
+    report.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    report.add_argument("--out", help="write the Markdown page here instead of printing the table")
+    report.set_defaults(run=_report)
 
     vectors = commands.add_parser(
         "vectors",

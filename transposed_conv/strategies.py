@@ -172,6 +172,7 @@ def conv_transpose_configs(
     bias: bool | None = None,
     large_output_padding: bool = True,
     max_large_side: int | None = None,
+    empty_batch: bool | str = True,
 ) -> st.SearchStrategy[ConvTransposeConfig]:
     """Valid transposed-convolution configurations (no arrays).
 
@@ -195,6 +196,9 @@ def conv_transpose_configs(
     large_output_padding : bool
         Allow ``stride <= output_padding < dilation`` (PyTorch's functional rule); when
         False, ``output_padding < stride`` (what ``output_size=`` of PyTorch's modules allows).
+    empty_batch : bool or 'only'
+        Draw an empty batch in about one draw of eight (``True``), never (``False``), or always
+        (``'only'``).
     max_large_side : int, optional
         When given (``>= 17``), about one example in eight gets one spatial size drawn from
         ``17 .. max_large_side`` (1-D and 2-D cases), where tiled kernels cross tile edges.
@@ -229,6 +233,8 @@ def conv_transpose_configs(
         raise InvalidArgument(f"padding must be one of {list(PADDING_KINDS)}; got padding={padding!r}")
     if max_large_side is not None:
         _check_bound("max_large_side", max_large_side, 17)
+    if empty_batch not in (True, False, "only"):
+        raise InvalidArgument(f"empty_batch must be True, False or 'only'; got empty_batch={empty_batch!r}")
     return _configs(
         min_ndim=min_ndim,
         max_ndim=max_ndim,
@@ -243,6 +249,7 @@ def conv_transpose_configs(
         bias=bias,
         large_output_padding=large_output_padding,
         max_large_side=max_large_side,
+        empty_batch=empty_batch,
     )
 
 
@@ -263,6 +270,7 @@ def _configs(
     bias: bool | None,
     large_output_padding: bool,
     max_large_side: int | None,
+    empty_batch: bool | str,
 ) -> ConvTransposeConfig:
     ndim = draw(st.integers(min_ndim, max_ndim))
     side = max(2, max_side - 2 * (ndim - 1)) if max_side > 1 else 1
@@ -291,7 +299,12 @@ def _configs(
     groups = draw(_mostly_small(max_groups))
     in_per_group = draw(_mostly_small(max_channels_per_group))
     out_per_group = draw(_mostly_small(max_channels_per_group))
-    empty = draw(st.integers(0, 7)) == 7  # an empty batch in one draw of eight: valid, but checks little
+    if empty_batch == "only":
+        empty = True
+    elif empty_batch:
+        empty = draw(st.integers(0, 7)) == 7  # an empty batch in one draw of eight: valid, but checks little
+    else:
+        empty = False
     batch = 0 if empty else draw(st.integers(1, max_batch))
     return ConvTransposeConfig(
         batch=batch,

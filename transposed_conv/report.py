@@ -1,0 +1,341 @@
+"""The conformance report: the kit run against every installed implementation, by feature area.
+
+Each row is a real implementation called in *its own* convention -- PyTorch's functional
+``conv_transpose{1,2,3}d``, ONNX Runtime and ONNX's reference evaluator on single-node
+``ConvTranspose`` models, ``jax.lax.conv_transpose``, ``tf.nn.conv_transpose`` and
+``keras.ops.conv_transpose`` -- and each column a feature area: a restriction of what the kit
+draws.  A cell says ``pass`` (with the worst error as a fraction of the rigorous bound), the
+kind of failure with its shrunk configuration (the reproducer is in the details), or ``n/a``
+where the implementation's API cannot express the feature at all.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .testing import NonConformance, check_conv_transpose
+
+__all__ = ["AREAS", "IMPLEMENTATIONS", "Area", "Cell", "Implementation", "render_markdown", "run_report"]
+
+
+# --- the implementations, in their own conventions ----------------------------------------------
+
+
+def _torch_functional(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, **kwargs: Any) -> np.ndarray:
+    from .peers import torch_conv_transpose
+
+    return torch_conv_transpose(x, weight, bias, **kwargs)
+
+
+def _onnx_model(
+    X: np.ndarray, W: np.ndarray, B: np.ndarray | None, attributes: dict[str, Any]
+) -> tuple[Any, dict[str, np.ndarray]]:
+    from onnx import TensorProto, helper
+
+    element = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[X.dtype]
+    inputs = {"X": X, "W": W} | ({} if B is None else {"B": B})
+    node = helper.make_node("ConvTranspose", list(inputs), ["Y"], **attributes)
+    graph = helper.make_graph(
+        [node],
+        "conv_transpose",
+        [helper.make_tensor_value_info(name, element, list(a.shape)) for name, a in inputs.items()],
+        [helper.make_tensor_value_info("Y", element, None)],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)], ir_version=10)
+    return model, {name: np.ascontiguousarray(a) for name, a in inputs.items()}
+
+
+def _onnxruntime(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any) -> np.ndarray:
+    import onnxruntime
+
+    model, feeds = _onnx_model(X, W, B, attributes)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 4
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    result: np.ndarray = session.run(None, feeds)[0]
+    return result
+
+
+def _onnx_reference(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any) -> np.ndarray:
+    from onnx.reference import ReferenceEvaluator
+
+    model, feeds = _onnx_model(X, W, B, attributes)
+    result: np.ndarray = ReferenceEvaluator(model).run(None, feeds)[0]
+    return result
+
+
+def _jax(lhs: np.ndarray, rhs: np.ndarray, strides: Any, padding: Any, **kwargs: Any) -> np.ndarray:
+    import jax
+    from jax import lax
+
+    if not isinstance(padding, str):
+        padding = [tuple(pair) for pair in padding]
+    with jax.enable_x64(lhs.dtype == np.float64):
+        return np.asarray(lax.conv_transpose(lhs, rhs, strides, padding, **kwargs))
+
+
+def _tensorflow(input: np.ndarray, filters: np.ndarray, output_shape: Any, strides: Any, **kwargs: Any) -> np.ndarray:
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    return np.asarray(tf.nn.conv_transpose(input, filters, output_shape, strides, **kwargs))
+
+
+def _keras(inputs: np.ndarray, kernel: np.ndarray, **kwargs: Any) -> np.ndarray:
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    return np.asarray(keras.ops.conv_transpose(inputs, kernel, **kwargs))
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """A real implementation: its name, the package it needs, its convention and callable."""
+
+    name: str
+    module: str
+    convention: str
+    impl: Callable[..., Any]
+    features: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def available(self) -> bool:
+        return importlib.util.find_spec(self.module) is not None
+
+
+#: Everything the report runs, with the features each one's API can express at all.
+IMPLEMENTATIONS: tuple[Implementation, ...] = (
+    Implementation(
+        "torch.nn.functional.conv_transpose{1,2,3}d",
+        "torch",
+        "torch",
+        _torch_functional,
+        frozenset({"float64", "groups", "dilation", "large output_padding"}),
+    ),
+    Implementation(
+        "onnxruntime ConvTranspose",
+        "onnxruntime",
+        "onnx",
+        _onnxruntime,
+        frozenset({"float64", "groups", "dilation", "large output_padding", "padding modes", "asymmetric"}),
+    ),
+    Implementation(
+        "onnx.reference ConvTranspose",
+        "onnx",
+        "onnx",
+        _onnx_reference,
+        frozenset({"float64", "groups", "dilation", "large output_padding", "padding modes", "asymmetric"}),
+    ),
+    Implementation(
+        "jax.lax.conv_transpose", "jax", "jax", _jax, frozenset({"float64", "dilation", "padding modes", "asymmetric"})
+    ),
+    Implementation(
+        "tf.nn.conv_transpose",
+        "tensorflow",
+        "tf",
+        _tensorflow,
+        frozenset({"float64", "dilation", "padding modes", "asymmetric"}),
+    ),
+    Implementation(
+        "keras.ops.conv_transpose", "keras", "keras", _keras, frozenset({"float64", "dilation", "padding modes"})
+    ),
+)
+
+
+# --- the feature areas ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    """A column: what the kit draws for it, and the feature an implementation needs for it to apply."""
+
+    name: str
+    dtype: str
+    draw: dict[str, Any]
+    needs: str | None = None
+    by_convention: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+_PLAIN: dict[str, Any] = {"max_groups": 1, "max_dilation": 1, "large_output_padding": False, "empty_batch": False}
+_PLAIN_PADDING: dict[str, dict[str, Any]] = {
+    "torch": {"padding": "symmetric"},
+    "onnx": {"padding": "symmetric", "auto_pads": ("NOTSET",), "beyond_full_output": False},
+    "jax": {"paddings": ("VALID",)},
+    "tf": {"paddings": ("VALID",), "channels_first": False},
+    "keras": {"paddings": ("valid",), "channels_first": False},
+}
+
+#: The columns of the report.
+AREAS: tuple[Area, ...] = (
+    Area("basics (float32)", "float32", _PLAIN, None, _PLAIN_PADDING),
+    Area("float64", "float64", _PLAIN, "float64", _PLAIN_PADDING),
+    Area("empty batch", "float32", {**_PLAIN, "empty_batch": "only"}, None, _PLAIN_PADDING),
+    Area(
+        "groups",
+        "float32",
+        {"max_dilation": 1, "large_output_padding": False, "empty_batch": False},
+        "groups",
+        _PLAIN_PADDING,
+    ),
+    Area(
+        "dilation",
+        "float32",
+        {"max_groups": 1, "large_output_padding": False, "empty_batch": False},
+        "dilation",
+        _PLAIN_PADDING,
+    ),
+    Area(
+        "output_padding >= stride",
+        "float32",
+        {"max_groups": 1, "empty_batch": False},
+        "large output_padding",
+        _PLAIN_PADDING,
+    ),
+    Area(
+        "padding modes (auto_pad, SAME, output_shape)",
+        "float32",
+        _PLAIN,
+        "padding modes",
+        {
+            "onnx": {"padding": "symmetric"},
+            "jax": {},
+            "tf": {"channels_first": False},
+            "keras": {"channels_first": False},
+        },
+    ),
+    Area(
+        "asymmetric padding",
+        "float32",
+        {**_PLAIN, "padding": "asymmetric"},
+        "asymmetric",
+        {
+            "onnx": {"auto_pads": ("NOTSET",), "beyond_full_output": False},
+            "jax": {"paddings": ("explicit",)},
+            # channels-first needs TensorFlow's oneDNN path, which takes no explicit padding (a CPU-kernel limit)
+            "tf": {"channels_first": False},
+        },
+    ),
+)
+
+
+_TORCH_ONLY = ("max_groups", "bias", "padding", "large_output_padding")
+
+
+@dataclass
+class Cell:
+    """One implementation on one area."""
+
+    status: str  # "pass", "fail", "n/a", "error"
+    worst: float = 0.0
+    problem: str = ""
+    configuration: str = ""
+    details: str = ""
+
+
+def run_report(
+    *,
+    examples: int = 100,
+    seed: int = 0,
+    implementations: tuple[Implementation, ...] = IMPLEMENTATIONS,
+    areas: tuple[Area, ...] = AREAS,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, Cell]]:
+    """Run the kit for every installed implementation and area: ``{implementation: {area: Cell}}``."""
+    table: dict[str, dict[str, Cell]] = {}
+    for implementation in implementations:
+        if not implementation.available:
+            continue
+        row = table.setdefault(implementation.name, {})
+        for area in areas:
+            if area.needs is not None and area.needs not in implementation.features:
+                row[area.name] = Cell("n/a")
+                continue
+            if progress is not None:
+                progress(f"{implementation.name}: {area.name}")
+            options = {**area.draw, **area.by_convention.get(implementation.convention, {})}
+            if implementation.convention in ("jax", "tf", "keras"):  # no groups, bias or PyTorch padding to restrict
+                options = {k: v for k, v in options.items() if k not in _TORCH_ONLY}
+            try:
+                report = check_conv_transpose(
+                    implementation.impl,
+                    convention=implementation.convention,
+                    examples=examples,
+                    dtypes=(area.dtype,),
+                    seed=seed,
+                    **options,
+                )
+            except NonConformance as failure:
+                row[area.name] = Cell(
+                    "fail", problem=failure.problem, configuration=repr(failure.case), details=str(failure)
+                )
+            except Exception as error:  # a draw option the convention does not take: a bug in this table
+                row[area.name] = Cell("error", details=f"{type(error).__name__}: {error}")
+            else:
+                row[area.name] = Cell("pass", worst=max(report.worst_fraction.values(), default=0.0))
+    return table
+
+
+def render_markdown(table: dict[str, dict[str, Cell]], *, examples: int, seed: int, versions: dict[str, str]) -> str:
+    """The report as Markdown: a summary table, then each failure with its reproducer."""
+    areas = [area.name for area in AREAS]
+    lines = [
+        f"Generated by `transposed-conv report --examples {examples} --seed {seed}`; "
+        + ", ".join(f"{name} {version}" for name, version in sorted(versions.items()))
+        + ".",
+        "",
+        "| implementation | " + " | ".join(areas) + " |",
+        "|---|" + "---|" * len(areas),
+    ]
+    failures = []
+    for name, row in table.items():
+        cells = []
+        for area in areas:
+            cell = row.get(area, Cell("n/a"))
+            if cell.status == "pass":
+                cells.append(f"pass ({cell.worst:.2g})")
+            elif cell.status == "fail":
+                failures.append((name, area, cell))
+                cells.append(f"**fail** ({cell.problem}, [{len(failures)}](#failure-{len(failures)}))")
+            else:
+                cells.append(cell.status)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "`pass (r)`: every drawn case conforms; `r` is the worst error as a fraction of the rigorous "
+        "rounding bound. `n/a`: the implementation's API cannot express the feature.",
+    ]
+    for number, (name, area, cell) in enumerate(failures, start=1):
+        lines += [
+            "",
+            f"### Failure {number}",
+            "",
+            f"**{name}**, {area}: `{cell.problem}` on {cell.configuration}",
+            "",
+            "```text",
+            cell.details.strip(),
+            "```",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def framework_versions() -> dict[str, str]:
+    """Versions of the installed frameworks, for the report's header."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("torch", "onnx", "onnxruntime", "jax", "tensorflow-cpu", "tensorflow", "keras"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
