@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import InvalidArgument
 
-from transposed_conv import conv_transpose
+from transposed_conv import conv_transpose, peers
 from transposed_conv.cli import main
 from transposed_conv.conventions import jax_conv_transpose, keras_conv_transpose, onnx_conv_transpose, tf_conv_transpose
 from transposed_conv.oracle import error_bound, linear_error_bound
@@ -584,74 +584,11 @@ def test_cli_finds_modules_in_the_current_directory_first(workdir: Path) -> None
 # ----------------------------------------------------------------------------------------------
 
 
-def torch_functional(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, **kwargs: Any) -> np.ndarray:
-    """``torch.nn.functional.conv_transpose{1,2,3}d`` on CPU."""
-    import torch
-
-    torch.set_num_threads(1)
-    function = getattr(torch.nn.functional, f"conv_transpose{weight.ndim - 2}d")
-    with torch.no_grad():
-        y = function(
-            torch.from_numpy(np.ascontiguousarray(x)),
-            torch.from_numpy(np.ascontiguousarray(weight)),
-            None if bias is None else torch.from_numpy(np.ascontiguousarray(bias)),
-            **kwargs,
-        )
-    result: np.ndarray = y.numpy()
-    return result
-
-
-def onnxruntime_conv_transpose(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any) -> np.ndarray:
-    """A single-node ``ConvTranspose`` model (opset 22) with exactly the attributes given, on ONNX Runtime's CPU."""
-    import onnxruntime
-    from onnx import TensorProto, helper
-
-    element = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[X.dtype]
-    inputs = {"X": X, "W": W} | ({} if B is None else {"B": B})
-    node = helper.make_node("ConvTranspose", list(inputs), ["Y"], **attributes)
-    graph = helper.make_graph(
-        [node],
-        "conv_transpose",
-        [helper.make_tensor_value_info(name, element, list(a.shape)) for name, a in inputs.items()],
-        [helper.make_tensor_value_info("Y", element, None)],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)], ir_version=10)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 4  # its own error log would repeat the exception
-    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    result: np.ndarray = session.run(None, {name: np.ascontiguousarray(a) for name, a in inputs.items()})[0]
-    return result
-
-
-def jax_lax_conv_transpose(lhs: np.ndarray, rhs: np.ndarray, strides: Any, padding: Any, **kwargs: Any) -> np.ndarray:
-    """``jax.lax.conv_transpose`` on CPU, float64 under ``jax.enable_x64``."""
-    import jax
-    from jax import lax
-
-    with jax.enable_x64(lhs.dtype == np.float64):
-        return np.asarray(lax.conv_transpose(lhs, rhs, strides, padding, **kwargs))
-
-
-def _tensorflow() -> Any:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before the import: TensorFlow's start-up chatter
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # the float32 kernels that implement dilation and NCHW
-    import tensorflow as tf
-
-    return tf
-
-
-def tf_nn_conv_transpose(input: np.ndarray, filters: np.ndarray, output_shape: Any, strides: Any, **kwargs: Any) -> Any:
-    """``tf.nn.conv_transpose`` on CPU."""
-    return _tensorflow().nn.conv_transpose(input, filters, output_shape, strides, **kwargs).numpy()
-
-
-def keras_ops_conv_transpose(inputs: np.ndarray, kernel: np.ndarray, **kwargs: Any) -> Any:
-    """``keras.ops.conv_transpose`` on whatever backend Keras runs (TensorFlow here)."""
-    _tensorflow()
-    import keras
-
-    return keras.ops.convert_to_numpy(keras.ops.conv_transpose(inputs, kernel, **kwargs))
+torch_functional = peers.torch_conv_transpose
+onnxruntime_conv_transpose = peers.onnxruntime_onnx
+jax_lax_conv_transpose = peers.jax_lax
+tf_nn_conv_transpose = peers.tf_nn
+keras_ops_conv_transpose = peers.keras_ops
 
 
 # (module, impl, convention, dtypes, draw): the draw restricted only where docs/conventions.md documents why.

@@ -111,6 +111,85 @@ def torch_conv_transpose(
     return result
 
 
+def onnx_model(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, attributes: dict[str, Any]) -> tuple[Any, Any]:
+    """A single-node ``ConvTranspose`` model (opset 22) with exactly ``attributes``, and its feeds."""
+    from onnx import TensorProto, helper
+
+    element = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[X.dtype]
+    inputs = {"X": X, "W": W} | ({} if B is None else {"B": B})
+    node = helper.make_node("ConvTranspose", list(inputs), ["Y"], **attributes)
+    graph = helper.make_graph(
+        [node],
+        "conv_transpose",
+        [helper.make_tensor_value_info(name, element, list(a.shape)) for name, a in inputs.items()],
+        [helper.make_tensor_value_info("Y", element, None)],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)], ir_version=10)
+    return model, {name: np.ascontiguousarray(a) for name, a in inputs.items()}
+
+
+# --- each framework in its own convention ---------------------------------------------------------
+
+
+def onnxruntime_onnx(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any) -> np.ndarray:
+    """ONNX ``ConvTranspose`` with exactly ``attributes`` (ONNX's names), on ONNX Runtime's CPU provider."""
+    import onnxruntime
+
+    model, feeds = onnx_model(X, W, B, attributes)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 4  # its own error log would repeat the exception it raises
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    result: np.ndarray = session.run(None, feeds)[0]
+    return result
+
+
+def onnx_reference_onnx(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any) -> np.ndarray:
+    """ONNX ``ConvTranspose`` with exactly ``attributes``, on ONNX's own ``ReferenceEvaluator``."""
+    from onnx.reference import ReferenceEvaluator
+
+    model, feeds = onnx_model(X, W, B, attributes)
+    result: np.ndarray = ReferenceEvaluator(model).run(None, feeds)[0]
+    return result
+
+
+def jax_lax(lhs: np.ndarray, rhs: np.ndarray, strides: Any, padding: Any, **kwargs: Any) -> np.ndarray:
+    """``jax.lax.conv_transpose`` on CPU; float64 under ``jax.enable_x64``."""
+    import jax
+    from jax import lax
+
+    if not isinstance(padding, str):
+        padding = [tuple(pair) for pair in padding]  # JAX reads padding pairs only as tuples
+    with jax.enable_x64(lhs.dtype == np.float64):
+        return np.asarray(lax.conv_transpose(lhs, rhs, strides, padding, **kwargs))
+
+
+def _tensorflow() -> Any:
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before the import: TensorFlow's start-up chatter
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # the float32 kernels that implement dilation and NCHW
+    import tensorflow as tf
+
+    return tf
+
+
+def tf_nn(input: np.ndarray, filters: np.ndarray, output_shape: Any, strides: Any, **kwargs: Any) -> np.ndarray:
+    """``tf.nn.conv_transpose`` on CPU."""
+    return np.asarray(_tensorflow().nn.conv_transpose(input, filters, output_shape, strides, **kwargs))
+
+
+def keras_ops(inputs: np.ndarray, kernel: np.ndarray, **kwargs: Any) -> np.ndarray:
+    """``keras.ops.conv_transpose`` on the backend Keras runs (TensorFlow here)."""
+    _tensorflow()
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(keras.ops.conv_transpose(inputs, kernel, **kwargs)))
+
+
+# --- in PyTorch's convention, for `transposed-conv check --framework` --------------------------
+
+
 def onnxruntime_conv_transpose(
     x: np.ndarray,
     weight: np.ndarray,
@@ -122,42 +201,18 @@ def onnxruntime_conv_transpose(
     groups: int = 1,
     dilation: Any = 1,
 ) -> np.ndarray:
-    """A single-node ONNX ``ConvTranspose`` model (opset 17) run by ONNX Runtime's CPU provider."""
-    import onnxruntime
-    from onnx import TensorProto, helper
-
+    """PyTorch's arguments as ONNX ``ConvTranspose`` attributes, run by :func:`onnxruntime_onnx`."""
     ndim = weight.ndim - 2
-
-    def per_dim(value: Any) -> list[int]:
-        return [int(value)] * ndim if isinstance(value, int) else [int(v) for v in value]
-
     pairs = _pairs(padding, ndim)
-    element = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[x.dtype]
-    inputs = {"X": x, "W": weight} | ({} if bias is None else {"B": bias})
-    node = helper.make_node(
-        "ConvTranspose",
-        list(inputs),
-        ["Y"],
-        strides=per_dim(stride),
-        pads=[b for b, _ in pairs] + [e for _, e in pairs],
-        output_padding=per_dim(output_padding),
-        dilations=per_dim(dilation),
-        group=int(groups),
-        kernel_shape=list(weight.shape[2:]),
-    )
-    graph = helper.make_graph(
-        [node],
-        "conv_transpose",
-        [helper.make_tensor_value_info(name, element, list(a.shape)) for name, a in inputs.items()],
-        [helper.make_tensor_value_info("Y", element, None)],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 4  # its own error log would repeat the exception we raise
-    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    result: np.ndarray = session.run(None, {name: np.ascontiguousarray(a) for name, a in inputs.items()})[0]
-    return result
+    attributes = {
+        "strides": _per_dim(stride, ndim),
+        "pads": [b for b, _ in pairs] + [e for _, e in pairs],
+        "output_padding": _per_dim(output_padding, ndim),
+        "dilations": _per_dim(dilation, ndim),
+        "group": int(groups),
+        "kernel_shape": list(weight.shape[2:]),
+    }
+    return onnxruntime_onnx(x, weight, bias, **attributes)
 
 
 def _per_dim(value: Any, ndim: int) -> list[int]:
@@ -229,11 +284,7 @@ def tensorflow_conv_transpose(
     PyTorch's padding from it.  TensorFlow's float64 CPU kernels support no dilation, and
     ``conv_transpose`` has no groups and no bias: the bias is added afterwards.
     """
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before the import: TensorFlow's start-up chatter
-    import tensorflow as tf
-
+    tf = _tensorflow()
     if groups != 1:
         raise ValueError("tf.nn.conv_transpose has no groups")
     ndim = weight.ndim - 2

@@ -16,86 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
+from .peers import jax_lax, keras_ops, onnx_reference_onnx, onnxruntime_onnx, tf_nn, torch_conv_transpose
 from .testing import NonConformance, check_conv_transpose
 
 __all__ = ["AREAS", "IMPLEMENTATIONS", "Area", "Cell", "Implementation", "render_markdown", "run_report"]
-
-
-# --- the implementations, in their own conventions ----------------------------------------------
-
-
-def _torch_functional(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, **kwargs: Any) -> np.ndarray:
-    from .peers import torch_conv_transpose
-
-    return torch_conv_transpose(x, weight, bias, **kwargs)
-
-
-def _onnx_model(
-    X: np.ndarray, W: np.ndarray, B: np.ndarray | None, attributes: dict[str, Any]
-) -> tuple[Any, dict[str, np.ndarray]]:
-    from onnx import TensorProto, helper
-
-    element = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[X.dtype]
-    inputs = {"X": X, "W": W} | ({} if B is None else {"B": B})
-    node = helper.make_node("ConvTranspose", list(inputs), ["Y"], **attributes)
-    graph = helper.make_graph(
-        [node],
-        "conv_transpose",
-        [helper.make_tensor_value_info(name, element, list(a.shape)) for name, a in inputs.items()],
-        [helper.make_tensor_value_info("Y", element, None)],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)], ir_version=10)
-    return model, {name: np.ascontiguousarray(a) for name, a in inputs.items()}
-
-
-def _onnxruntime(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any) -> np.ndarray:
-    import onnxruntime
-
-    model, feeds = _onnx_model(X, W, B, attributes)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 4
-    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    result: np.ndarray = session.run(None, feeds)[0]
-    return result
-
-
-def _onnx_reference(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any) -> np.ndarray:
-    from onnx.reference import ReferenceEvaluator
-
-    model, feeds = _onnx_model(X, W, B, attributes)
-    result: np.ndarray = ReferenceEvaluator(model).run(None, feeds)[0]
-    return result
-
-
-def _jax(lhs: np.ndarray, rhs: np.ndarray, strides: Any, padding: Any, **kwargs: Any) -> np.ndarray:
-    import jax
-    from jax import lax
-
-    if not isinstance(padding, str):
-        padding = [tuple(pair) for pair in padding]
-    with jax.enable_x64(lhs.dtype == np.float64):
-        return np.asarray(lax.conv_transpose(lhs, rhs, strides, padding, **kwargs))
-
-
-def _tensorflow(input: np.ndarray, filters: np.ndarray, output_shape: Any, strides: Any, **kwargs: Any) -> np.ndarray:
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-
-    return np.asarray(tf.nn.conv_transpose(input, filters, output_shape, strides, **kwargs))
-
-
-def _keras(inputs: np.ndarray, kernel: np.ndarray, **kwargs: Any) -> np.ndarray:
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
-
-    return np.asarray(keras.ops.conv_transpose(inputs, kernel, **kwargs))
 
 
 @dataclass(frozen=True)
@@ -119,35 +43,39 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
         "torch.nn.functional.conv_transpose{1,2,3}d",
         "torch",
         "torch",
-        _torch_functional,
+        torch_conv_transpose,
         frozenset({"float64", "groups", "dilation", "large output_padding"}),
     ),
     Implementation(
         "onnxruntime ConvTranspose",
         "onnxruntime",
         "onnx",
-        _onnxruntime,
+        onnxruntime_onnx,
         frozenset({"float64", "groups", "dilation", "large output_padding", "padding modes", "asymmetric"}),
     ),
     Implementation(
         "onnx.reference ConvTranspose",
         "onnx",
         "onnx",
-        _onnx_reference,
+        onnx_reference_onnx,
         frozenset({"float64", "groups", "dilation", "large output_padding", "padding modes", "asymmetric"}),
     ),
     Implementation(
-        "jax.lax.conv_transpose", "jax", "jax", _jax, frozenset({"float64", "dilation", "padding modes", "asymmetric"})
+        "jax.lax.conv_transpose",
+        "jax",
+        "jax",
+        jax_lax,
+        frozenset({"float64", "dilation", "padding modes", "asymmetric"}),
     ),
     Implementation(
         "tf.nn.conv_transpose",
         "tensorflow",
         "tf",
-        _tensorflow,
+        tf_nn,
         frozenset({"float64", "dilation", "padding modes", "asymmetric"}),
     ),
     Implementation(
-        "keras.ops.conv_transpose", "keras", "keras", _keras, frozenset({"float64", "dilation", "padding modes"})
+        "keras.ops.conv_transpose", "keras", "keras", keras_ops, frozenset({"float64", "dilation", "padding modes"})
     ),
 )
 
