@@ -29,8 +29,8 @@ from .shapes import (
     Padding,
     check_output_padding,
     conv_output_length,
-    conv_transpose_output_length,
     output_padding_for,
+    transposed_lengths,
 )
 
 __all__ = [
@@ -68,11 +68,8 @@ class ConvTransposeGeometry:
 
     @property
     def output_shape(self) -> tuple[int, ...]:
-        return tuple(
-            conv_transpose_output_length(i, k, s, pb, pe, a, d)
-            for i, k, s, (pb, pe), a, d in zip(
-                self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
-            )
+        return transposed_lengths(
+            self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
         )
 
 

@@ -43,6 +43,21 @@ def conv_transpose_output_length(i: int, k: int, s: int, p_begin: int, p_end: in
     return (i - 1) * s - p_begin - p_end + d * (k - 1) + a + 1
 
 
+def transposed_lengths(
+    sizes: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[tuple[int, int]],
+    output_padding: Sequence[int],
+    dilation: Sequence[int],
+) -> tuple[int, ...]:
+    """:func:`conv_transpose_output_length` per dimension, on normalised per-dimension tuples."""
+    return tuple(
+        conv_transpose_output_length(i, k, s, pb, pe, a, d)
+        for i, k, s, (pb, pe), a, d in zip(sizes, kernel, stride, padding, output_padding, dilation)
+    )
+
+
 def _spatial(input_shape: IntOrSeq, kernel_shape: IntOrSeq) -> tuple[tuple[int, ...], tuple[int, ...]]:
     sizes = as_shape(input_shape, "input_shape")
     kernel = as_shape(kernel_shape, "kernel_shape")
@@ -179,10 +194,7 @@ def conv_transpose_output_shape(
     pads = as_padding_pairs(padding, "padding", ndim)
     extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
     check_output_padding(extra, strides, dilations)
-    out = tuple(
-        conv_transpose_output_length(i, k, s, pb, pe, a, d)
-        for i, k, s, (pb, pe), a, d in zip(sizes, kernel, strides, pads, extra, dilations)
-    )
+    out = transposed_lengths(sizes, kernel, strides, pads, extra, dilations)
     if any(o < 1 for o in out):
         raise ValueError(
             "the transposed convolution output must be at least 1 in every dimension "

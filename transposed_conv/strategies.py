@@ -54,7 +54,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from .shapes import conv_transpose_output_length
+from .shapes import conv_transpose_output_length, transposed_lengths
 
 __all__ = [
     "CONVENTION_CASES",
@@ -99,11 +99,8 @@ class ConvTransposeConfig:
     @property
     def output_shape(self) -> tuple[int, ...]:
         """Spatial output shape, by the transposed-convolution formula."""
-        return tuple(
-            conv_transpose_output_length(i, k, s, pb, pe, a, d)
-            for i, k, s, (pb, pe), a, d in zip(
-                self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
-            )
+        return transposed_lengths(
+            self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
         )
 
     @property
