@@ -8,7 +8,9 @@ Dtype rules (documented in the README and tested in ``tests/test_dtypes.py``):
 
 * ``x``, ``weight`` and ``bias`` must be real numbers: bool, complex and object arrays
   raise ``TypeError``;
-* all-integer inputs are computed exactly in ``int64`` and the result is ``int64``;
+* all-integer inputs (uint64 included) give the exact result as ``int64``, or an
+  ``OverflowError`` when it does not fit (:mod:`transposed_conv._integers`): never a
+  wrapped value;
 * otherwise the result dtype is NumPy's promotion of the inputs' dtypes
   (``float32`` stays ``float32``, ``float64`` stays ``float64``, ``int`` with
   ``float32`` gives ``float64``); ``float16`` is accumulated in ``float32`` and rounded
@@ -72,6 +74,19 @@ class ConvTransposeGeometry:
             self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
         )
 
+    @property
+    def products_per_output(self) -> int:
+        """An upper bound on the products summed into one output element.
+
+        In each dimension the taps reaching one output are ``stride / gcd(stride, dilation)``
+        apart, and each pairs with a different input element.
+        """
+        per_dimension = (
+            min(k, -(-k * math.gcd(s, d) // s), i)
+            for k, s, d, i in zip(self.kernel_shape, self.stride, self.dilation, self.input_shape)
+        )
+        return self.in_channels // self.groups * math.prod(per_dimension)
+
 
 @dataclass(frozen=True)
 class ConvGeometry:
@@ -91,6 +106,11 @@ class ConvGeometry:
         return len(self.input_shape)
 
     @property
+    def products_per_output(self) -> int:
+        """The products summed into one output element (padded positions included)."""
+        return self.in_channels // self.groups * math.prod(self.kernel_shape)
+
+    @property
     def output_shape(self) -> tuple[int, ...]:
         return tuple(
             conv_output_length(i, k, s, pb, pe, d)
@@ -102,7 +122,7 @@ class ConvGeometry:
 
 @dataclass(frozen=True)
 class Prepared:
-    """Validated arrays: ``x`` batched and in the compute dtype, plus how to finish."""
+    """Validated arrays: ``x`` batched and in the compute dtype (integers: as given), plus how to finish."""
 
     x: np.ndarray
     weight: np.ndarray
@@ -124,8 +144,6 @@ def real_array(value: ArrayLike, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a rectangular array of real numbers; NumPy says: {error}") from None
     if array.dtype == np.bool_ or array.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be an array of real numbers (integer or floating dtype); got dtype {array.dtype}")
-    if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
-        raise ValueError(f"{name} has uint64 values above 2**63 - 1, which int64 arithmetic cannot hold exactly")
     return array
 
 
@@ -177,6 +195,8 @@ def _finish_arrays(
         raise ValueError(f"bias must have shape (C_out,) = ({out_channels},); got bias.shape={bias.shape}")
     present = [x, weight] + ([] if bias is None else [bias])
     compute, result = result_dtypes(*present)
+    if compute.kind == "i":  # integers keep their own dtypes: _integers computes them exactly, uint64 too
+        return Prepared(x, weight, bias, batched, compute, result)
     return Prepared(
         x=x.astype(compute, copy=False),
         weight=weight.astype(compute, copy=False),

@@ -10,10 +10,13 @@ modes ``'full'``, ``'same'`` and ``'valid'``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arguments import Padding, prepare_conv, real_array, result_dtypes
+from ._integers import exact_bilinear
 from ._normalize import as_choice
 from .methods import im2col
 from .methods._windows import taps
@@ -85,10 +88,22 @@ def conv(
     (2, 4, 4, 4)
     """
     prepared, geometry = prepare_conv(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
-    y = im2col.correlate(prepared.x, prepared.weight, geometry)
-    if prepared.bias is not None:
-        y += prepared.bias.reshape((-1,) + (1,) * geometry.ndim)
-    y = np.ascontiguousarray(y, dtype=prepared.result_dtype)
+    if prepared.compute_dtype.kind == "i":  # exact, or OverflowError; never wrapped
+        bias = None if prepared.bias is None else prepared.bias.reshape((-1,) + (1,) * geometry.ndim)
+        y = exact_bilinear(
+            lambda a, b: im2col.correlate(a, b, geometry),
+            prepared.x,
+            prepared.weight,
+            terms=geometry.products_per_output,
+            bias=bias,
+            names="x, weight and bias",
+        )
+        return y if prepared.batched else y[0]
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN and infinities are results here, as in IEEE
+        y = im2col.correlate(prepared.x, prepared.weight, geometry)
+        if prepared.bias is not None:
+            y += prepared.bias.reshape((-1,) + (1,) * geometry.ndim)
+        y = np.ascontiguousarray(y, dtype=prepared.result_dtype)
     return y if prepared.batched else y[0]
 
 
@@ -151,11 +166,12 @@ def convolve(a: ArrayLike, kernel: ArrayLike, mode: str = "full") -> np.ndarray:
     if a_arr.size == 0 or k_arr.size == 0:
         raise ValueError(f"a and kernel must be non-empty; got a.shape={a_arr.shape}, kernel.shape={k_arr.shape}")
     compute, result = result_dtypes(a_arr, k_arr)
-    a_arr = a_arr.astype(compute, copy=False)
-    k_arr = k_arr.astype(compute, copy=False)
-    full = np.zeros(tuple(m + n - 1 for m, n in zip(a_arr.shape, k_arr.shape)), dtype=compute)
-    for tap in taps(k_arr.shape):
-        full[tuple(slice(j, j + m) for j, m in zip(tap, a_arr.shape))] += k_arr[tap] * a_arr
+    if compute.kind == "i":  # exact, or OverflowError; never wrapped
+        terms = math.prod(min(m, n) for m, n in zip(a_arr.shape, k_arr.shape))
+        full = exact_bilinear(_full_convolution, a_arr, k_arr, terms=terms, names="a and kernel")
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN and infinities are results here, as in IEEE
+            full = _full_convolution(a_arr.astype(compute, copy=False), k_arr.astype(compute, copy=False))
     if mode == "full":
         part = full
     elif mode == "same":
@@ -163,3 +179,11 @@ def convolve(a: ArrayLike, kernel: ArrayLike, mode: str = "full") -> np.ndarray:
     else:
         part = full[tuple(slice(n - 1, n - 1 + max(m - n + 1, 0)) for m, n in zip(a_arr.shape, k_arr.shape))]
     return part.astype(result, copy=True)
+
+
+def _full_convolution(a: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``full[p] = sum_j kernel[j] * a[p - j]``: each tap adds a shifted, scaled copy of ``a``."""
+    full = np.zeros(tuple(m + n - 1 for m, n in zip(a.shape, kernel.shape)), dtype=a.dtype)
+    for tap in taps(kernel.shape):
+        full[tuple(slice(j, j + m) for j, m in zip(tap, a.shape))] += kernel[tap] * a
+    return full

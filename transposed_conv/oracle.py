@@ -57,8 +57,10 @@ from .transpose import conv_transpose
 
 __all__ = [
     "PRECISIONS",
+    "AnswerKey",
     "OracleMismatch",
     "Precision",
+    "answer_key",
     "assert_close",
     "bound_fraction",
     "error_bound",
@@ -94,6 +96,11 @@ class Precision:
         Absolute error of one underflowing product in the accumulator (half its smallest subnormal).
     output_underflow : float
         The same for the output format.
+    overflow : float
+        The largest finite value of the accumulator's format: a correct implementation may
+        overflow (return a non-finite value) where a partial sum can reach it.
+    output_overflow : float
+        The same for the output format, where the result is rounded to a narrower one.
     """
 
     name: str
@@ -103,23 +110,31 @@ class Precision:
     output_roundoff: float = 0.0
     underflow: float = 0.0
     output_underflow: float = 0.0
+    overflow: float = math.inf
+    output_overflow: float = math.inf
 
 
+_F64_MAX = float(np.finfo(np.float64).max)
+_F32_MAX = float(np.finfo(np.float32).max)
+_BF16_MAX = float.fromhex("0x1.fep127")
+_F16_MAX = 65504.0
 _F64_ETA = 2.0**-1075
 _F32_ETA = 2.0**-150
 
 #: The precisions frameworks compute in, by name.
 PRECISIONS: dict[str, Precision] = {
-    "float64": Precision("float64", "float64", 0.0, 2.0**-53, 0.0, _F64_ETA),
-    "float32": Precision("float32", "float32", 0.0, 2.0**-24, 0.0, _F32_ETA),
+    "float64": Precision("float64", "float64", 0.0, 2.0**-53, 0.0, _F64_ETA, overflow=_F64_MAX),
+    "float32": Precision("float32", "float32", 0.0, 2.0**-24, 0.0, _F32_ETA, overflow=_F32_MAX),
     # TensorFloat-32: float32 inputs rounded to 10 mantissa bits inside the matmul, float32 accumulation.
-    "tf32": Precision("tf32", "float32", 2.0**-11, 2.0**-24, 0.0, _F32_ETA),
+    "tf32": Precision("tf32", "float32", 2.0**-11, 2.0**-24, 0.0, _F32_ETA, overflow=_F32_MAX),
     # bfloat16 / float16 tensors: float32 accumulation, result rounded to the storage format.
-    "bfloat16": Precision("bfloat16", "bfloat16", 0.0, 2.0**-24, 2.0**-8, _F32_ETA, 2.0**-134),
-    "float16": Precision("float16", "float16", 0.0, 2.0**-24, 2.0**-11, _F32_ETA, 2.0**-25),
+    "bfloat16": Precision("bfloat16", "bfloat16", 0.0, 2.0**-24, 2.0**-8, _F32_ETA, 2.0**-134, _F32_MAX, _BF16_MAX),
+    "float16": Precision("float16", "float16", 0.0, 2.0**-24, 2.0**-11, _F32_ETA, 2.0**-25, _F32_MAX, _F16_MAX),
     # The same formats accumulated in themselves (no wider accumulator).
-    "bfloat16-accumulate": Precision("bfloat16-accumulate", "bfloat16", 0.0, 2.0**-8, 0.0, 2.0**-134),
-    "float16-accumulate": Precision("float16-accumulate", "float16", 0.0, 2.0**-11, 0.0, 2.0**-25),
+    "bfloat16-accumulate": Precision(
+        "bfloat16-accumulate", "bfloat16", 0.0, 2.0**-8, 0.0, 2.0**-134, overflow=_BF16_MAX
+    ),
+    "float16-accumulate": Precision("float16-accumulate", "float16", 0.0, 2.0**-11, 0.0, 2.0**-25, overflow=_F16_MAX),
 }
 
 
@@ -259,14 +274,16 @@ def error_bound(
     >>> (bound / 2**-24).round(2).tolist()
     [[2.0, 6.0, 2.0]]
     """
-    p = _precision(precision)
-    xs, ws, bs = _as_seen(x, weight, bias, p)
-    counts = conv_transpose(np.ones(xs.shape, np.int64), np.ones(ws.shape, np.int64), **conv_args).astype(np.float64)
-    magnitude = conv_transpose(np.abs(xs), np.abs(ws), **conv_args)
-    if bs is not None:
-        magnitude = magnitude + np.abs(bs).reshape((-1,) + (1,) * (magnitude.ndim - (2 if xs.ndim == ws.ndim else 1)))
-    exact = reference(xs, ws, bs, precision="float64", **conv_args)
-    return _bound(counts, magnitude, exact, p)
+    return linear_error_bound(_torch_convention(conv_args), x, weight, bias, precision=precision)
+
+
+def _torch_convention(conv_args: dict[str, Any]) -> Compute:
+    """:func:`~transposed_conv.conv_transpose` with ``conv_args``, as ``compute(x, weight, bias)``."""
+
+    def compute(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+        return conv_transpose(x, weight, bias, **conv_args)
+
+    return compute
 
 
 def _bound(counts: np.ndarray, magnitude: np.ndarray, exact: np.ndarray, p: Precision) -> np.ndarray:
@@ -358,12 +375,137 @@ def linear_error_bound(
     >>> (bound / 2**-24).round(2).tolist()
     [[[0.0, 2.0, 0.0, 0.0, 2.0, 0.0]]]
     """
+    return answer_key(compute, x, weight, bias, precision=precision).bound
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """What the oracle knows about one computation, elementwise, and how it judges a result.
+
+    Attributes
+    ----------
+    expected : numpy.ndarray
+        The float64 reference (:func:`linear_reference`).
+    bound : numpy.ndarray
+        The rounding bound on ``|result - expected|`` for finite results
+        (:func:`linear_error_bound`); 0 where ``exact`` holds.
+    exact : numpy.ndarray
+        bool: the positions that a non-finite input element reaches.  Their value is
+        non-finite whatever the summation order (NaN where a NaN product arrives or
+        ``+inf`` and ``-inf`` meet, else the infinity that arrives), so a result must equal
+        ``expected`` there exactly: NaN for NaN, the same infinity for an infinity.
+    may_overflow : numpy.ndarray
+        bool: the other positions where a correct implementation in this precision can
+        overflow -- where ``S = |b| + sum |x_t| |w_t|``, the bound on every partial sum,
+        can reach the accumulator's largest finite value, or where the result within its
+        bound can reach the output format's.  Any non-finite result is accepted there.
+
+    Everywhere else a result must be finite and within ``bound`` of ``expected``.
+    """
+
+    expected: np.ndarray
+    bound: np.ndarray
+    exact: np.ndarray
+    may_overflow: np.ndarray
+
+    def fraction(self, actual: ArrayLike) -> np.ndarray:
+        """Elementwise error of ``actual`` as a fraction of what is allowed: at most 1 where it is correct.
+
+        0 where ``actual`` matches a non-finite answer exactly or overflows where that is
+        allowed; ``inf`` where it has the wrong non-finite value, or a non-finite value that
+        is not allowed; ``|actual - expected| / bound`` elsewhere (``inf`` for a non-zero
+        error against a zero bound).  Never NaN.
+        """
+        got = np.asarray(actual, dtype=np.float64)
+        if got.shape != self.expected.shape:
+            raise ValueError(f"actual must have the output's shape {self.expected.shape}; got actual.shape={got.shape}")
+        finite = np.isfinite(got) & np.isfinite(self.expected)
+        with np.errstate(invalid="ignore"):
+            difference = np.where(finite, np.abs(got - self.expected), 0.0)
+        fraction = _fraction(difference, self.bound)
+        same = (got == self.expected) | (np.isnan(got) & np.isnan(self.expected))
+        fraction[self.exact] = np.where(same, 0.0, np.inf)[self.exact]
+        overflowed = ~self.exact & ~np.isfinite(got)
+        fraction[overflowed] = np.where(self.may_overflow, 0.0, np.inf)[overflowed]
+        beyond_reference = ~self.exact & np.isfinite(got) & ~np.isfinite(self.expected)
+        fraction[beyond_reference] = 0.0  # the float64 reference itself overflowed: it cannot judge a finite result
+        return fraction
+
+
+def answer_key(
+    compute: Compute,
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    *,
+    precision: str | float | Precision = "float32",
+) -> AnswerKey:
+    """The :class:`AnswerKey` of ``compute(x, weight, bias)`` for an implementation computing in ``precision``.
+
+    ``compute`` is as for :func:`linear_error_bound`.  Non-finite inputs are allowed:
+    they decide :attr:`AnswerKey.exact`, and the bound is computed from the finite
+    entries (the only ones the other positions receive).
+
+    Examples
+    --------
+    ``x = [inf, 1]`` and ``w = [1, 2]``: the exact result is ``[inf, inf, 2]``, and only that
+    is accepted:
+
+    >>> import numpy as np
+    >>> from transposed_conv import conv_transpose
+    >>> def full(x, w, b):
+    ...     return conv_transpose(x, w, b)
+    >>> key = answer_key(full, [[[np.inf, 1.0]]], [[[1.0, 2.0]]])
+    >>> key.expected.tolist(), key.exact.tolist()
+    ([[[inf, inf, 2.0]]], [[[True, True, False]]])
+    >>> [float(key.fraction([[[np.inf, np.inf, 2.0]]]).max()) for _ in "x"]
+    [0.0]
+    >>> [float(key.fraction(wrong).max()) for wrong in ([[[0.0, 0.0, 2.0]]], [[[-np.inf, -np.inf, 2.0]]])]
+    [inf, inf]
+    """
     p = _precision(precision)
     xs, ws, bs = _as_seen(x, weight, bias, p)
+    expected = np.asarray(compute(xs, ws, bs), dtype=np.float64)
+    finite_x, finite_w = _finite_part(xs), _finite_part(ws)
+    finite_b = None if bs is None else _finite_part(bs)
     counts = np.asarray(compute(np.ones(xs.shape, np.int64), np.ones(ws.shape, np.int64), None), dtype=np.float64)
-    magnitude = np.asarray(compute(np.abs(xs), np.abs(ws), None if bs is None else np.abs(bs)), dtype=np.float64)
-    exact = np.asarray(compute(xs, ws, bs), dtype=np.float64)
-    return _bound(counts, magnitude, exact, p)
+    magnitude = np.asarray(
+        compute(np.abs(finite_x), np.abs(finite_w), None if finite_b is None else np.abs(finite_b)), dtype=np.float64
+    )
+    exact = _reached_by_non_finite(compute, xs, ws, bs, expected.shape)
+    with np.errstate(invalid="ignore", over="ignore"):
+        bound = _bound(counts, magnitude, np.where(exact, 0.0, expected), p)
+        may_overflow = (magnitude * (1 + _growth(counts + 1, p.unit_roundoff)) >= p.overflow) | (
+            np.abs(np.where(exact, 0.0, expected)) + bound >= p.output_overflow
+        )
+    bound[exact] = 0.0
+    return AnswerKey(expected, bound, exact, may_overflow & ~exact)
+
+
+def _finite_part(a: np.ndarray) -> np.ndarray:
+    """``a`` with its NaN and infinite entries replaced by 0."""
+    return np.where(np.isfinite(a), a, 0.0)
+
+
+def _reached_by_non_finite(
+    compute: Compute, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, shape: tuple[int, ...]
+) -> np.ndarray:
+    """bool: the output positions that a NaN or infinite element of ``x``, ``weight`` or ``bias`` reaches.
+
+    Counted exactly with the same ``compute`` on integer indicator arrays: ``compute(bad_x, 1)``
+    counts the pairs with a non-finite input element, ``compute(1, bad_w)`` those with a
+    non-finite tap, and ``compute(0, 0, bad_b)`` places the bias.
+    """
+    bad = [~np.isfinite(a) for a in (x, weight)] + ([] if bias is None else [~np.isfinite(bias)])
+    if not any(b.any() for b in bad):
+        return np.zeros(shape, dtype=bool)
+    ones_x, ones_w = np.ones(x.shape, np.int64), np.ones(weight.shape, np.int64)
+    reach = np.asarray(compute(bad[0].astype(np.int64), ones_w, None)) + np.asarray(
+        compute(ones_x, bad[1].astype(np.int64), None)
+    )
+    if bias is not None:
+        reach = reach + np.asarray(compute(0 * ones_x, 0 * ones_w, bad[2].astype(np.int64)))
+    return np.asarray(reach > 0)
 
 
 def linear_bound_fraction(
@@ -389,13 +531,7 @@ def linear_bound_fraction(
     >>> float(linear_bound_fraction(jax_same(x, k, None) + 1e-3, jax_same, x, k).max()) > 1
     True
     """
-    p = _precision(precision)
-    xs, ws, bs = _as_seen(x, weight, bias, p)
-    expected = np.asarray(compute(xs, ws, bs), dtype=np.float64)
-    got = np.asarray(actual, dtype=np.float64)
-    if got.shape != expected.shape:
-        raise ValueError(f"actual must have the output's shape {expected.shape}; got actual.shape={got.shape}")
-    return _fraction(np.abs(got - expected), linear_error_bound(compute, xs, ws, bs, precision=p))
+    return answer_key(compute, x, weight, bias, precision=precision).fraction(actual)
 
 
 class OracleMismatch(AssertionError):
@@ -466,6 +602,17 @@ def _reproducer(
     return "\n".join(lines)
 
 
+def _why(key: AnswerKey, got: np.ndarray, index: tuple[int, ...]) -> str:
+    """Why element ``index`` of ``got`` is wrong, in words."""
+    actual, expected, bound = float(got[index]), float(key.expected[index]), float(key.bound[index])
+    if key.exact[index]:
+        return "where a non-finite input arrives and the IEEE result is exact, whatever the summation order"
+    if not math.isfinite(actual):
+        return "a non-finite result where the exact one is finite and no partial sum can overflow"
+    difference = abs(actual - expected)
+    return f"|difference| {difference:.3g} = {float(key.fraction(got)[index]):.3g} x the bound {bound:.3g}"
+
+
 def _fraction(difference: np.ndarray, bound: np.ndarray) -> np.ndarray:
     """``difference / bound`` with ``0/0 = 0``, ``d/0 = inf`` and NaN differences infinite."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -484,8 +631,10 @@ def bound_fraction(
 ) -> np.ndarray:
     """Elementwise ``|actual - reference| / error_bound``: at most 1 wherever ``actual`` is correct.
 
-    ``actual`` must have the output's shape.  A NaN or infinite ``actual`` where the
-    reference is finite gives ``inf``.
+    ``actual`` must have the output's shape.  Non-finite values are judged exactly
+    (:class:`AnswerKey`): where a non-finite input reaches, ``actual`` must be the same NaN
+    or infinity as the reference (0 if so, ``inf`` if not); elsewhere a non-finite
+    ``actual`` gives ``inf`` unless the precision could overflow there.  Never NaN.
 
     Examples
     --------
@@ -495,12 +644,7 @@ def bound_fraction(
     >>> float(bound_fraction(conv_transpose(x, w), x, w).max())
     0.0
     """
-    p = _precision(precision)
-    expected = reference(x, weight, bias, precision=p, **conv_args)
-    got = np.asarray(actual, dtype=np.float64)
-    if got.shape != expected.shape:
-        raise ValueError(f"actual must have the output's shape {expected.shape}; got actual.shape={got.shape}")
-    return _fraction(np.abs(got - expected), error_bound(x, weight, bias, precision=p, **conv_args))
+    return answer_key(_torch_convention(conv_args), x, weight, bias, precision=precision).fraction(actual)
 
 
 def assert_close(
@@ -548,7 +692,8 @@ def assert_close(
     got = np.asarray(actual)
     x_arr, w_arr = real_array(x, "x"), real_array(weight, "weight")
     b_arr = None if bias is None else real_array(bias, "bias")
-    expected = reference(x_arr, w_arr, b_arr, precision=p, **conv_args)
+    key = answer_key(_torch_convention(conv_args), x_arr, w_arr, b_arr, precision=p)
+    expected, bound = key.expected, key.bound
     configuration = _describe(x_arr, w_arr, b_arr, conv_args)
     if got.shape != expected.shape:
         raise OracleMismatch(
@@ -558,9 +703,7 @@ def assert_close(
         )
     if got.dtype.kind not in "iuf":
         raise OracleMismatch(f"result must be real numbers; got dtype {got.dtype}", configuration=configuration)
-    bound = error_bound(x_arr, w_arr, b_arr, precision=p, **conv_args)
-    difference = np.abs(got.astype(np.float64) - expected)
-    ratio = _fraction(difference, bound)
+    ratio = key.fraction(got)
     bad = ratio > 1
     if not bad.any():
         return
@@ -570,8 +713,7 @@ def assert_close(
         f"result differs from the oracle beyond the {p.name} rounding bound "
         f"at {int(bad.sum())} of {got.size} elements\n"
         f"  worst element {worst}: actual {float(got[worst])!r}, expected {float(expected[worst])!r}, "
-        f"|difference| {float(difference[worst]):.3g} = {float(ratio[worst]):.3g} x the bound "
-        f"{float(bound[worst]):.3g}\n"
+        f"{_why(key, got, worst)}\n"
         f"  configuration: {configuration}\n"
         f"reproducer:\n{reproducer}"
     )

@@ -1,0 +1,34 @@
+"""PyTorch CPU on NaN, infinities, signed zeros and subnormals: the same IEEE result as every method, and the oracle.
+
+The definition's IEEE result (see tests/test_special_values.py) is what PyTorch returns:
+NaN and infinities at the same positions, finite values up to rounding, and the oracle's
+:func:`~transposed_conv.oracle.assert_close` accepts PyTorch's result in its own precision.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.frameworks.test_torch import torch_functional
+from tests.test_special_values import assert_same_ieee_result, has_subnormals, special_cases
+from transposed_conv import METHODS, conv_transpose
+from transposed_conv.oracle import assert_close
+from transposed_conv.strategies import ConvTransposeCase
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0)")
+pytestmark = pytest.mark.torch
+
+
+@given(special_cases(padding="symmetric"), st.sampled_from(["float64", "float32"]))
+def test_every_method_matches_pytorch_on_special_values(case: ConvTransposeCase, dtype: str) -> None:
+    """NaN and ±inf where PyTorch has them, finite values up to rounding, zero results +0 as in PyTorch."""
+    torch.set_num_threads(1)
+    x, w = case.x.astype(dtype), case.weight.astype(dtype)
+    b = None if case.bias is None else case.bias.astype(dtype)
+    theirs = torch_functional(ConvTransposeCase(case.config, x, w, b))
+    for method in ["auto", *METHODS]:
+        ours = conv_transpose(x, w, b, **case.kwargs, method=method)
+        assert_same_ieee_result(ours, theirs, exact_zero_sign=not has_subnormals(case))
+    assert_close(theirs, x, w, b, **case.kwargs, precision=dtype)
