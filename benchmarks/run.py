@@ -62,6 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from transposed_conv import conv_transpose  # noqa: E402
 from transposed_conv._arguments import prepare_conv_transpose  # noqa: E402
 from transposed_conv._memory import get_memory_limit  # noqa: E402
+from transposed_conv.methods._nonfinite import all_finite  # noqa: E402
 from transposed_conv.transpose import choose_method  # noqa: E402
 
 try:
@@ -232,22 +233,65 @@ def measure(case: Case, rng: np.random.Generator, budget: float, min_rounds: int
         calls["torch"] = _torch_call(case, x, w)
     gemm, gemm_multiply_adds = _gemm(case.dtype, rng)
     calls["gemm"] = gemm
+    seconds, result.rounds = _interleaved(calls, budget, min_rounds, max_rounds)
+    result.seconds = {name: value for name, value in seconds.items() if name != "gemm"}
+    result.gemm_gflops = 2 * gemm_multiply_adds / seconds["gemm"] / 1e9
+    return result
+
+
+def _interleaved(
+    calls: dict[str, Callable[[], object]], budget: float, min_rounds: int, max_rounds: int
+) -> tuple[dict[str, float], int]:
+    """Median seconds of each call over rounds in which every call runs, and the number of rounds."""
     times: dict[str, list[float]] = {name: [] for name in calls}
     for call in calls.values():  # warm-up
         call()
+    rounds = 0
     started = time.perf_counter()
     gc.disable()
     try:
-        while result.rounds < max_rounds and (result.rounds < min_rounds or time.perf_counter() - started < budget):
+        while rounds < max_rounds and (rounds < min_rounds or time.perf_counter() - started < budget):
             for name, call in calls.items():
                 call()  # untimed: absorbs the other library's thread pool still spinning from its last call
                 times[name] += [_timed(call) for _ in range(TIMED_PER_ROUND)]
-            result.rounds += 1
+            rounds += 1
     finally:
         gc.enable()
-    result.seconds = {name: statistics.median(values) for name, values in times.items() if name != "gemm"}
-    result.gemm_gflops = 2 * gemm_multiply_adds / statistics.median(times["gemm"]) / 1e9
-    return result
+    return {name: statistics.median(values) for name, values in times.items()}, rounds
+
+
+#: Columns of the special-values table: ``auto`` on the same case's inputs, prepared differently.
+SPECIAL_INPUTS = ("finite", "finiteness check", "one +inf weight", "NaN in x", "int64 values")
+
+
+def special_values(
+    case: Case, rng: np.random.Generator, budget: float, min_rounds: int, max_rounds: int
+) -> dict[str, Any]:
+    """What special values and integers cost ``auto``: the finite call, the check that finds nothing special
+    (a minimum and a maximum of ``x`` and ``w``), a non-finite weight or input, and int64 inputs."""
+    x, w = case.arrays(rng)
+    w_inf, x_nan = w.copy(), x.copy()
+    w_inf.flat[0] = np.inf
+    x_nan.flat[x.size // 2] = np.nan
+    x_int, w_int = np.rint(4 * x).astype(np.int64), np.rint(4 * w).astype(np.int64)
+    calls: dict[str, Callable[[], object]] = {
+        "finite": lambda: conv_transpose(x, w, **case.kwargs),
+        "finiteness check": lambda: all_finite(x) and all_finite(w),
+        "one +inf weight": lambda: conv_transpose(x, w_inf, **case.kwargs),
+        "NaN in x": lambda: conv_transpose(x_nan, w, **case.kwargs),
+        "int64 values": lambda: conv_transpose(x_int, w_int, **case.kwargs),
+    }
+    seconds, rounds = _interleaved(calls, budget, min_rounds, max_rounds)
+    prepared, geometry = prepare_conv_transpose(x, w, None, output_size=None, output_padding=0, **case.kwargs)
+    chosen = choose_method(geometry, case.batch, prepared.compute_dtype)
+    return {"case": asdict(case), "chosen": chosen, "seconds": seconds, "rounds": rounds}
+
+
+def special_value_cases() -> list[Case]:
+    return [
+        Case("decoder 256->128", "special", 1, 256, 128, (32, 32), (4, 4), 2, 1, "float32"),
+        Case("tiny (per-call overhead)", "special", 1, 4, 4, (8, 8), (3, 3), 2, 1, "float32"),
+    ]
 
 
 def _load_average() -> float:
@@ -393,7 +437,11 @@ def floors(results: list[tuple[Case, Measured]]) -> list[dict[str, Any]]:
 
 
 def markdown(
-    env: dict[str, Any], results: list[tuple[Case, Measured]], checks: list[dict[str, Any]], figure: str = "scaling.png"
+    env: dict[str, Any],
+    results: list[tuple[Case, Measured]],
+    checks: list[dict[str, Any]],
+    figure: str = "scaling.png",
+    specials: list[dict[str, Any]] | None = None,
 ) -> str:
     rates = env["gemm_gflops"]
     lines = [
@@ -439,6 +487,29 @@ def markdown(
             cells = [_format_time(measured.seconds[m]) if m in measured.seconds else "" for m in PLOTTED]
             lines.append(f"| {case.spatial[0]} | " + " | ".join(cells) + " |")
     lines += ["", f"![time against input side]({figure})", ""]
+    if specials:
+        lines += [
+            "## Special values and integers (`auto`, float32 unless int64)",
+            "",
+            "The finiteness check (a minimum and a maximum of `x` and `w`) is all that finite inputs pay "
+            "for the IEEE special-value step, and only when `auto` runs `polyphase` (`im2col` needs no step); "
+            "a non-finite entry adds the indicator runs of the algorithm where it needs them "
+            "(`methods/_nonfinite.py`); int64 inputs run in float64 when that is exact. "
+            "In brackets: the time as a multiple of the finite call's.",
+            "",
+            "| case | shape | auto runs | " + " | ".join(SPECIAL_INPUTS) + " |",
+            "|---|---|---|" + "---|" * len(SPECIAL_INPUTS),
+        ]
+        for special in specials:
+            case = Case(**special["case"])
+            finite = special["seconds"]["finite"]
+            cells = [
+                _format_time(special["seconds"][name])
+                + ("" if name == "finite" else f" ({special['seconds'][name] / finite:.2f}x)")
+                for name in SPECIAL_INPUTS
+            ]
+            lines.append(f"| {case.name} | {case.shape_text} | {special['chosen']} | " + " | ".join(cells) + " |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -540,15 +611,39 @@ def main(argv: list[str] | None = None) -> int:
         else float("nan")
         for dtype in ("float32", "float64")
     }
+    specials = [
+        special_values(case, rng, budget, 2 if args.quick else 5, max_rounds)
+        for case in special_value_cases()
+        if args.only in case.name
+    ]
+    for special in specials:
+        seconds = special["seconds"]
+        print(
+            f"special values, {special['case']['name']}: "
+            + ", ".join(f"{name} {_format_time(value)}" for name, value in seconds.items()),
+            flush=True,
+        )
     checks = floors(results)
     (out / "results.json").write_text(
-        json.dumps({"environment": env, "floors": checks, "results": [asdict(m) for _, m in results]}, indent=1) + "\n"
+        json.dumps(
+            {
+                "environment": env,
+                "floors": checks,
+                "results": [asdict(m) for _, m in results],
+                "special_values": specials,
+            },
+            indent=1,
+        )
+        + "\n"
     )
-    (out / "results.md").write_text(markdown(env, results, checks))
+    (out / "results.md").write_text(markdown(env, results, checks, specials=specials))
     plotted = plot(results, out / "scaling.png")
     print(f"wrote {out / 'results.md'}, {out / 'results.json'} and {out / 'scaling.png'}")
     if args.update_docs:
-        update_docs(markdown(env, results, checks, figure=DOCS_FIGURE.name), out / "scaling.png" if plotted else None)
+        update_docs(
+            markdown(env, results, checks, figure=DOCS_FIGURE.name, specials=specials),
+            out / "scaling.png" if plotted else None,
+        )
         print(f"updated {DOCS_PAGE} and {DOCS_FIGURE}")
     missed = [c for c in checks if not c["met"]]
     for check in missed:
