@@ -505,9 +505,10 @@ def test_keras_conv_transpose_has_keras_size_and_is_the_adjoint_of_tf_conv(
         keras_size(i, ke, s, padding, None if extra is None else extra[axis])
         for axis, (i, ke, s) in enumerate(zip(case.input_shape, effective_kernel(case), case.stride))
     ]
-    if min(sizes) < 1:
-        with pytest.raises(ValueError, match="the output must have at least one element"):
-            keras_conv_transpose(channels_last(case.x), kernel_out_in(case.weight), case.stride, padding, extra)
+    if min(sizes) < 1:  # 'same', one input element, even k_eff, output_padding 0: Keras's empty output
+        kernel = kernel_out_in(case.weight)
+        y = keras_conv_transpose(channels_last(case.x), kernel, case.stride, padding, extra, None, case.dilation)
+        assert y.shape == (case.batch, *sizes, kernel.shape[-2]) and y.dtype == np.int64
         return
     first = data.draw(st.booleans(), label="channels_first")
     x = case.x if first else channels_last(case.x)
@@ -605,7 +606,8 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         ValueError,
         r"^pads cannot be used together with auto_pad='SAME_UPPER'",
     ),
-    ("onnx-pads-crop-everything", onnx(pads=[3, 3]), ValueError, r"^the output must have at least one element"),
+    ("onnx-pads-crop-more-than-everything", onnx(pads=[4, 4]), ValueError, r"^pads must crop at most the whole"),
+    ("onnx-output_shape-negative", onnx(output_shape=[-1]), ValueError, r"^output_shape must be >= 0"),
     ("onnx-group-zero", onnx(group=0), ValueError, r"^group must be >= 1"),
     ("onnx-group-float", onnx(group=1.0), TypeError, r"^group must be an int"),
     (
@@ -621,7 +623,6 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ("onnx-B-shape", onnx(B=np.ones(2)), ValueError, r"^B must have shape \(M,\) = \(3,\)"),
     ("onnx-kernel_shape", onnx(kernel_shape=[2]), ValueError, r"^kernel_shape must equal W.shape\[2:\] = \(3,\)"),
     ("onnx-output_shape-with-N-C", onnx(output_shape=[1, 3, 6]), ValueError, r"^output_shape must list the 1 spatial"),
-    ("onnx-output_shape-zero", onnx(output_shape=[0]), ValueError, r"^output_shape must be >= 1"),
     # JAX
     ("jax-padding-lowercase", jax(padding="same"), ValueError, r"^padding must be one of \['SAME', 'VALID'\]"),
     ("jax-padding-count", jax(padding=[(0, 0), (0, 0)]), ValueError, r"^padding must have 1 \(low, high\) pairs"),
@@ -674,13 +675,14 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         ValueError,
         r"^dimension_numbers must be given for more than 3 spatial dimensions",
     ),
-    ("jax-empty-output", jax(padding=[(-4, -4)]), ValueError, r"^the output must have at least one element"),
+    ("jax-padding-removes-everything", jax(padding=[(-4, -4)]), ValueError, r"^padding must remove at most the w"),
     # TensorFlow
     ("tf-output_shape-length", tf(output_shape=[8, 3]), ValueError, r"^output_shape must have 3, 4 or 5 entries"),
     ("tf-output_shape-int", tf(output_shape=8), TypeError, r"^output_shape must be a sequence of ints"),
     ("tf-output_shape-misfit", tf(output_shape=[1, 9, 3]), ValueError, r"^output_shape must fit the input: "),
     ("tf-output_shape-batch", tf(output_shape=[2, 8, 3]), ValueError, r"^output_shape must have the input's batch"),
     ("tf-output_shape-channels", tf(output_shape=[1, 8, 4]), ValueError, r"^output_shape must have .* C_out 3"),
+    ("tf-output_shape-negative", tf(output_shape=[1, -1, 3]), ValueError, r"^output_shape must be >= 0"),
     ("tf-data_format", tf(data_format="NHWC"), ValueError, r"^data_format must be one of \['NWC', 'NCW'\]"),
     ("tf-padding-lowercase", tf(padding="same"), ValueError, r"^padding must be one of \['SAME', 'VALID'\]"),
     (
@@ -740,12 +742,6 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         keras(inputs=np.ones((1, 2, 2, 2, 2, 2)), kernel=np.ones((1, 1, 1, 1, 3, 2))),
         ValueError,
         r"^keras.ops.conv_transpose supports 1 to 3 spatial dimensions",
-    ),
-    (
-        "keras-empty-output",
-        keras(inputs=np.ones((1, 1, 2)), kernel=np.ones((2, 3, 2)), padding="same", output_padding=0),
-        ValueError,
-        r"^the output must have at least one element",
     ),
 ]
 
@@ -812,3 +808,215 @@ def test_dtypes_follow_the_core(x_dtype: type, w_dtype: type, expected: type) ->
         keras_conv_transpose(xl, kl, 3, "same"),
     ):
         assert result.dtype == expected
+
+
+# ----------------------------------------------------------------------------------------------
+# Empty outputs: each convention does what its framework does (docs/input-rules.md, "Empty outputs")
+# ----------------------------------------------------------------------------------------------
+
+
+def test_the_core_refuses_an_empty_output_as_pytorch_does() -> None:
+    """PyTorch raises "Output size is too small" for a size of 0; so does ``conv_transpose``."""
+    with pytest.raises(ValueError, match=r"^the output size must be at least 1 in every dimension"):
+        conv_transpose(np.ones((1, 1, 1)), np.ones((1, 1, 2)), padding=1)  # 1 + 2 - 1 - 2*1 = 0
+
+
+F32, F64 = np.float32, np.float64
+
+ONNX_EMPTY = [  # (X shape and dtype, W shape, B, attributes, the expected shape and dtype)
+    pytest.param((2, 3, 1), F32, (3, 4, 2), None, {"pads": [1, 1]}, (2, 4, 0), F32, id="pads-crop-everything"),
+    pytest.param((2, 3, 1), F32, (3, 4, 2), F64, {"pads": [1, 1]}, (2, 4, 0), F64, id="bias-promotes"),
+    pytest.param((2, 3, 1), np.int8, (3, 4, 2), None, {"pads": [0, 2]}, (2, 4, 0), np.int64, id="integers-int64"),
+    pytest.param((2, 3, 1), np.float16, (3, 4, 2), None, {"pads": [2, 0]}, (2, 4, 0), np.float16, id="float16"),
+    pytest.param((2, 3, 1), F32, (3, 4, 2), None, {"output_shape": [0]}, (2, 4, 0), F32, id="output_shape-0"),
+    pytest.param(
+        (2, 3, 1), F32, (3, 4, 2), None, {"output_shape": [0], "auto_pad": "SAME_UPPER"}, (2, 4, 0), F32, id="same"
+    ),
+    pytest.param((1, 4, 1), F64, (4, 2, 2), None, {"pads": [1, 1], "group": 2}, (1, 4, 0), F64, id="groups"),
+    pytest.param((0, 3, 1), F32, (3, 4, 2), None, {"pads": [1, 1]}, (0, 4, 0), F32, id="empty-batch"),
+    pytest.param((1, 3, 1, 2), F32, (3, 4, 2, 2), None, {"pads": [1, 0, 1, 0]}, (1, 4, 0, 3), F32, id="2d"),
+    pytest.param(
+        (1, 3, 2),
+        F32,
+        (3, 4, 1),
+        None,
+        {"strides": [2], "output_padding": [1], "pads": [2, 2]},
+        (1, 4, 0),
+        F32,
+        id="output_padding",
+    ),
+]
+
+
+@pytest.mark.parametrize(("x_shape", "x_dtype", "w_shape", "b_dtype", "attributes", "shape", "dtype"), ONNX_EMPTY)
+def test_onnx_returns_the_empty_output_the_specification_gives(
+    x_shape: tuple[int, ...],
+    x_dtype: type,
+    w_shape: tuple[int, ...],
+    b_dtype: type | None,
+    attributes: dict[str, Any],
+    shape: tuple[int, ...],
+    dtype: type,
+) -> None:
+    """The specification's formula gives 0 (``pads`` crop exactly the full output, or ``output_shape`` has a 0):
+    an empty ``(N, M, *o)`` array in the core's dtype, as ``onnx.reference`` returns (ONNX Runtime refuses)."""
+    x, w = np.ones(x_shape, x_dtype), np.ones(w_shape, x_dtype)
+    b = None if b_dtype is None else np.ones(w_shape[1] * attributes.get("group", 1), b_dtype)
+    y = onnx_conv_transpose(x, w, b, **attributes)
+    assert y.shape == shape and y.dtype == dtype
+
+
+def test_onnx_refuses_pads_that_crop_more_than_the_full_output() -> None:
+    """A negative size is no tensor's: refused, naming ``pads`` and the full output (``onnx.reference`` raises)."""
+    x, w = np.ones((2, 3, 1), F32), np.ones((3, 4, 2), F32)
+    match = r"^pads must crop at most the whole full output, .* got pads=\[2, 1\] and a full output of \(2,\)$"
+    with pytest.raises(ValueError, match=match):
+        onnx_conv_transpose(x, w, pads=[2, 1])
+    with pytest.raises(ValueError, match=r"^output_shape must be >= 0 in every dimension; got output_shape=\(-1,\)"):
+        onnx_conv_transpose(x, w, output_shape=[-1])
+
+
+LHS_NHC, RHS_HIO = np.ones((2, 3, 4), F32), np.ones((3, 4, 5), F32)  # 3 inputs, stride 2: 5 zero-inserted, k_eff 3
+
+JAX_EMPTY = [  # (lhs, rhs, strides, padding, keyword arguments, the expected shape and dtype)
+    pytest.param(LHS_NHC, RHS_HIO, (2,), [(-1, -2)], {}, (2, 0, 5), F32, id="exactly-0"),
+    pytest.param(LHS_NHC, RHS_HIO, (2,), [(0, -4)], {}, (2, 0, 5), F32, id="formula-negative"),
+    pytest.param(LHS_NHC, RHS_HIO, (2,), [(5, -8)], {}, (2, 0, 5), F32, id="one-side-positive"),
+    pytest.param(LHS_NHC, RHS_HIO.astype(F64), (2,), [(-2, -2)], {}, (2, 0, 5), F64, id="promotes"),
+    pytest.param(
+        LHS_NHC.astype(np.int32), RHS_HIO.astype(np.int32), (2,), [(-2, -1)], {}, (2, 0, 5), np.int64, id="int64"
+    ),
+    pytest.param(np.ones((0, 3, 4), F64), RHS_HIO, (2,), [(-2, -1)], {}, (0, 0, 5), F64, id="empty-batch"),
+    pytest.param(
+        np.ones((2, 4, 3), F32),
+        np.ones((5, 4, 3), F32),
+        (2,),
+        [(-2, -1)],
+        {"dimension_numbers": ("NCH", "OIH", "NCH")},
+        (2, 5, 0),
+        F32,
+        id="NCH",
+    ),
+    pytest.param(
+        LHS_NHC, np.ones((3, 5, 4), F32), (2,), [(-2, -1)], {"transpose_kernel": True}, (2, 0, 5), F32, id="transpose"
+    ),
+    pytest.param(
+        LHS_NHC, RHS_HIO, (2,), [(4, 4)], {"use_consistent_padding": True}, (2, 0, 5), F32, id="consistent"
+    ),  # lo = hi = 2 - 4: 5 - 4 = 1 element left
+    pytest.param(
+        np.ones((1, 3, 3, 2), F32),
+        np.ones((2, 2, 2, 3), F32),
+        (1, 1),
+        [(0, 0), (-1, -1)],
+        {},
+        (1, 2, 0, 3),
+        F32,
+        id="2d",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lhs", "rhs", "strides", "padding", "kwargs", "shape", "dtype"), JAX_EMPTY)
+def test_jax_returns_an_empty_output_where_less_than_the_kernel_is_left(
+    lhs: np.ndarray,
+    rhs: np.ndarray,
+    strides: tuple[int, ...],
+    padding: list[tuple[int, int]],
+    kwargs: dict[str, Any],
+    shape: tuple[int, ...],
+    dtype: type,
+) -> None:
+    """``0 <= (i - 1)*strides + 1 + lo + hi < k_eff``: no kernel position fits, JAX's output is empty, so is ours."""
+    y = jax_conv_transpose(lhs, rhs, strides, padding, **kwargs)
+    assert y.shape == shape and y.dtype == dtype
+
+
+def test_jax_refuses_padding_that_removes_more_than_the_zero_inserted_input() -> None:
+    """JAX: "Negative padding is larger than the size of the corresponding dimension"."""
+    match = (
+        r"^padding must remove at most the whole zero-inserted input, \(i - 1\)\*strides \+ 1 \+ lo \+ hi >= 0 "
+        r"in every dimension .*; got padding=\[\(-5, -5\)\], \(lo, hi\) = \(\(-5, -5\),\) for an input of \(3,\) "
+        r"and strides=\(2,\): \(-5,\)$"
+    )
+    with pytest.raises(ValueError, match=match):
+        jax_conv_transpose(LHS_NHC, RHS_HIO, (2,), [(-5, -5)])
+    with pytest.raises(ValueError, match=r"^padding must remove at most"):
+        jax_conv_transpose(LHS_NHC, RHS_HIO, (2,), [(5, 5)], use_consistent_padding=True)  # lo = hi = 2 - 5
+    assert jax_conv_transpose(LHS_NHC, RHS_HIO, (2,), [(-10, 5)]).shape == (2, 0, 5)  # P = 0: empty, not refused
+
+
+EXPLICIT_H = [[0, 0], [1, 0], [0, 0], [0, 0]]  # NHWC: one row of padding before the height
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "dtype", "output_shape", "strides", "padding", "data_format"),
+    [
+        pytest.param((2, 1, 3, 3), F64, [2, 0, 4, 4], [1, 1, 1, 1], EXPLICIT_H, None, id="explicit"),
+        pytest.param((2, 1, 3, 3), F32, [2, 0, 6, 4], 2, [[0, 0], [1, 1], [0, 0], [0, 0]], None, id="stride-2"),
+        pytest.param((2, 3, 1, 3), np.int16, [2, 4, 0, 4], 1, [[0, 0], [0, 0], [0, 1], [0, 0]], "NCHW", id="NCHW"),
+        pytest.param((0, 1, 3, 3), F32, [0, 0, 4, 4], 1, EXPLICIT_H, None, id="empty-batch"),
+    ],
+)
+def test_tf_returns_an_empty_output_where_a_size_of_0_fits(
+    x_shape: tuple[int, ...],
+    dtype: type,
+    output_shape: list[int],
+    strides: Any,
+    padding: Any,
+    data_format: str | None,
+) -> None:
+    """Explicit padding that alone covers the kernel: ``floor((0 + before + after - k_eff)/s) + 1 = i``, so 0 fits
+    TensorFlow's consistency rule, and TensorFlow returns an empty output; so do we, in the core's dtype."""
+    first = data_format == "NCHW"
+    x = np.ones(x_shape, dtype)
+    filters = np.ones((1, 2, 4, x_shape[1 if first else -1]), dtype)  # (kh, kw, C_out, C_in)
+    y = tf_conv_transpose(x, filters, output_shape, strides, padding, data_format)
+    assert y.shape == tuple(output_shape)
+    assert y.dtype == (np.int64 if dtype == np.int16 else dtype)
+
+
+@pytest.mark.parametrize(
+    ("output_shape", "padding", "match"),
+    [
+        pytest.param([2, 0, 3, 4], "SAME", r"sizes range from \(1, 3\) to \(1, 3\); got", id="SAME"),
+        pytest.param([2, 0, 4, 4], "VALID", r"sizes range from \(1, 4\) to \(1, 4\); got", id="VALID"),
+        pytest.param(
+            [2, 0, 4, 4],
+            [[0, 0], [2, 0], [0, 0], [0, 0]],
+            r"from \(0, 4\) to \(-1, 4\) \(none where the padding alone is too large\); got",
+            id="explicit-too-large",
+        ),
+    ],
+)
+def test_tf_refuses_a_size_of_0_that_does_not_fit(output_shape: list[int], padding: Any, match: str) -> None:
+    """``'SAME'`` (``ceil(0/s) = 0``) and ``'VALID'`` never fit 0, nor explicit padding beyond the kernel."""
+    x, filters = np.ones((2, 1, 3, 3)), np.ones((1, 2, 4, 3))
+    with pytest.raises(ValueError, match=r"^output_shape must fit the input: .*" + match):
+        tf_conv_transpose(x, filters, output_shape, 1, padding)
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "dtype", "kernel_shape", "arguments", "shape", "out_dtype"),
+    [
+        pytest.param((2, 1, 3), F32, (2, 4, 3), {"strides": 2}, (2, 0, 4), F32, id="channels_last"),
+        pytest.param((2, 3, 1), F64, (2, 4, 3), {"data_format": "channels_first"}, (2, 4, 0), F64, id="first"),
+        pytest.param((1, 1, 3, 3), F32, (2, 3, 4, 3), {"strides": (2, 1)}, (1, 0, 3, 4), F32, id="2d"),
+        pytest.param((2, 1, 3), np.int32, (2, 4, 3), {}, (2, 0, 4), np.int64, id="integers"),
+        pytest.param((0, 1, 3), F32, (2, 4, 3), {"strides": 3}, (0, 0, 4), F32, id="empty-batch"),
+        pytest.param((2, 1, 3), F32, (2, 4, 3), {"dilation_rate": 3}, (2, 0, 4), F32, id="dilated-even"),
+    ],
+)
+def test_keras_returns_an_empty_output_where_its_size_is_0(
+    x_shape: tuple[int, ...],
+    dtype: type,
+    kernel_shape: tuple[int, ...],
+    arguments: dict[str, Any],
+    shape: tuple[int, ...],
+    out_dtype: type,
+) -> None:
+    """``'same'`` with ``output_padding=0``: ``(i - 1)*strides + k_eff % 2 + 0 = 0`` for one input element and an
+    even ``k_eff``; Keras returns an empty output (JAX, NumPy, PyTorch backends), and so do we."""
+    y = keras_conv_transpose(
+        np.ones(x_shape, dtype), np.ones(kernel_shape, dtype), padding="same", output_padding=0, **arguments
+    )
+    assert y.shape == shape and y.dtype == out_dtype

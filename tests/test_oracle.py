@@ -177,3 +177,23 @@ def test_precision_arguments_are_validated() -> None:
     assert np.all(error_bound(x, w, precision=2.0**-24) > 0)
     with pytest.raises(ValueError, match="storage must be one of"):
         round_to(x, "int8")
+
+
+def test_the_convention_general_oracle_takes_an_empty_result() -> None:
+    """A convention whose output is empty (JAX pads leaving less than the kernel): the reference, the bound and
+    the fraction are empty arrays of that shape, and an empty ``actual`` of another shape is still refused."""
+    from transposed_conv.conventions import jax_conv_transpose
+    from transposed_conv.oracle import linear_bound_fraction, linear_error_bound, linear_reference
+
+    def compute(lhs: np.ndarray, rhs: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+        return jax_conv_transpose(lhs, rhs, (2,), [(-2, -2)])
+
+    x, k = np.ones((2, 3, 4), np.float32), np.ones((3, 4, 5), np.float32)
+    for result in (
+        linear_reference(compute, x, k, precision="float32"),
+        linear_error_bound(compute, x, k, precision="float32"),
+        linear_bound_fraction(np.empty((2, 0, 5), np.float32), compute, x, k, precision="float32"),
+    ):
+        assert result.shape == (2, 0, 5) and result.dtype == np.float64
+    with pytest.raises(ValueError, match=r"actual must have the output's shape \(2, 0, 5\)"):
+        linear_bound_fraction(np.empty((2, 0, 4), np.float32), compute, x, k)

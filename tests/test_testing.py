@@ -88,3 +88,32 @@ def test_arguments_are_validated() -> None:
         check_conv_transpose(ours, examples=0)
     with pytest.raises(ValueError, match="dtypes must contain only"):
         check_conv_transpose(ours, dtypes=("int8",))
+
+
+def test_the_kit_checks_empty_outputs_in_the_conventions_that_have_them() -> None:
+    """``empty_outputs=True`` draws JAX pads and Keras sizes that leave an empty output: our functions conform;
+    one that refuses empty outputs, as PyTorch does, is caught ("raised"), with a reproducer."""
+    from transposed_conv.conventions import jax_conv_transpose, keras_conv_transpose
+
+    for convention, function in (("jax", jax_conv_transpose), ("keras", keras_conv_transpose)):
+        report = check_conv_transpose(function, convention=convention, examples=30, seed=0, empty_outputs=True)
+        assert report.examples == {"float64": 30, "float32": 30}
+
+    def refuses_empty(lhs, rhs, strides, padding, **kwargs):  # type: ignore[no-untyped-def]
+        y = jax_conv_transpose(lhs, rhs, strides, padding, **kwargs)
+        if lhs.size and not y.size:
+            raise ValueError("the output must have at least one element")
+        return y
+
+    with pytest.raises(NonConformance) as raised:
+        check_conv_transpose(
+            refuses_empty,
+            convention="jax",
+            examples=100,
+            seed=0,
+            dtypes=("float64",),
+            paddings=("explicit",),
+            empty_outputs=True,
+        )
+    assert raised.value.problem == "raised" and "at least one element" in str(raised.value)
+    exec(raised.value.reproducer, {})  # the call that failed, and the answer, are comments: it runs

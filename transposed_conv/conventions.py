@@ -107,8 +107,14 @@ def _window_of_full_output(
 
     ``x`` is ``(N, C_in, *spatial)`` and ``weight`` ``(C_in, C_out/groups, *kernel)``, PyTorch's
     layout; ``window`` holds one ``(start, stop)`` per spatial dimension, in the coordinates of the
-    full output, with ``stop > start`` but otherwise any integers.
+    full output, with ``stop >= start`` but otherwise any integers.  A window with ``stop == start``
+    in some dimension gives an empty result, ``(N, C_out, *sizes)`` in the core's result dtype,
+    without computing anything: the frameworks that return empty outputs (``docs/input-rules.md``).
     """
+    sizes = tuple(stop - start for start, stop in window)
+    if 0 in sizes:
+        dtype = result_dtypes(*(a for a in (x, weight, bias) if a is not None))[1]
+        return np.empty((x.shape[0], weight.shape[1] * groups, *sizes), dtype=dtype)  # (N, C_out, *o)
     full = _full_output_shape(x.shape[2:], weight.shape[2:], stride, dilation)
     # The core computes a non-empty window inside [0, F): the requested one clipped to it, or, when
     # the requested one misses the full output entirely, one element next to it (never copied).
@@ -175,11 +181,6 @@ def _check_input_not_empty(x: np.ndarray, x_name: str, shape: tuple[int, ...]) -
         raise ValueError(
             f"{x_name} must have at least one channel and one element per spatial dimension; got {x_name}.shape={shape}"
         )
-
-
-def _check_not_empty(sizes: Sequence[int], rule: str) -> None:
-    if any(o < 1 for o in sizes):
-        raise ValueError(f"the output must have at least one element in every spatial dimension; {rule}")
 
 
 def _int_pairs(value: Any, name: str, count: int) -> tuple[tuple[int, int], ...]:
@@ -318,7 +319,8 @@ def onnx_conv_transpose(
         default all 0.  With ``output_shape`` it adds no size but enters the total padding.
     output_shape : sequence of int, optional
         The spatial output shape (no ``N`` or ``C``).  Takes precedence over ``pads``; any size
-        ``>= 1``, also larger than the full output (the extra positions hold the bias).
+        ``>= 0``, also larger than the full output (the extra positions hold the bias); a 0
+        gives an empty array.
     pads : sequence of int, optional
         ``[x1_begin, x2_begin, ..., x1_end, x2_end, ...]``, each ``>= 0``; not together with an
         ``auto_pad`` other than ``'NOTSET'``.  Default all 0.
@@ -326,12 +328,15 @@ def onnx_conv_transpose(
     Returns
     -------
     numpy.ndarray
-        ``(N, M, *output)``; dtype by the core's rules.
+        ``(N, M, *output)``; dtype by the core's rules.  Empty (a 0 in ``output``) where ``pads``
+        crop exactly the whole full output or ``output_shape`` has a 0, as the specification's
+        formula gives.
 
     Raises
     ------
     ValueError, TypeError
-        For an argument the specification does not allow, naming it and the rule.
+        For an argument the specification does not allow, naming it and the rule; also for
+        ``pads`` that crop more than the whole full output (a negative size).
 
     See Also
     --------
@@ -364,6 +369,12 @@ def onnx_conv_transpose(
     halved; we round down, as ``onnx.reference`` does.  ONNX Runtime deviates from the
     specification in places (``docs/conventions.md``, section Deviations).
 
+    The formula may give 0: ``pads`` that crop exactly the whole full output, or an
+    ``output_shape`` with a 0.  ONNX tensors may have zero-sized dimensions, and the
+    specification's formula, ``onnx.shape_inference`` and ``onnx.reference`` all give an empty
+    output there, so we return one; ONNX Runtime refuses it (a deviation).  ``pads`` that crop
+    more would give a negative size, which no tensor has: refused, as ``onnx.reference`` does.
+
     Examples
     --------
     The full output of ``[1, 2, 3]`` with a kernel of four ones is ``[1, 3, 6, 6, 5, 3]``;
@@ -392,6 +403,15 @@ def onnx_conv_transpose(
 
     >>> onnx_conv_transpose(x, [[[1]]], strides=[3], auto_pad="SAME_UPPER", B=[10]).tolist()
     [[[10, 11, 10, 10, 12, 10, 10, 13, 10]]]
+
+    ``pads`` that crop all six elements leave an empty output; one more is refused:
+
+    >>> onnx_conv_transpose(x, w, pads=[3, 3]).shape
+    (1, 1, 0)
+    >>> onnx_conv_transpose(x, w, pads=[3, 4])
+    Traceback (most recent call last):
+    ...
+    ValueError: pads must crop at most the whole full output, ... got pads=[3, 4] and a full output of (6,)
     """
     x, w, ndim = _arrays(X, "X", W, "W", x_layout="(N, C, *spatial)", weight_layout="(C, M/group, *kernel_shape)")
     b = None if B is None else real_array(B, "B")
@@ -433,7 +453,7 @@ def onnx_conv_transpose(
                 f"output_shape must list the {ndim} spatial sizes only, without N and C; "
                 f"got output_shape={output_shape!r}"
             )
-        wanted = as_int_tuple(output_shape, "output_shape", ndim, minimum=1)
+        wanted = as_int_tuple(output_shape, "output_shape", ndim, minimum=0)
     spatial = tuple(x.shape[2:])
     crop = onnx_pads(
         spatial,
@@ -447,11 +467,12 @@ def onnx_conv_transpose(
     )
     full = _full_output_shape(spatial, kernel, stride, dilation)
     window = tuple((begin, f + a - end) for (begin, end), f, a in zip(crop, full, extra))
-    _check_not_empty(
-        [stop - start for start, stop in window],
-        f"pads={list(pads or ())} crop more than the full output strides*(X_i - 1) + output_padding + "
-        f"(kernel_shape - 1)*dilations + 1 = {tuple(f + a for f, a in zip(full, extra))}",
-    )
+    if any(stop < start for start, stop in window):
+        raise ValueError(
+            "pads must crop at most the whole full output, pads_begin + pads_end <= strides*(X_i - 1) + "
+            "output_padding + (kernel_shape - 1)*dilations + 1 in every dimension (an output size of 0 is an empty "
+            f"array); got pads={list(pads or ())} and a full output of {tuple(f + a for f, a in zip(full, extra))}"
+        )
     return _window_of_full_output(x, w, b, stride=stride, dilation=dilation, groups=g, window=window)
 
 
@@ -611,12 +632,13 @@ def jax_conv_transpose(
     -------
     numpy.ndarray
         Layout by ``dimension_numbers[2]``; spatial size
-        ``(i - 1)*strides + 1 + lo + hi - rhs_dilation*(k - 1)``; dtype by the core's rules.
+        ``max((i - 1)*strides + 1 + lo + hi - rhs_dilation*(k - 1), 0)``; dtype by the core's rules.
 
     Raises
     ------
     ValueError, TypeError
-        For an argument JAX does not allow, or an empty output, naming the parameter.
+        For an argument JAX does not allow, naming the parameter -- also ``padding`` that
+        removes more than the whole zero-inserted input.
 
     See Also
     --------
@@ -641,8 +663,11 @@ def jax_conv_transpose(
     * There is no ``groups`` argument (``feature_group_count`` is 1), no bias, no
       ``output_padding``.  ``precision`` and ``preferred_element_type`` are not taken: results
       follow the core's dtype rules.  Only ``'SAME'`` and ``'VALID'`` are accepted as strings.
-    * An empty output -- JAX returns one when ``lo + hi`` is negative enough to leave no
-      element -- is rejected here, as everywhere in this package.
+    * Empty outputs: JAX pads the zero-inserted input, of ``P = (i - 1)*strides + 1 + lo + hi``
+      elements, and slides the dilated kernel over it; where ``0 <= P < k_eff`` no window
+      position fits and JAX returns an empty output (size 0 in that dimension), and so do we.
+      A negative ``P`` JAX refuses ("Negative padding is larger than the size of the
+      corresponding dimension"), and so do we.
 
     Examples
     --------
@@ -664,6 +689,16 @@ def jax_conv_transpose(
     [201, 20, 302]
     >>> jax_conv_transpose(x, k, (2,), [(-1, 3)]).ravel().tolist()
     [20, 302, 30, 3, 0]
+
+    Pads that leave less of ``[1, 0, 2, 0, 3]`` than the kernel's three elements give an empty
+    output, as in JAX; removing more than all five is refused, as in JAX:
+
+    >>> jax_conv_transpose(x, k, (2,), [(-2, -2)]).shape
+    (1, 0, 1)
+    >>> jax_conv_transpose(x, k, (2,), [(-3, -3)])
+    Traceback (most recent call last):
+    ...
+    ValueError: padding must remove at most the whole zero-inserted input, ...: (-1,)
 
     ``transpose_kernel=True`` is PyTorch's kernel orientation:
 
@@ -703,13 +738,15 @@ def jax_conv_transpose(
     effective = [(k - 1) * d + 1 for k, d in zip(kernel.shape[2:], dilation)]
     pads = jax_padding(padding, effective, stride, use_consistent_padding=consistent)
     full = _full_output_shape(x.shape[2:], kernel.shape[2:], stride, dilation)
-    window = tuple((k - 1 - lo, f - (k - 1) + hi) for (lo, hi), k, f in zip(pads, effective, full))
-    _check_not_empty(
-        [stop - start for start, stop in window],
-        f"(i - 1)*strides + 1 + lo + hi - rhs_dilation*(k - 1) must be >= 1; got padding={padding!r} "
-        f"(lo, hi) = {pads} for an input of {tuple(x.shape[2:])}, kernel {tuple(kernel.shape[2:])}, "
-        f"strides={stride}, rhs_dilation={dilation}",
-    )
+    padded = [(i - 1) * s + 1 + lo + hi for i, s, (lo, hi) in zip(x.shape[2:], stride, pads)]
+    if any(p < 0 for p in padded):
+        raise ValueError(
+            "padding must remove at most the whole zero-inserted input, (i - 1)*strides + 1 + lo + hi >= 0 in "
+            f"every dimension (JAX: 'Negative padding is larger than the size'); got padding={padding!r}, "
+            f"(lo, hi) = {pads} for an input of {tuple(x.shape[2:])} and strides={stride}: {tuple(padded)}"
+        )
+    # the window [k_eff - 1 - lo, F - (k_eff - 1) + hi): empty, as in JAX, where less than the kernel is left
+    window = tuple((k - 1 - lo, max(f - (k - 1) + hi, k - 1 - lo)) for (lo, hi), k, f in zip(pads, effective, full))
     y = _window_of_full_output(x, weight, None, stride=stride, dilation=dilation, groups=1, window=window)
     return np.ascontiguousarray(y.transpose(np.argsort(out_perm)))  # (N, C, *spatial) -> out_spec's layout
 
@@ -766,7 +803,7 @@ def _tf_window(
             start = 0
         else:  # explicit (before, after): forward output floor((o + before + after - k_eff) / s) + 1
             before, after = explicit[axis]
-            low = max((i - 1) * s + k_eff - before - after, 1)
+            low = max((i - 1) * s + k_eff - before - after, 0)  # 0 fits when the padding alone covers it
             high = (i - 1) * s + k_eff - before - after + s - 1
             start = before
         window.append((start, start + o))
@@ -814,7 +851,7 @@ def tf_conv_transpose(
     Returns
     -------
     numpy.ndarray
-        Of shape ``output_shape``; dtype by the core's rules.
+        Of shape ``output_shape`` (empty where it has a 0 that fits); dtype by the core's rules.
 
     Raises
     ------
@@ -842,7 +879,10 @@ def tf_conv_transpose(
       i*s + k_eff``; the window starts at 0, and sizes past the full output are zeros (PyTorch's
       ``output_padding = o - F``, but up to ``s - 1`` whatever the dilation).
     * explicit ``(before, after)``: ``floor((o + before + after - k_eff) / s) + 1 = i``; the window
-      starts at ``before``.
+      starts at ``before``.  This may hold for ``o = 0`` (the padding alone covers the kernel):
+      then TensorFlow returns an empty output, and so do we.  ``'SAME'`` and ``'VALID'`` never fit
+      ``o = 0`` (TensorFlow's float32 oneDNN kernels return an empty output nevertheless, a
+      deviation in ``docs/conventions.md``), and no ``output_shape`` may be negative.
 
     Here ``k_eff = dilations*(k - 1) + 1``.  There is no bias and no ``groups``.  Integer inputs,
     which TensorFlow computes in their own integer type, give exact int64 here.
@@ -862,6 +902,15 @@ def tf_conv_transpose(
     [10, 102, 20, 203, 30]
     >>> tf_conv_transpose(x, f, [1, 8, 1], 2, "VALID").ravel().tolist()
     [1, 10, 102, 20, 203, 30, 300, 0]
+
+    Explicit padding (2-D) that alone covers the kernel lets an empty size fit:
+
+    >>> pads = [[0, 0], [1, 0], [0, 0], [0, 0]]
+    >>> tf_conv_transpose(np.ones((1, 1, 3, 1)), np.ones((1, 1, 1, 1)), [1, 0, 3, 1], 1, pads).shape
+    (1, 0, 3, 1)
+
+    A size that does not fit is refused with the valid range:
+
     >>> tf_conv_transpose(x, f, [1, 7, 1], 2)
     Traceback (most recent call last):
     ...
@@ -918,11 +967,13 @@ def tf_conv_transpose(
     kernel = tuple(f_arr.shape[:ndim])
     window, smallest, largest = _tf_window(sizes, x.shape[2:], kernel, stride, dilation, pads)
     if any(not lo <= o <= hi for o, lo, hi in zip(sizes, smallest, largest)):
+        none = any(lo > hi for lo, hi in zip(smallest, largest))
         raise ValueError(
             "output_shape must fit the input: the forward convolution of an output_shape array must give the "
             f"input's spatial size {tuple(x.shape[2:])}, so with kernel {kernel}, strides={stride}, "
-            f"dilations={dilation} and padding={padding!r} valid spatial sizes range from {smallest} to {largest}; "
-            f"got output_shape={shape}"
+            f"dilations={dilation} and padding={padding!r} valid spatial sizes range from {smallest} to {largest}"
+            + (" (none where the padding alone is too large)" if none else "")
+            + f"; got output_shape={shape}"
         )
     weight = f_arr.transpose(ndim + 1, ndim, *range(ndim))  # (C_in, C_out, *kernel)
     y = _window_of_full_output(x, weight, None, stride=stride, dilation=dilation, groups=1, window=window)
@@ -978,7 +1029,7 @@ def keras_conv_transpose(
     Returns
     -------
     numpy.ndarray
-        Layout as ``inputs``; dtype by the core's rules.
+        Layout as ``inputs``; dtype by the core's rules.  Empty where Keras's size is 0.
 
     Raises
     ------
@@ -1000,7 +1051,9 @@ def keras_conv_transpose(
 
     With the TensorFlow backend, ``padding='same'`` with an even ``k_eff`` and
     ``output_padding=0`` raises, though the documented rule (``output_padding < strides``)
-    allows it (``docs/conventions.md``); we follow the documented rule.
+    allows it (``docs/conventions.md``); we follow the documented rule.  With an input of size
+    1 that size is 0: Keras returns an empty output (the TensorFlow backend in float64 raises),
+    and so do we.
 
     Examples
     --------
@@ -1013,6 +1066,12 @@ def keras_conv_transpose(
     [1, 10, 102, 20, 203, 30]
     >>> keras_conv_transpose(x, k, strides=2, padding="same", output_padding=0).ravel().tolist()
     [10, 102, 20, 203, 30]
+
+    ``'same'`` with ``output_padding=0``, an even kernel and one input element: an empty
+    output, ``(i - 1)*strides + k_eff % 2 + output_padding = 0``:
+
+    >>> keras_conv_transpose(np.ones((2, 1, 3)), np.ones((2, 4, 3)), 2, "same", 0).shape
+    (2, 0, 4)
     """
     x_arr, k_arr, ndim = _arrays(
         inputs,
@@ -1051,12 +1110,7 @@ def keras_conv_transpose(
         else:
             o = i * s if extra is None else (i - 1) * s + k_eff % 2 + extra[axis]
             start = max(full - o, 0) // 2
-        window.append((start, start + o))
-    _check_not_empty(
-        [stop - start for start, stop in window],
-        f"with padding='same' the size (i - 1)*strides + k_eff % 2 + output_padding must be >= 1; got "
-        f"inputs.shape={x_arr.shape}, kernel.shape={k_arr.shape}, strides={stride}, output_padding={extra}",
-    )
+        window.append((start, start + o))  # o >= 0; 0 ('same', i = 1, even k_eff, output_padding 0): empty
     weight = k_arr.transpose(ndim + 1, ndim, *range(ndim))  # (C_in, C_out, *kernel)
     y = _window_of_full_output(x, weight, None, stride=stride, dilation=dilation, groups=1, window=tuple(window))
     return y if fmt == "channels_first" else np.ascontiguousarray(np.moveaxis(y, 1, -1))

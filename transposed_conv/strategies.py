@@ -783,6 +783,7 @@ def _jax_call(
     weight: np.ndarray,
     paddings: tuple[str, ...],
     consistent_padding: bool,
+    empty_outputs: bool,
 ) -> _Call:
     """``lhs``, ``rhs`` and the arguments of a ``jax.lax.conv_transpose`` call for a drawn geometry."""
     ndim = config.ndim
@@ -809,13 +810,18 @@ def _jax_call(
     consistent = consistent_padding and draw(st.booleans(), label="use_consistent_padding")
     padding: Any = kind
     if kind == "explicit":
+        # with empty_outputs, an empty output in one draw of eight where the pads would give one: JAX returns it
+        # (and refuses pads that remove more than the whole zero-inserted input, which are never drawn)
+        empty = empty_outputs and draw(st.integers(0, 7), label="empty output where the pads give one") == 7
         pairs = []
         for i, s, k in zip(input_sizes, strides, effective):
             pair = (draw(st.integers(-(k + 1), k + 1)), draw(st.integers(-(k + 1), k + 1)))
             lo, hi = (k - 1 - pair[0], k - 1 - pair[1]) if consistent else pair
-            deficit = 1 - ((i - 1) * s + 1 + lo + hi - (k - 1))  # the output would be empty: widen it
+            deficit = 1 - ((i - 1) * s + 1 + lo + hi - (k - 1))  # widening by this leaves one element
             if deficit > 0:
-                pair = (pair[0] - deficit, pair[1]) if consistent else (pair[0] + deficit, pair[1])
+                # widening by deficit - k_eff ... deficit - 1 leaves 0 to k_eff - 1 padded elements: an empty output
+                widen = draw(st.integers(max(deficit - k, 0), deficit - 1), label="widen") if empty else deficit
+                pair = (pair[0] - widen, pair[1]) if consistent else (pair[0] + widen, pair[1])
             pairs.append(pair)
         padding = pairs
     dimension_numbers = None if form == "default" and draw(st.booleans(), label="pass None") else specs
@@ -836,6 +842,7 @@ def jax_cases(
     layouts: bool = False,
     paddings: tuple[str, ...] = JAX_PADDINGS,
     use_consistent_padding: bool = False,
+    empty_outputs: bool = False,
     **config_options: Any,
 ) -> st.SearchStrategy[ConventionCase]:
     """Valid calls of ``jax.lax.conv_transpose``: ``jax_conv_transpose(lhs, rhs, strides, padding, **case.kwargs)``.
@@ -845,9 +852,9 @@ def jax_cases(
     default -- or three letter specs, any permutation of the axes) and ``transpose_kernel``.
     ``padding`` is ``'SAME'``, ``'VALID'`` or a list of ``(lo, hi)`` tuples from below
     ``-(k_eff - 1)`` to beyond ``k_eff - 1`` (cropping into the full output or extending past
-    it), never so negative that the output is empty.  ``strides``, ``padding`` and
-    ``rhs_dilation`` follow the spatial order of the kernel's spec.  JAX has no bias and no
-    groups: none are drawn.
+    it), never so negative that the output is empty unless ``empty_outputs``.  ``strides``,
+    ``padding`` and ``rhs_dilation`` follow the spatial order of the kernel's spec.  JAX has no
+    bias and no groups: none are drawn.
 
     Parameters
     ----------
@@ -858,6 +865,11 @@ def jax_cases(
     use_consistent_padding : bool
         Also draw JAX 0.10's ``use_consistent_padding`` (then always in ``kwargs``); the kit
         does not, as older JAX lacks it.
+    empty_outputs : bool
+        Also draw, in about one explicit-padding draw in eight where the drawn pads are that
+        negative, pads that leave fewer than ``k_eff`` elements of the zero-inserted input: an
+        empty output, as JAX returns it (never pads that remove more than all of it, which JAX
+        refuses).  Off by default: an empty output checks little beyond its shape.
     **config_options
         Passed to :func:`conv_transpose_configs` (not ``max_groups``, ``bias``, ``padding`` or
         ``large_output_padding``).
@@ -877,12 +889,14 @@ def jax_cases(
 
     dt = _check_values_and_dtype(values, dtype)
     kinds = _check_subset("paddings", paddings, JAX_PADDINGS)
+    if not isinstance(empty_outputs, bool):
+        raise InvalidArgument(f"empty_outputs must be a bool; got empty_outputs={empty_outputs!r}")
     configs = conv_transpose_configs(**_no_groups_or_bias("jax", config_options))
 
     def build(
         draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
     ) -> _Call:
-        return _jax_call(draw, config, x, weight, kinds, use_consistent_padding)
+        return _jax_call(draw, config, x, weight, kinds, use_consistent_padding, empty_outputs)
 
     convention = _Convention("jax", ("lhs", "rhs"), ("strides", "padding"), jax_conv_transpose)
     return _convention_cases(convention, configs, build, dt, values, layouts)
@@ -1036,8 +1050,9 @@ def _keras_call(
     paddings: tuple[str, ...],
     channels_first: bool | None,
     same_even_zero_output_padding: bool,
+    empty_outputs: bool,
 ) -> _Call:
-    """``inputs``, ``kernel`` and the arguments of a ``keras.ops.conv_transpose`` call with a non-empty output."""
+    """``inputs``, ``kernel`` and the arguments of a ``keras.ops.conv_transpose`` call."""
     ndim = config.ndim
     padding = draw(st.sampled_from(paddings), label="padding")
     same = padding.lower() == "same"
@@ -1048,8 +1063,8 @@ def _keras_call(
     if same and extra is not None:
         sizes = [(i - 1) * s + ke % 2 + a for i, s, ke, a in zip(config.input_shape, config.stride, effective, extra)]
         even_zero = any(a == 0 and ke % 2 == 0 for a, ke in zip(extra, effective))
-        if min(sizes) < 1 or (even_zero and not same_even_zero_output_padding):
-            extra = None  # an empty output (which we refuse), or the form Keras's TensorFlow backend rejects
+        if (min(sizes) < 1 and not empty_outputs) or (even_zero and not same_even_zero_output_padding):
+            extra = None  # an empty output (unless asked for), or the form Keras's TensorFlow backend rejects
     output_padding: Any = None if extra is None else _per_dimension(draw, extra, "output_padding")
     first = draw(st.booleans(), label="channels_first") if channels_first is None else channels_first
     data_format: str | None = "channels_first"
@@ -1075,6 +1090,7 @@ def keras_cases(
     paddings: tuple[str, ...] = KERAS_PADDINGS,
     channels_first: bool | None = None,
     same_even_zero_output_padding: bool = True,
+    empty_outputs: bool = False,
     **config_options: Any,
 ) -> st.SearchStrategy[ConventionCase]:
     """Valid calls of ``keras.ops.conv_transpose``: ``keras_conv_transpose(inputs, kernel, **case.kwargs)``.
@@ -1084,7 +1100,8 @@ def keras_cases(
     per dimension, below ``strides``), ``data_format`` (``None``, ``'channels_last'`` or
     ``'channels_first'``) and ``dilation_rate``; ``strides`` and ``dilation_rate`` are an int
     when all equal (sometimes) or a tuple.  The kernel is ``(*kernel_size, C_out, C_in)``.
-    Outputs are never empty.  Keras has no bias and no groups here: none are drawn.
+    Outputs are never empty unless ``empty_outputs``.  Keras has no bias and no groups here:
+    none are drawn.
 
     Parameters
     ----------
@@ -1098,6 +1115,11 @@ def keras_cases(
         Also draw ``padding='same'`` with ``output_padding`` 0 in a dimension whose dilated
         kernel is even, which the documented rule allows and Keras's TensorFlow backend
         rejects (``docs/conventions.md``).
+    empty_outputs : bool
+        Also draw, where it comes up, ``'same'`` with ``output_padding`` 0 in a dimension of one
+        input element and an even ``k_eff``: Keras's size there is 0, and it returns an empty
+        output (only with ``same_even_zero_output_padding``).  Off by default: an empty output
+        checks little beyond its shape.
     **config_options
         Passed to :func:`conv_transpose_configs` (not ``max_groups``, ``bias``, ``padding`` or
         ``large_output_padding``).
@@ -1121,13 +1143,15 @@ def keras_cases(
         raise InvalidArgument(f"paddings must contain only 'valid' and 'same', in any case; got paddings={paddings!r}")
     if channels_first is not None and not isinstance(channels_first, bool):
         raise InvalidArgument(f"channels_first must be None or a bool; got channels_first={channels_first!r}")
+    if not isinstance(empty_outputs, bool):
+        raise InvalidArgument(f"empty_outputs must be a bool; got empty_outputs={empty_outputs!r}")
     configs = conv_transpose_configs(**_no_groups_or_bias("keras", config_options))
     kinds = tuple(paddings)
 
     def build(
         draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
     ) -> _Call:
-        return _keras_call(draw, config, x, weight, kinds, channels_first, same_even_zero_output_padding)
+        return _keras_call(draw, config, x, weight, kinds, channels_first, same_even_zero_output_padding, empty_outputs)
 
     convention = _Convention("keras", ("inputs", "kernel"), (), keras_conv_transpose)
     return _convention_cases(convention, configs, build, dt, values, layouts)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from tests.frameworks import assert_within_float32_rounding, float32_rounding_bound, float64
@@ -79,3 +79,87 @@ def test_jax_defaults_to_channels_last() -> None:
     y = np.asarray(lax.conv_transpose(x, k, (2, 1), "SAME"))
     assert y.shape == (1, 6, 2, 4)
     np.testing.assert_array_equal(y, jax_conv_transpose(x, k, (2, 1), "SAME"))
+
+
+# ----------------------------------------------------------------------------------------------
+# Empty outputs (docs/input-rules.md, "Empty outputs")
+# ----------------------------------------------------------------------------------------------
+
+EMPTY = [  # (lhs shape, rhs shape, strides, padding, keyword arguments): 0 <= (i - 1)*s + 1 + lo + hi < k_eff
+    pytest.param((2, 3, 4), (3, 4, 5), (2,), [(-1, -2)], {}, id="exactly-0"),
+    pytest.param((2, 3, 4), (3, 4, 5), (2,), [(0, -4)], {}, id="formula-negative"),
+    pytest.param((2, 3, 4), (3, 4, 5), (2,), [(5, -8)], {}, id="one-side-positive"),
+    pytest.param((2, 3, 4), (3, 4, 5), (2,), [(-10, 5)], {}, id="nothing-left"),
+    pytest.param((0, 3, 4), (3, 4, 5), (2,), [(-2, -1)], {}, id="empty-batch"),
+    pytest.param((2, 4, 3), (5, 4, 3), (2,), [(-2, -1)], {"dimension_numbers": ("NCH", "OIH", "NCH")}, id="NCH"),
+    pytest.param((2, 3, 4), (3, 5, 4), (2,), [(-2, -1)], {"transpose_kernel": True}, id="transpose_kernel"),
+    pytest.param((2, 3, 4), (3, 4, 5), (2,), [(4, 4)], {"use_consistent_padding": True}, id="consistent"),
+    pytest.param((2, 3, 4), (2, 4, 5), (2,), [(-1, -1)], {"rhs_dilation": (3,)}, id="dilated"),
+    pytest.param((1, 3, 3, 2), (2, 2, 2, 3), (1, 1), [(0, 0), (-1, -1)], {}, id="2d"),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("lhs_shape", "rhs_shape", "strides", "padding", "kwargs"), EMPTY)
+def test_jax_and_we_return_the_same_empty_output(
+    dtype: type,
+    lhs_shape: tuple[int, ...],
+    rhs_shape: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: list[tuple[int, int]],
+    kwargs: dict[str, Any],
+) -> None:
+    """Pads that leave fewer than ``k_eff`` elements of the zero-inserted input: JAX returns an empty output of
+    this shape and dtype, and so do we."""
+    lhs, rhs = np.ones(lhs_shape, dtype), np.ones(rhs_shape, dtype)
+    arguments = {"strides": strides, "padding": padding, **kwargs}
+    actual = run_jax(lhs, rhs, arguments)
+    ours = jax_conv_transpose(lhs, rhs, **arguments)
+    assert actual.size == 0
+    assert (ours.shape, ours.dtype) == (actual.shape, actual.dtype)
+
+
+@pytest.mark.parametrize(
+    ("padding", "kwargs"),
+    [
+        pytest.param([(-5, -5)], {}, id="both-sides"),
+        pytest.param([(-10, 4)], {}, id="one-side"),
+        pytest.param([(5, 5)], {"use_consistent_padding": True}, id="consistent"),
+    ],
+)
+def test_jax_and_we_refuse_padding_that_removes_more_than_the_zero_inserted_input(
+    padding: list[tuple[int, int]], kwargs: dict[str, Any]
+) -> None:
+    lhs, rhs = np.ones((2, 3, 4), np.float32), np.ones((3, 4, 5), np.float32)
+    with pytest.raises(ValueError, match="Negative padding is larger than the size of the corresponding dimension"):
+        run_jax(lhs, rhs, {"strides": (2,), "padding": padding, **kwargs})
+    with pytest.raises(ValueError, match=r"^padding must remove at most the whole zero-inserted input"):
+        jax_conv_transpose(lhs, rhs, (2,), padding, **kwargs)
+
+
+@given(
+    jax_cases(
+        dtype="float32",
+        values="uniform",
+        max_batch=2,
+        paddings=("explicit",),
+        use_consistent_padding=True,
+        empty_outputs=True,
+    )
+)
+def test_jax_conv_transpose_matches_jax_where_the_pads_may_leave_an_empty_output(case: ConventionCase) -> None:
+    """Explicit pads, now and then so negative that fewer than ``k_eff`` elements are left: the same (possibly
+    empty) shape, dtype and values."""
+    strides, padding = case.arguments
+    arguments = {"strides": strides, "padding": padding, **case.kwargs}
+    actual = run_jax(case.x, case.weight, arguments)
+    ours = jax_conv_transpose(case.x, case.weight, **arguments)
+    event(f"empty output: {actual.size == 0 and case.batch > 0}")
+    assert (ours.shape, ours.dtype) == (actual.shape, actual.dtype)
+
+    def compute(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        return jax_conv_transpose(x, w, **arguments)
+
+    bound = float32_rounding_bound(compute, case.x, case.weight)
+    expected = jax_conv_transpose(float64(case.x), float64(case.weight), **arguments)
+    assert_within_float32_rounding(actual, expected, bound, f"lhs {case.x.shape}, rhs {case.weight.shape}, {arguments}")

@@ -354,3 +354,78 @@ def test_onnx_backend_test_vectors(node: Any, inputs: list[np.ndarray], expected
     attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
     attributes = {k: v.decode() if isinstance(v, bytes) else v for k, v in attributes.items()}
     np.testing.assert_array_equal(onnx_conv_transpose(*inputs, **attributes), expected)
+
+
+# ----------------------------------------------------------------------------------------------
+# Empty outputs (docs/input-rules.md, "Empty outputs"; docs/conventions.md, ONNX Runtime 5)
+# ----------------------------------------------------------------------------------------------
+
+EMPTY_OUTPUTS = [  # (X, W, B, attributes): the specification's formula gives a size of 0
+    pytest.param(X3, np.ones((1, 1, 4), np.float32), None, {"pads": [3, 3]}, id="pads-crop-everything"),
+    pytest.param(
+        np.ones((2, 3, 1), np.float32),
+        np.ones((3, 4, 2), np.float32),
+        np.arange(4, dtype=np.float32),
+        {"pads": [0, 2]},
+        id="bias",
+    ),
+    pytest.param(np.ones((1, 2, 1), np.float64), np.ones((2, 3, 2)), None, {"pads": [1, 1]}, id="float64"),
+    pytest.param(
+        np.ones((1, 3, 1, 2), np.float32), np.ones((3, 4, 2, 2), np.float32), None, {"pads": [1, 0, 1, 0]}, id="2d"
+    ),
+    pytest.param(X3, np.ones((1, 1, 4), np.float32), None, {"output_shape": [0], "auto_pad": "SAME_UPPER"}, id="shape"),
+]
+
+
+@pytest.mark.parametrize(("x", "w", "b", "attributes"), EMPTY_OUTPUTS)
+def test_onnx_reference_and_shape_inference_give_the_empty_output_we_give(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]
+) -> None:
+    """The specification's size is 0: ``onnx.shape_inference`` infers it and ``onnx.reference`` returns an empty
+    array of that shape and dtype; so do we."""
+    expected = run_reference(x, w, b, attributes)
+    actual = ours(x, w, b, attributes)
+    assert expected.size == 0
+    assert (actual.shape, actual.dtype) == (expected.shape, expected.dtype)
+    inferred = onnx.shape_inference.infer_shapes(model(x, w, b, attributes), strict_mode=True)
+    dims = inferred.graph.output[0].type.tensor_type.shape.dim
+    if "output_shape" not in attributes:  # onnx 1.23 infers no spatial size from an output_shape of 0
+        assert tuple(d.dim_value for d in dims) == actual.shape
+
+
+EMPTY_OUTPUT_DEVIATIONS = [
+    pytest.param(
+        X3,
+        np.ones((1, 1, 4), np.float32),
+        {"pads": [3, 3]},
+        id="pads-crop-everything",
+        marks=deviation("ONNX Runtime raises 'Computed output dimension is <= 0'", RuntimeInvalidArgument),
+    ),
+    pytest.param(
+        X3,
+        np.ones((1, 1, 4), np.float32),
+        {"output_shape": [0]},
+        id="output_shape-0",
+        marks=deviation("ONNX Runtime raises 'Explicit output size must be positive'", RuntimeInvalidArgument),
+    ),
+]
+
+
+@pytest.mark.parametrize(("x", "w", "attributes"), EMPTY_OUTPUT_DEVIATIONS)
+def test_onnxruntime_empty_output_reproducers(x: np.ndarray, w: np.ndarray, attributes: dict[str, Any]) -> None:
+    """docs/conventions.md, ONNX Runtime 5: the specification gives an empty output; ONNX Runtime refuses it."""
+    expected = ours(x, w, None, attributes)
+    assert expected.shape == (1, 1, 0)
+    actual = run_onnxruntime(x, w, None, attributes)
+    assert (actual.shape, actual.dtype) == (expected.shape, expected.dtype)
+
+
+def test_pads_that_crop_more_than_the_full_output_are_refused_by_all() -> None:
+    """A negative size: ``onnx.reference``, ONNX Runtime and we refuse it."""
+    w, attributes = np.ones((1, 1, 4), np.float32), {"pads": [3, 4]}
+    with pytest.raises(ValueError, match="negative dimensions are not allowed"):
+        run_reference(X3, w, None, attributes)
+    with pytest.raises(RuntimeInvalidArgument, match=r"Computed output dimension is <= 0"):
+        run_onnxruntime(X3, w, None, attributes)
+    with pytest.raises(ValueError, match=r"^pads must crop at most the whole full output"):
+        ours(X3, w, None, attributes)
