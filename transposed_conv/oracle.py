@@ -400,13 +400,19 @@ class AnswerKey:
         can reach the accumulator's largest finite value, or where the result within its
         bound can reach the output format's.  Any non-finite result is accepted there.
 
-    Everywhere else a result must be finite and within ``bound`` of ``expected``.
+    Everywhere else a result must be finite and within ``bound`` of ``expected``.  Where
+    ``S`` itself exceeds float64's range (float64 data beyond about ``1e154``), ``expected``
+    and ``bound`` cannot hold the answer; there a finite result is judged on the problem
+    scaled by powers of two, ``scaled``, with ``x`` and ``w`` at most 1 in magnitude:
+    ``result * 2**-scale_exponent`` against ``scaled.expected`` within ``scaled.bound``.
     """
 
     expected: np.ndarray
     bound: np.ndarray
     exact: np.ndarray
     may_overflow: np.ndarray
+    scaled: AnswerKey | None = None
+    scale_exponent: int = 0
 
     def fraction(self, actual: ArrayLike) -> np.ndarray:
         """Elementwise error of ``actual`` as a fraction of what is allowed: at most 1 where it is correct.
@@ -427,8 +433,10 @@ class AnswerKey:
         fraction[self.exact] = np.where(same, 0.0, np.inf)[self.exact]
         overflowed = ~self.exact & ~np.isfinite(got)
         fraction[overflowed] = np.where(self.may_overflow, 0.0, np.inf)[overflowed]
-        beyond_reference = ~self.exact & np.isfinite(got) & ~np.isfinite(self.expected)
-        fraction[beyond_reference] = 0.0  # the float64 reference itself overflowed: it cannot judge a finite result
+        if self.scaled is not None:  # S beyond float64's range: judge finite results on the scaled problem
+            huge = ~self.exact & np.isfinite(got) & ~np.isfinite(self.bound)
+            scaled = self.scaled.fraction(np.ldexp(np.where(huge, got, 0.0), -self.scale_exponent))
+            fraction[huge] = scaled[huge]
         return fraction
 
 
@@ -479,7 +487,28 @@ def answer_key(
             np.abs(np.where(exact, 0.0, expected)) + bound >= p.output_overflow
         )
     bound[exact] = 0.0
-    return AnswerKey(expected, bound, exact, may_overflow & ~exact)
+    scaled, exponent = None, 0
+    if (~exact & ~np.isfinite(bound)).any():  # S overflowed float64: only a scaled problem can hold the answer
+        scaled, exponent = _scaled_key(compute, finite_x, finite_w, finite_b, p)
+    return AnswerKey(expected, bound, exact, may_overflow & ~exact, scaled, exponent)
+
+
+def _scaled_key(
+    compute: Compute, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, p: Precision
+) -> tuple[AnswerKey, int]:
+    """The answer key of ``x * 2**-a``, ``weight * 2**-b``, ``bias * 2**-(a + b)`` (all finite), and ``a + b``.
+
+    The powers of two bring the largest magnitudes to at most 1, so nothing overflows; each
+    output is the true one times ``2**-(a + b)``.  Entries pushed below float64's normal
+    range lose at most ``2**-1075`` each, which adds at most ``2**-1074`` per product and
+    ``2**-1075`` for the bias to the scaled bound.
+    """
+    a, b = (int(np.frexp(np.abs(v).max())[1]) if v.size else 0 for v in (x, weight))
+    scaled_bias = None if bias is None else np.ldexp(bias, -(a + b))
+    key = answer_key(compute, np.ldexp(x, -a), np.ldexp(weight, -b), scaled_bias, precision=p)
+    counts = np.asarray(compute(np.ones(x.shape, np.int64), np.ones(weight.shape, np.int64), None), dtype=np.float64)
+    loss = counts * 2.0**-1074 + (0.0 if bias is None else 2.0**-1075)
+    return AnswerKey(key.expected, key.bound + loss, key.exact, key.may_overflow), a + b
 
 
 def _finite_part(a: np.ndarray) -> np.ndarray:
