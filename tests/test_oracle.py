@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from transposed_conv import METHODS, conv_transpose
-from transposed_conv.oracle import PRECISIONS, OracleMismatch, assert_close, error_bound, reference, round_to
+from transposed_conv.oracle import (
+    PRECISIONS,
+    OracleMismatch,
+    Precision,
+    assert_close,
+    error_bound,
+    reference,
+    round_to,
+)
 from transposed_conv.strategies import ConvTransposeCase, conv_transpose_cases
 
 
@@ -197,3 +205,100 @@ def test_the_convention_general_oracle_takes_an_empty_result() -> None:
         assert result.shape == (2, 0, 5) and result.dtype == np.float64
     with pytest.raises(ValueError, match=r"actual must have the output's shape \(2, 0, 5\)"):
         linear_bound_fraction(np.empty((2, 0, 4), np.float32), compute, x, k)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reproducers run as printed (transposed_conv._literals)
+# ----------------------------------------------------------------------------------------------
+
+
+def _special_values_case() -> tuple[np.ndarray, ...]:
+    x = np.array([[[1.0, np.nan, 2.0, np.inf, 4.0, -np.inf, 6.0, -0.0]]], dtype=np.float32)
+    return x, np.array([[[1.0, 0.5]]], dtype=np.float32), np.array([-0.0], dtype=np.float32)
+
+
+def _uint64_case() -> tuple[np.ndarray, ...]:
+    x = np.array([[[2**64 - 1, 2, 3]]], dtype=np.uint64)
+    return x, np.ones((1, 1, 2), dtype=np.uint64), None
+
+
+def _float16_case() -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 2, 3)).astype(np.float16)
+    x[1, 1, 2] = -np.inf
+    return x, rng.standard_normal((2, 3, 2)).astype(np.float16), np.array([0.5, np.inf, -0.0], np.float16)
+
+
+def _bfloat16_values_case() -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(2)
+    x = round_to(rng.standard_normal((1, 2, 4)), "bfloat16").astype(np.float32)
+    x[0, 0, 3] = np.nan
+    return x, round_to(rng.standard_normal((2, 1, 3)), "bfloat16").astype(np.float32), None
+
+
+def _large_case() -> tuple[np.ndarray, ...]:
+    x = np.ones((2, 8, 16, 16), dtype=np.float32)
+    x[1, 3, 7, 7] = np.nan
+    return x, np.ones((8, 4, 3, 3), dtype=np.float32), None
+
+
+REPRODUCED = [  # (inputs, keyword arguments of assert_close, the position made clearly wrong: no non-finite input)
+    pytest.param(_special_values_case, {"precision": "float32"}, (0, 0, 0), id="nan-inf-negative-zero"),
+    pytest.param(_uint64_case, {"precision": "float64"}, (0, 0, 3), id="uint64-near-2**64"),
+    pytest.param(_float16_case, {"precision": "float16", "stride": 2}, (0, 0, 0), id="float16"),
+    pytest.param(_bfloat16_values_case, {"precision": "bfloat16"}, (0, 0, 0), id="bfloat16"),
+    pytest.param(
+        _special_values_case,
+        {"precision": Precision("mine", "float32", 0.0, 2.0**-20, 0.0, 2.0**-150)},
+        (0, 0, 0),
+        id="custom-precision",
+    ),
+    pytest.param(_special_values_case, {"precision": 2.0**-30}, (0, 0, 0), id="unit-roundoff"),
+    pytest.param(
+        _special_values_case,
+        {"precision": "float32", "stride": np.int64(2), "padding": [(np.int64(1), 0)], "dilation": (1,)},
+        (0, 0, 0),
+        id="numpy-int-arguments",
+    ),
+    pytest.param(_large_case, {"precision": "float32"}, (0, 0, 0, 0), id="large-with-nan-in-a-file"),
+]
+
+
+@pytest.mark.parametrize(("inputs", "options", "where"), REPRODUCED)
+def test_printed_reproducers_run_and_fail_again(inputs, options, where) -> None:  # type: ignore[no-untyped-def]
+    """The reproducer of a mismatch, executed as printed in a fresh namespace, raises the same mismatch: NaN,
+    infinities, -0.0, float16, bfloat16 values, uint64 beyond 2**63, a custom precision, NumPy ints among the
+    arguments and arrays too large to print all rebuild exactly."""
+    x, w, b = inputs()
+    precision = options["precision"]
+    conv_args = {key: value for key, value in options.items() if key != "precision"}
+    if x.dtype == np.uint64:  # the result as a uint64 array: 2**64 - 1 where 3 is expected
+        actual = np.array([[[2**64 - 1, 2**64 - 1, 5, 2**64 - 1]]], dtype=np.uint64)
+    else:
+        actual = conv_transpose(x, w, b, **conv_args).astype(x.dtype)
+        actual[where] += 1000
+    with pytest.raises(OracleMismatch) as raised:
+        assert_close(actual, x, w, b, precision=precision, **conv_args)
+    error = raised.value
+    assert error.index == where
+    script = error.reproducer
+    assert " nan" not in script and " inf" not in script and "np.bfloat16" not in script
+    with pytest.raises(OracleMismatch) as again:
+        exec(script, {})
+    assert (again.value.index, again.value.violations) == (error.index, error.violations)
+    assert again.value.actual == error.actual and again.value.expected == error.expected
+    assert again.value.bound == error.bound  # the same precision, rebuilt
+
+
+def test_a_custom_precision_is_imported_and_a_named_one_is_its_name() -> None:
+    x, w, b = _special_values_case()
+    actual = conv_transpose(x, w, b) + np.float32(1000)
+    custom = Precision("float32", "float32", 0.0, 2.0**-20)  # a known name, other values: rebuilt, not named
+    for precision, expected, imported in (
+        (custom, "precision=Precision(name='float32', storage='float32'", True),
+        (PRECISIONS["float32"], "precision='float32')", False),
+    ):
+        with pytest.raises(OracleMismatch) as raised:
+            assert_close(actual, x, w, b, precision=precision)
+        assert expected in raised.value.reproducer
+        assert ("from transposed_conv.oracle import Precision" in raised.value.reproducer) == imported

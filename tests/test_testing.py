@@ -117,3 +117,32 @@ def test_the_kit_checks_empty_outputs_in_the_conventions_that_have_them() -> Non
         )
     assert raised.value.problem == "raised" and "at least one element" in str(raised.value)
     exec(raised.value.reproducer, {})  # the call that failed, and the answer, are comments: it runs
+
+
+def nan_first(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """A NaN where the answer is finite."""
+    y = conv_transpose(x, weight, bias, **kwargs)
+    if y.size:
+        y.flat[0] = np.nan
+    return y
+
+
+def minus_inf_first(lhs, rhs, strides, padding, **kwargs):  # type: ignore[no-untyped-def]
+    from transposed_conv.conventions import jax_conv_transpose
+
+    y = jax_conv_transpose(lhs, rhs, strides, padding, **kwargs)
+    if y.size:
+        y.flat[0] = -np.inf
+    return y
+
+
+@pytest.mark.parametrize(("impl", "convention"), [(nan_first, "torch"), (minus_inf_first, "jax")])
+def test_reproducers_with_non_finite_results_run_as_printed(impl, convention) -> None:  # type: ignore[no-untyped-def]
+    """The kit's reproducer writes NaN and infinities as ``np.nan`` and ``-np.inf``: executed as printed, in a fresh
+    namespace, it fails again."""
+    with pytest.raises(NonConformance) as raised:
+        check_conv_transpose(impl, convention=convention, examples=50, seed=0, dtypes=("float32",))
+    reproducer = raised.value.reproducer
+    assert raised.value.problem == "values" and ("np.nan" in reproducer or "-np.inf" in reproducer)
+    with pytest.raises(AssertionError, match="beyond the float32 rounding bound"):
+        exec(reproducer, {})

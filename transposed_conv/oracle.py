@@ -43,8 +43,6 @@ all inputs.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +51,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arguments import real_array
+from ._literals import Script
 from .transpose import conv_transpose
 
 __all__ = [
@@ -593,15 +592,20 @@ class OracleMismatch(AssertionError):
 
 
 def _describe(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, conv_args: dict[str, Any]) -> str:
-    arguments = ", ".join(f"{key}={value!r}" for key, value in conv_args.items())
+    """The configuration in one line; the arguments' values as the reproducer writes them (``np.nan``, not ``nan``)."""
+    script = Script()
+    arguments = ", ".join(f"{key}={script.literal(value)}" for key, value in conv_args.items())
     b = "None" if bias is None else f"{bias.shape}"
     return f"x {x.shape} {x.dtype}, weight {weight.shape} {weight.dtype}, bias {b}" + (
         f", {arguments}" if arguments else ""
     )
 
 
-def _literal(name: str, a: np.ndarray) -> str:
-    return f"{name} = np.array({a.tolist()!r}, dtype=np.{a.dtype.name}).reshape({a.shape!r})"
+def _precision_literal(script: Script, precision: Precision) -> str:
+    """A named precision by its name; any other (a custom :class:`Precision`, a unit roundoff) rebuilt, imported."""
+    if PRECISIONS.get(precision.name) == precision:
+        return repr(precision.name)
+    return script.literal(precision)
 
 
 def _reproducer(
@@ -612,23 +616,16 @@ def _reproducer(
     precision: Precision,
     conv_args: dict[str, Any],
 ) -> str:
-    arrays = {"x": x, "weight": weight, "actual": actual}
-    if bias is not None:
-        arrays["bias"] = bias
-    lines = ["import numpy as np", "from transposed_conv.oracle import assert_close"]
-    if sum(a.size for a in arrays.values()) <= 2000:
-        lines += [_literal(name, a) for name, a in arrays.items()]
-    else:
-        handle, path = tempfile.mkstemp(prefix="transposed_conv_mismatch_", suffix=".npz")
-        os.close(handle)
-        np.savez(path, **arrays)  # type: ignore[arg-type]
-        lines += [f"data = np.load({path!r})"] + [f"{name} = data[{name!r}]" for name in arrays]
-    arguments = "".join(f", {key}={value!r}" for key, value in conv_args.items())
-    name = precision.name if precision.name in PRECISIONS else precision
-    lines.append(
-        f"assert_close(actual, x, weight, {'bias' if bias is not None else 'None'}{arguments}, precision={name!r})"
-    )
-    return "\n".join(lines)
+    """A script that runs as printed and raises the same :class:`OracleMismatch`: every array bit for bit
+    (NaN, infinities, ``-0.0``, any dtype and integer size; ``transposed_conv._literals``), the arguments, the
+    precision (a custom one rebuilt)."""
+    script = Script()
+    script.need("from transposed_conv.oracle import assert_close")
+    script.assign_arrays({"x": x, "weight": weight, "actual": actual, "bias": bias})
+    arguments = "".join(f", {key}={script.literal(value)}" for key, value in conv_args.items())
+    name = _precision_literal(script, precision)
+    script.add(f"assert_close(actual, x, weight, bias{arguments}, precision={name})")
+    return script.text()
 
 
 def _why(key: AnswerKey, got: np.ndarray, index: tuple[int, ...]) -> str:

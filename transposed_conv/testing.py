@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.strategies import SearchStrategy
 
+from ._literals import Script
 from .oracle import answer_key
 from .strategies import CONVENTION_CASES, ConventionCase, ConvTransposeCase
 
@@ -100,10 +101,6 @@ class ConformanceReport:
         return f"conforms to the {self.convention!r} convention ({'; '.join(parts)})"
 
 
-def _literal(name: str, a: np.ndarray) -> str:
-    return f"{name} = np.array({a.tolist()!r}, dtype=np.{a.dtype.name}).reshape({a.shape!r})"
-
-
 def _impl_import(impl: Callable[..., Any]) -> str | None:
     module, name = getattr(impl, "__module__", None), getattr(impl, "__qualname__", "")
     if not module or module == "__main__" or "<" in name:
@@ -118,38 +115,38 @@ def _impl_import(impl: Callable[..., Any]) -> str | None:
 
 
 def _reproducer(impl: Callable[..., Any], case: ConventionCase, actual: np.ndarray | None, dtype: str) -> str:
-    """A script that shows the failure with NumPy and this package only."""
+    """A script that shows the failure with NumPy and this package only, and runs as printed: arrays and
+    arguments are written by ``transposed_conv._literals`` (NaN, infinities, ``-0.0``, any dtype, exact)."""
     torch = case.convention == "torch"
     reference = case.reference
-    lines = ["import numpy as np"]
+    script = Script()
     if torch:
-        lines.append("from transposed_conv.oracle import assert_close")
+        script.need("from transposed_conv.oracle import assert_close")
     else:
-        lines.append(f"from {reference.__module__} import {reference.__name__}")
-        lines.append("from transposed_conv.oracle import linear_bound_fraction")
-    lines.append("")
-    for name, a in zip(case.array_names, case.arrays):
-        lines.append(f"{name} = None" if a is None else _literal(name, a))
+        script.need(f"from {reference.__module__} import {reference.__name__}")
+        script.need("from transposed_conv.oracle import linear_bound_fraction")
+    script.add("")
+    script.assign_arrays(dict(zip(case.array_names, case.arrays)))
     arrays = ", ".join(case.array_names)
-    arguments = "".join(f", {value!r}" for value in case.arguments)
-    lines.append(f"kwargs = {case.kwargs!r}")
+    arguments = "".join(f", {script.literal(value)}" for value in case.arguments)
+    script.assign("kwargs", case.kwargs)
     call = f"{getattr(impl, '__qualname__', 'impl')}({arrays}{arguments}, **kwargs)"
     source = _impl_import(impl)
-    lines.append("")
-    lines.append("# the implementation under test computed:" if actual is not None else "# the call that failed:")
+    script.add("")
+    script.add("# the implementation under test computed:" if actual is not None else "# the call that failed:")
     if source is not None:
-        lines.append(f"# {source}\n# actual = {call}")
+        script.add(f"# {source}", f"# actual = {call}")
     else:
-        lines.append(f"# actual = {call}")
+        script.add(f"# actual = {call}")
     if actual is None:
-        lines.append(f"# the answer: {reference.__name__}({arrays}{arguments}, **kwargs)")
-        return "\n".join(lines)
-    lines.append(_literal("actual", actual))
+        script.add(f"# the answer: {reference.__name__}({arrays}{arguments}, **kwargs)")
+        return script.text()
+    script.assign_arrays({"actual": actual})
     if torch:
-        lines.append(f"assert_close(actual, x, weight, bias, precision={dtype!r}, **kwargs)")
-        return "\n".join(lines)
+        script.add(f"assert_close(actual, x, weight, bias, precision={dtype!r}, **kwargs)")
+        return script.text()
     parameters = ", ".join(case.array_names[:2]) + ", " + (case.array_names[2] if len(case.array_names) > 2 else "_")
-    lines += [
+    script.add(
         "",
         "",
         f"def answer({parameters}):",
@@ -157,9 +154,10 @@ def _reproducer(impl: Callable[..., Any], case: ConventionCase, actual: np.ndarr
         "",
         "",
         f"fraction = linear_bound_fraction(actual, answer, {arrays}, precision={dtype!r})",
-        f'assert fraction.max() <= 1, f"beyond the {dtype} rounding bound: {{fraction.max():.3g}} x the bound"',
-    ]
-    return "\n".join(lines)
+        "worst = fraction.max(initial=0.0)  # initial: an empty output has no element",
+        f'assert worst <= 1, f"beyond the {dtype} rounding bound: {{worst:.3g}} x the bound"',
+    )
+    return script.text()
 
 
 def _check_case(impl: Callable[..., Any], case: ConventionCase, dtype: str, report: ConformanceReport) -> None:
