@@ -109,15 +109,15 @@ def test_uint64_values_beyond_int64_are_exact_when_the_result_fits() -> None:
         conv_transpose(u[:, :, :1], np.array([[[1]]], np.uint8))
 
 
-@pytest.mark.parametrize(("x_dtype", "w_dtype"), [("int8", "uint64"), ("uint64", "int16"), ("int32", "int64")])
+@pytest.mark.parametrize(("x_dtype", "w_dtype"), [("int8", "uint64"), ("uint16", "int64"), ("int32", "uint64")])
 def test_mixed_integer_dtypes_follow_the_same_rule(x_dtype: str, w_dtype: str) -> None:
+    """Products near ``2**60`` (beyond float64's 53 bits) of mixed integer dtypes, exact as int64."""
     x = np.array([[[3, 1, 2]]], dtype=x_dtype)
-    w = np.array([[[2**60 // 4, 7]]], dtype=w_dtype)
-    exact = [int(a) * int(b) for a, b in zip([3, 1, 2], [2**58] * 3)]
+    w = np.array([[[2**58, 7]]], dtype=w_dtype)
     y = conv_transpose(x, w)
     assert y.dtype == np.int64
-    assert y[0, 0, 0] == exact[0]
     assert y.tolist() == [[[3 * 2**58, 2**58 + 21, 2 * 2**58 + 7, 14]]]
+    assert conv_transpose(w[:, :, :1], x).tolist() == [[[3 * 2**58, 2**58, 2 * 2**58]]]  # the roles swapped
 
 
 def test_conv_and_convolve_are_exact_or_refused() -> None:
@@ -145,3 +145,14 @@ def test_exact_sum_refuses_instead_of_wrapping() -> None:
     assert exact_sum(np.array([[2**62, 2**62, -(2**62)]]), (1,)).tolist() == [2**62]
     with pytest.raises(OverflowError, match=OVERFLOW):
         exact_sum(np.array([[2**62, 2**62]]), (1,))
+
+
+def test_convention_functions_follow_the_same_rule() -> None:
+    """ONNX positions beyond the full output hold the bias alone: exact too, or refused."""
+    from transposed_conv import onnx_conv_transpose
+
+    x, w = np.zeros((1, 1, 2), np.int64), np.ones((1, 1, 2), np.int64)
+    y = onnx_conv_transpose(x, w, np.array([2**63 - 1], np.uint64), output_shape=[6])
+    assert y.dtype == np.int64 and y.tolist() == [[[INT64_MAX] * 6]]
+    with pytest.raises(OverflowError, match=OVERFLOW):
+        onnx_conv_transpose(x, w, np.array([2**63], np.uint64), output_shape=[6])

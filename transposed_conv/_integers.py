@@ -41,7 +41,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["EXACT_IN_FLOAT64", "exact_bilinear", "exact_sum", "magnitude"]
+__all__ = ["EXACT_IN_FLOAT64", "as_int64", "exact_bilinear", "exact_sum", "magnitude"]
 
 #: Integers up to this magnitude, and sums of them up to it, are exact in float64.
 EXACT_IN_FLOAT64 = 2**53
@@ -146,6 +146,17 @@ def exact_bilinear(
         total = total + bias.astype(object)
     _refuse(total, names)
     return total.astype(np.int64)
+
+
+def as_int64(a: np.ndarray, names: str = "inputs") -> np.ndarray:
+    """An integer array as int64, exactly, or ``OverflowError`` (uint64 values above ``2**63 - 1``).
+
+    >>> as_int64(np.array([2**63 - 1], np.uint64)).tolist()
+    [9223372036854775807]
+    """
+    if a.dtype == np.uint64 and a.size and int(a.max()) > _INT64.max:
+        _refuse(a.astype(object), names)
+    return a.astype(np.int64)
 
 
 def exact_sum(a: np.ndarray, axis: tuple[int, ...], names: str = "inputs") -> np.ndarray:

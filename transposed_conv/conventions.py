@@ -49,6 +49,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arguments import real_array, result_dtypes
+from ._integers import as_int64
 from ._normalize import as_choice, as_int, as_int_tuple, is_int
 from .shapes import conv_transpose_output_length
 from .transpose import conv_transpose
@@ -151,7 +152,8 @@ def _bias_alone(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, ndim
     if bias is None:
         return 0
     compute, result = result_dtypes(x, weight, bias)
-    return bias.astype(compute).astype(result).reshape((-1,) + (1,) * ndim)  # (C_out, 1, ..., 1)
+    alone = as_int64(bias, "bias") if compute.kind == "i" else bias.astype(compute).astype(result)
+    return alone.reshape((-1,) + (1,) * ndim)  # (C_out, 1, ..., 1)
 
 
 def _arrays(
