@@ -40,6 +40,7 @@ import numpy as np
 
 from .._arguments import ConvTransposeGeometry
 from .._memory import chunk_count, chunks
+from ._nonfinite import ieee_special_values
 from ._windows import Phase, phases
 
 __all__ = ["Plan", "conv_transpose", "plan"]
@@ -50,6 +51,9 @@ class Plan:
 
     Per dimension: ``step``, ``slots`` (``E``), ``base`` (the input position of grid
     column 0 in slot 0), ``grid`` (``M``) and the phases that receive at least one tap.
+    Only taps that land inside the output from some input are planned, so every slot
+    offset lies in ``(-count, L)`` and ``M < L + 2*O``: the plan and its buffers are
+    bounded by the input and output sizes, never by the stride, dilation or padding.
     """
 
     def __init__(self, geometry: ConvTransposeGeometry) -> None:
@@ -58,13 +62,18 @@ class Plan:
         self.bases: list[int] = []
         self.grid: list[int] = []
         self.phases: list[tuple[Phase, ...]] = []
-        self.empty_phases: list[tuple[Phase, ...]] = []
         ndim = geometry.ndim
-        for axis, (k, s, d, (pb, _), o) in enumerate(
-            zip(geometry.kernel_shape, geometry.stride, geometry.dilation, geometry.padding, geometry.output_shape)
+        for axis, (k, i, o, s, d, (pb, _)) in enumerate(
+            zip(
+                geometry.kernel_shape,
+                geometry.input_shape,
+                geometry.output_shape,
+                geometry.stride,
+                geometry.dilation,
+                geometry.padding,
+            )
         ):
-            every, step = phases(k, s, d, pb, o)
-            live = tuple(p for p in every if p.taps and p.count)
+            live, step = phases(k, i, o, s, d, pb)  # only the phases some tap reaches: O(k), whatever the stride
             base = min((p.shift for p in live), default=0)
             grid = max((p.shift - base + p.count for p in live), default=1)
             self.steps.append(step)
@@ -72,7 +81,6 @@ class Plan:
             self.bases.append(base)
             self.grid.append(grid + (1 if axis == 0 and ndim > 1 else 0))  # room for the last run's tail
             self.phases.append(live)
-            self.empty_phases.append(tuple(p for p in every if p.count and not p.taps))
 
         self.combos: list[tuple[Phase, ...]] = list(itertools.product(*self.phases))
         strides = [math.prod(self.grid[axis + 1 :]) for axis in range(ndim)]
@@ -172,6 +180,7 @@ def phase_weights(
 CACHE_TARGET = 4 * 2**20
 
 
+@ieee_special_values  # the zeros it multiplies are not products of the definition: see _nonfinite
 def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
     """All output phases in one GEMM per batch element, on the gathered, shifted copies of the input (no bias).
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from .._arguments import ConvTransposeGeometry
 from .._memory import chunk_count, chunks
+from ._nonfinite import ieee_special_values
 from ._windows import taps
 
 __all__ = ["conv_transpose", "correlate_stride1", "insert_zeros", "pad_or_crop", "transposed_kernel"]
@@ -88,6 +89,7 @@ def correlate_stride1(z: np.ndarray, weight: np.ndarray, dilation: tuple[int, ..
     return y[(slice(None), slice(None), slice(None), *(slice(0, o) for o in out[1:]))]
 
 
+@ieee_special_values  # the zeros it multiplies are not products of the definition: see _nonfinite
 def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
     """Insert zeros, pad by ``d*(k-1) - p`` (+ output_padding at the end), convolve with the flipped kernel.
 
