@@ -15,14 +15,14 @@ For ``y = conv(x, w) + b`` the roles swap: ``dx = conv_transpose(dy, w)`` with t
 ``dw[o, c, j] = sum_{n, p} dy[n, o, p] * x_pad[n, c, p*stride + j*dilation]``.
 
 The weight gradients are computed the im2col way: one strided slice per kernel tap
-gathers the windows, then one (grouped) matrix product sums over batch and positions.
+gathers the windows -- clipped to the unpadded array, the padding left as zeros, so no
+padded array is ever built -- then one (grouped) matrix product sums over batch and positions.
 Integer inputs give exact ``int64`` gradients; otherwise the dtype rules of the forward
 operations apply to ``x``, ``weight`` and ``grad_output`` together.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 from ._arguments import Padding, Prepared, prepare_conv, prepare_conv_transpose, real_array, result_dtypes
 from ._normalize import as_choice
 from .conv import conv
+from .methods._windows import clipped_taps
 from .shapes import conv_transpose_output_length
 from .transpose import METHODS, conv_transpose
 
@@ -155,13 +156,13 @@ def conv_transpose_backward(
         dy, w_arr, stride=geometry.stride, padding=geometry.padding, dilation=geometry.dilation, groups=geometry.groups
     )  # (N, C_in, *(L + output_padding // stride))
     grad_input = grad_input[(slice(None), slice(None), *(slice(0, i) for i in geometry.input_shape))]
-    dy_full = np.pad(dy, ((0, 0), (0, 0), *geometry.padding))  # (N, C_out, *(out + p_begin + p_end))
     grad_weight = _correlate_windows(
         x_arr,
-        dy_full,
+        dy,
         geometry.kernel_shape,
         stride=geometry.stride,
         dilation=geometry.dilation,
+        padding=geometry.padding,
         groups=geometry.groups,
     )
     return _finish(grad_input, grad_weight, dy, forward.batched, result)
@@ -254,9 +255,14 @@ def conv_backward(
         groups=geometry.groups,
         method=name,
     )  # (N, C_in, *L)
-    x_pad = np.pad(x_arr, ((0, 0), (0, 0), *geometry.padding))  # (N, C_in, *(L + p_begin + p_end))
     grad_weight = _correlate_windows(
-        dy, x_pad, geometry.kernel_shape, stride=geometry.stride, dilation=geometry.dilation, groups=geometry.groups
+        dy,
+        x_arr,
+        geometry.kernel_shape,
+        stride=geometry.stride,
+        dilation=geometry.dilation,
+        padding=geometry.padding,
+        groups=geometry.groups,
     )
     return _finish(grad_input, grad_weight, dy, forward.batched, result)
 
@@ -284,12 +290,17 @@ def _correlate_windows(
     *,
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
+    padding: tuple[tuple[int, int], ...],
     groups: int,
 ) -> np.ndarray:
-    """``out[g*A + a, b, j] = sum_{n, i} left[n, g*A + a, i] * right[n, g*B + b, i*stride + j*dilation]``.
+    """``out[g*A + a, b, j] = sum_{n, i} left[n, g*A + a, i] * right_pad[n, g*B + b, i*stride + j*dilation]``.
 
-    ``left`` is ``(N, G*A, *positions)``, ``right`` is ``(N, G*B, *grid)``; the result is
-    ``(G*A, B, *kernel_shape)`` -- the weight layout of both operations.
+    ``left`` is ``(N, G*A, *positions)``, ``right`` is ``(N, G*B, *grid)`` and ``right_pad`` is
+    ``right`` zero-padded by ``padding``; the result is ``(G*A, B, *kernel_shape)`` -- the
+    weight layout of both operations.  ``right_pad`` is never built: each tap's windows
+    start as zeros and receive only the part of ``right`` they reach
+    (:func:`~transposed_conv.methods._windows.clipped_taps`), so a huge padding costs
+    nothing, and the padded zeros still enter the products.
     """
     n, c_left = left.shape[:2]
     a, b = c_left // groups, right.shape[1] // groups
@@ -297,14 +308,14 @@ def _correlate_windows(
     ndim, size, taps = len(positions), int(np.prod(positions)), int(np.prod(kernel_shape))
     lhs: np.ndarray = left.reshape(n, groups, a, size)  # (N, G, A, prod(positions))
     lhs = lhs.transpose(1, 2, 0, 3).reshape(groups, a, n * size)  # (G, A, N * prod(positions))
-    # Gather each tap's window straight into the layout the matrix product wants.
-    windows = np.empty((groups, n, *positions, b, *kernel_shape), dtype=np.result_type(left, right))
-    batch_and_channels = (slice(None), slice(None))
-    all_but_taps = (slice(None),) * (3 + ndim)
-    for tap in itertools.product(*(range(k) for k in kernel_shape)):
-        reach = tuple(slice(j * d, j * d + (p - 1) * s + 1, s) for j, p, s, d in zip(tap, positions, stride, dilation))
-        window = right[batch_and_channels + reach].reshape(n, groups, b, *positions)  # (N, G, B, *positions)
-        windows[all_but_taps + tap] = window.transpose(1, 0, *range(3, 3 + ndim), 2)  # (G, N, *positions, B)
+    # Gather each tap's window straight into the layout the matrix product wants; the padding stays zero.
+    windows = np.zeros((groups, n, *positions, b, *kernel_shape), dtype=np.result_type(left, right))
+    grid = right.shape[2:]
+    for tap, reached, sources in clipped_taps(kernel_shape, positions, grid, stride, dilation, padding):
+        window = right[(slice(None), slice(None), *sources)]  # (N, G*B, *reached)
+        window = window.reshape(n, groups, b, *window.shape[2:])  # (N, G, B, *reached)
+        target: tuple[slice | int, ...] = (slice(None), slice(None), *reached, slice(None), *tap)
+        windows[target] = window.transpose(1, 0, *range(3, 3 + ndim), 2)  # (G, N, *reached, B)
     columns = windows.reshape(groups, n * size, b * taps)  # (G, N * prod(positions), B * prod(k))
     product: np.ndarray = np.matmul(lhs, columns)  # (G, A, B * prod(k))
     return product.reshape(c_left, b, *kernel_shape)  # (G*A, B, *k)

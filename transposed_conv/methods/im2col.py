@@ -25,7 +25,7 @@ import numpy as np
 
 from .._arguments import ConvGeometry, ConvTransposeGeometry
 from .._memory import chunk_count, chunks, get_memory_limit
-from ._windows import clipped_tap, tap_slices, taps
+from ._windows import clipped_taps, tap_slices, taps
 
 __all__ = ["col2im", "conv_transpose", "correlate", "cropped_tap_windows", "im2col"]
 
@@ -65,19 +65,37 @@ def col2im(
 
 
 def correlate(x: np.ndarray, weight: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
-    """Convolution ``(N, C_in, *L) -> (N, C_out, *O)`` as pad, ``im2col``, GEMM (no bias)."""
+    """Convolution ``(N, C_in, *L) -> (N, C_out, *O)`` as ``im2col`` of the zero-padded input, then GEMM (no bias).
+
+    The padded input is never built: the column buffer starts as zeros -- the padding --
+    and each tap gathers only the window of ``x`` it reads inside the input
+    (:func:`~transposed_conv.methods._windows.clipped_taps`), so a huge ``padding`` costs
+    nothing.  The zeros still enter the products, as the definition's padding does
+    (``0 * inf`` is NaN there, as in PyTorch).  The batch is processed in chunks whose
+    column buffer (``C_in * prod(k) * prod(O)`` values per batch element) stays under
+    :func:`~transposed_conv._memory.get_memory_limit`.
+    """
     g = geometry.groups
     n = x.shape[0]
     k, out = geometry.kernel_shape, geometry.output_shape
-    pad_width = ((0, 0), (0, 0), *geometry.padding)
-    padded = np.pad(x, pad_width)
-    cols = im2col(padded, k, out, geometry.stride, geometry.dilation)  # (N, C_in, *k, *O)
-    cols = cols.reshape(
-        n, g, geometry.in_channels // g * int(np.prod(k)), int(np.prod(out))
-    )  # (N, G, C_in/G * prod(k), prod(O))
+    volume, size = math.prod(k), math.prod(out)
+    y = np.empty((n, geometry.out_channels, *out), dtype=np.result_type(x, weight))  # (N, C_out, *O)
+    if n == 0:
+        return y
+    # Tap j of output o reads input o*stride + j*dilation - p_begin: the roles of clipped_tap's input and output.
+    windows = list(clipped_taps(k, out, geometry.input_shape, geometry.stride, geometry.dilation, geometry.padding))
+    batch_chunk = min(n, chunk_count(geometry.in_channels * volume * size * x.dtype.itemsize))
+    cols = np.zeros((batch_chunk, geometry.in_channels, *k, *out), dtype=x.dtype)  # (n_b, C_in, *k, *O): the padding
     w = weight.reshape(g, geometry.out_channels // g, -1)  # (G, C_out/G, C_in/G * prod(k))
-    y: np.ndarray = np.matmul(w[np.newaxis], cols)  # (N, G, C_out/G, prod(O))
-    return y.reshape(n, geometry.out_channels, *out)
+    for batch in chunks(n, batch_chunk):
+        nb = batch.stop - batch.start
+        for tap, outputs, inputs in windows:  # entries outside the input are never written: they stay zero
+            where: tuple[slice | int, ...] = (slice(0, nb), slice(None), *tap, *outputs)
+            cols[where] = x[(batch, slice(None), *inputs)]
+        c_in_g = geometry.in_channels // g
+        columns = cols[:nb].reshape(nb, g, c_in_g * volume, size)  # (n_b, G, C_in/G * prod(k), prod(O))
+        y[batch] = np.matmul(w[np.newaxis], columns).reshape(nb, geometry.out_channels, *out)  # (n_b, C_out, *O)
+    return y
 
 
 @functools.lru_cache(maxsize=256)
@@ -90,22 +108,16 @@ def cropped_tap_windows(
     the outputs ``i*stride + j*dilation - p_begin``; entries that would land in the
     padding are never added (instead of being added and cropped away).
     """
-    windows = []
-    for tap in taps(geometry.kernel_shape):
-        per_dim = [
-            clipped_tap(j, i, o, s, d, pb)
-            for j, i, o, s, d, (pb, _) in zip(
-                tap,
-                geometry.input_shape,
-                geometry.output_shape,
-                geometry.stride,
-                geometry.dilation,
-                geometry.padding,
-            )
-        ]
-        if all(pair is not None for pair in per_dim):
-            windows.append((tap, tuple(p[0] for p in per_dim if p), tuple(p[1] for p in per_dim if p)))
-    return tuple(windows)
+    return tuple(
+        clipped_taps(
+            geometry.kernel_shape,
+            geometry.input_shape,
+            geometry.output_shape,
+            geometry.stride,
+            geometry.dilation,
+            geometry.padding,
+        )
+    )
 
 
 #: With fewer GEMM columns (batch elements times input positions) than this, and at least this many
