@@ -281,14 +281,10 @@ def prepare_conv_transpose(
 
 
 def _check_transpose_sizes(batch: int, geometry: ConvTransposeGeometry) -> None:
+    """The output, and one batch element's column buffer: no method allocates the uncropped output."""
     per_item = geometry.out_channels * math.prod(max(o, 1) for o in geometry.output_shape)
-    uncropped = geometry.out_channels * math.prod(
-        max(o, 0) + pb + pe for o, (pb, pe) in zip(geometry.output_shape, geometry.padding)
-    )
     columns = geometry.out_channels * math.prod(geometry.kernel_shape) * math.prod(geometry.input_shape)
-    check_sizes(
-        output=max(batch, 1) * per_item, padded_output=max(batch, 1) * uncropped, column_buffer=max(batch, 1) * columns
-    )
+    check_sizes(output=max(batch, 1) * per_item, column_buffer=columns)
 
 
 def _output_size(output_size: Any, ndim: int, leading: tuple[int, ...]) -> tuple[int, ...]:
@@ -310,7 +306,12 @@ MAX_ELEMENTS = 2**59
 
 
 def check_sizes(**counts: int) -> None:
-    """Refuse computations whose arrays NumPy could not even describe, naming the array."""
+    """Refuse computations whose arrays NumPy could not even describe, naming the array.
+
+    Only arrays that are really allocated are checked: no method builds a padded input, a
+    stretched input or an uncropped output, so stride, padding and dilation matter only
+    through the output size.
+    """
     for what, count in counts.items():
         if count > MAX_ELEMENTS:
             raise ValueError(
@@ -352,8 +353,9 @@ def prepare_conv(
         in_channels=in_channels,
         out_channels=out_channels,
     )
-    padded = math.prod(i + pb + pe for i, (pb, pe) in zip(geometry.input_shape, geometry.padding))
-    check_sizes(padded_input=max(x_arr.shape[0], 1) * in_channels * padded)
+    out = math.prod(max(o, 1) for o in geometry.output_shape)  # the padded input is never built
+    columns = in_channels * math.prod(geometry.kernel_shape) * out  # one batch element's column buffer
+    check_sizes(output=max(x_arr.shape[0], 1) * out_channels * out, column_buffer=columns)
     if any(o < 1 for o in geometry.output_shape):
         raise ValueError(
             "the padded input must be at least as large as the dilated kernel in every dimension; with "

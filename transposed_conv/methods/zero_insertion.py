@@ -13,8 +13,19 @@ spatial dimension:
 3. **Convolve with stride 1**, using the kernel flipped in every spatial dimension and
    with its input and output channel axes swapped (per group), dilated by ``d``.
 
-The stride-1 convolution here is written as a sum over kernel taps of GEMMs on shifted
-views, independently of the ``im2col`` module, so that the two methods check each other.
+The stride-1 convolution is a sum over the taps ``j`` of the flipped kernel ``W'``,
+``y[o] = sum_j W'_j @ z[o + j*d]``, and tap ``j`` reads only the window
+``z[j*d : j*d + out]`` of the stretched, padded input ``z``.  :func:`conv_transpose` builds
+each such window directly (:func:`stretched_window`: zeros, then the input elements
+that fall inside it at their stretched positions), so its memory is
+``(C_in + C_out) * prod(out)`` values per batch element, never the whole stretched grid of
+``prod(out + d*(k - 1))`` values, which a large dilation or padding makes huge.  The three
+steps on whole arrays are kept as functions, for teaching and for the tests --
+:func:`insert_zeros`, :func:`pad_or_crop`, :func:`correlate_stride1` (a sum over kernel taps
+of GEMMs on shifted views of ``z``) and :func:`transposed_kernel` -- and give the same
+result where the stretched grid fits in memory.  Both are written independently of the
+``im2col`` module, so that the two methods check each other.
+
 It does ``prod(stride)`` times the multiply-adds of the other methods, by design: most
 of them multiply inserted zeros.
 """
@@ -28,9 +39,19 @@ import numpy as np
 from .._arguments import ConvTransposeGeometry
 from .._memory import chunk_count, chunks
 from ._nonfinite import ieee_special_values
-from ._windows import taps
+from ._windows import clipped_tap, taps
 
-__all__ = ["conv_transpose", "correlate_stride1", "insert_zeros", "pad_or_crop", "transposed_kernel"]
+__all__ = [
+    "conv_transpose",
+    "correlate_stride1",
+    "insert_zeros",
+    "pad_or_crop",
+    "stretched_window",
+    "transposed_kernel",
+    "window_positions",
+]
+
+Slices = tuple[slice, ...]
 
 
 def insert_zeros(x: np.ndarray, stride: tuple[int, ...]) -> np.ndarray:
@@ -89,25 +110,90 @@ def correlate_stride1(z: np.ndarray, weight: np.ndarray, dilation: tuple[int, ..
     return y[(slice(None), slice(None), slice(None), *(slice(0, o) for o in out[1:]))]
 
 
+def window_positions(tap: tuple[int, ...], geometry: ConvTransposeGeometry) -> tuple[Slices, Slices] | None:
+    """``(inputs, positions)``: where the window of flipped tap ``j`` holds input elements, or ``None`` if nowhere.
+
+    Input ``i`` sits in the stretched, padded input ``z`` at ``i*s + d*(k - 1) - p_begin``, so it
+    lands in tap ``j``'s window ``z[j*d : j*d + out]`` at ``o = i*s + (k - 1 - j)*d - p_begin`` --
+    where the unflipped tap ``k - 1 - j`` sends it (:func:`~transposed_conv.methods._windows.clipped_tap`).
+    """
+    per_dim = [
+        clipped_tap(k - 1 - j, i, o, s, d, pb)
+        for j, k, i, o, s, d, (pb, _) in zip(
+            tap,
+            geometry.kernel_shape,
+            geometry.input_shape,
+            geometry.output_shape,
+            geometry.stride,
+            geometry.dilation,
+            geometry.padding,
+        )
+    ]
+    if any(pair is None for pair in per_dim):
+        return None
+    return tuple(pair[0] for pair in per_dim if pair), tuple(pair[1] for pair in per_dim if pair)
+
+
+def stretched_window(
+    x: np.ndarray, tap: tuple[int, ...], geometry: ConvTransposeGeometry, window: np.ndarray | None = None
+) -> np.ndarray:
+    """``(N, C_in, *L)`` -> ``(N, C_in, *O)``: the window ``z[j*d : j*d + out]`` that flipped tap ``j`` reads.
+
+    ``z`` is the stretched, padded input, ``pad_or_crop(insert_zeros(x, s), d*(k-1) - p_begin, ...)``;
+    the window holds the input elements at :func:`window_positions` and the inserted or padded
+    zeros everywhere else.  Writes into ``window`` when given, which must hold zeros (only the
+    input elements are written).
+
+    >>> from transposed_conv._arguments import ConvTransposeGeometry
+    >>> x = np.array([[[1, 2, 3]]])
+    >>> geometry = ConvTransposeGeometry((3,), (3,), (2,), ((1, 1),), (0,), (1,), 1, 1, 1)  # k 3, s 2, p 1
+    >>> pad_or_crop(insert_zeros(x, (2,)), (1,), (1,)).tolist()  # z, padded by d*(k - 1) - p = 1
+    [[[0, 1, 0, 2, 0, 3, 0]]]
+    >>> [stretched_window(x, (j,), geometry)[0, 0].tolist() for j in range(3)]  # z[j : j + 5]
+    [[0, 1, 0, 2, 0], [1, 0, 2, 0, 3], [0, 2, 0, 3, 0]]
+    """
+    if window is None:
+        window = np.zeros((*x.shape[:2], *geometry.output_shape), dtype=x.dtype)  # (N, C_in, *O)
+    where = window_positions(tap, geometry)
+    if where is not None:
+        inputs, positions = where
+        window[(slice(None), slice(None), *positions)] = x[(slice(None), slice(None), *inputs)]
+    return window
+
+
 @ieee_special_values  # the zeros it multiplies are not products of the definition: see _nonfinite
 def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
-    """Insert zeros, pad by ``d*(k-1) - p`` (+ output_padding at the end), convolve with the flipped kernel.
+    """Insert zeros, pad by ``d*(k-1) - p`` (+ output_padding at the end), correlate with the flipped kernel.
 
-    The batch is processed in chunks whose temporaries (the stretched and padded input,
-    ``prod(stride)`` times the input, and the GEMM accumulators) stay under
-    :func:`~transposed_conv._memory.get_memory_limit`.
+    The correlation runs tap by tap, ``y += W'_j @ z[j*d : j*d + out]`` with ``W'`` the
+    flipped, in/out-swapped kernel (:func:`transposed_kernel`) and each window built by
+    :func:`stretched_window`.  The batch is processed in chunks whose temporaries (one
+    window, ``C_in * prod(out)`` values per batch element, and one GEMM result,
+    ``C_out * prod(out)``) stay under :func:`~transposed_conv._memory.get_memory_limit`.
     """
+    g = geometry.groups
     n = x.shape[0]
-    full = tuple(d * (k - 1) for d, k in zip(geometry.dilation, geometry.kernel_shape))
-    before = tuple(f - pb for f, (pb, _) in zip(full, geometry.padding))
-    after = tuple(f - pe + a for f, (_, pe), a in zip(full, geometry.padding, geometry.output_padding))
-    kernel = transposed_kernel(weight, geometry.groups)
+    c_in_g, c_out_g = geometry.in_channels // g, geometry.out_channels // g
     out = geometry.output_shape
-    y = np.empty((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
-    padded = tuple(o + f for o, f in zip(out, full))  # the padded, stretched size
-    per_item = 2 * (geometry.in_channels + geometry.out_channels) * math.prod(padded) * x.dtype.itemsize
-    for batch in chunks(n, min(max(n, 1), chunk_count(per_item, 2 * kernel.nbytes))):
-        stretched = pad_or_crop(insert_zeros(x[batch], geometry.stride), before, after)
-        y[batch] = correlate_stride1(stretched, kernel, geometry.dilation, geometry.groups)
-        del stretched  # free this chunk's stretched input before the next chunk builds its own
+    size = math.prod(out)
+    kernel = transposed_kernel(weight, g)  # (C_out, C_in/G, *k)
+    per_tap = kernel.reshape(g, c_out_g, c_in_g, -1)  # (G, C_out/G, C_in/G, prod(k))
+    per_tap = np.ascontiguousarray(np.moveaxis(per_tap, 3, 0))  # (prod(k), G, C_out/G, C_in/G)
+    y = np.zeros((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
+    if n == 0:
+        return y
+    per_item = (geometry.in_channels + geometry.out_channels) * size * x.dtype.itemsize
+    batch_chunk = min(n, chunk_count(per_item, kernel.nbytes + per_tap.nbytes))
+    window = np.zeros((batch_chunk, geometry.in_channels, *out), dtype=x.dtype)  # (n_b, C_in, *O)
+    product = np.empty((batch_chunk, g, c_out_g, size), dtype=x.dtype)  # (n_b, G, C_out/G, prod(O))
+    y_groups = y.reshape(n, g, c_out_g, size)  # (N, G, C_out/G, prod(O))
+    for batch in chunks(n, batch_chunk):
+        nb = batch.stop - batch.start
+        for index, tap in enumerate(taps(geometry.kernel_shape)):
+            z = stretched_window(x[batch], tap, geometry, window[:nb])  # (n_b, C_in, *O)
+            columns = z.reshape(nb, g, c_in_g, size)  # (n_b, G, C_in/G, prod(O))
+            y_groups[batch] += np.matmul(per_tap[index], columns, out=product[:nb])  # (n_b, G, C_out/G, prod(O))
+            where = window_positions(tap, geometry)
+            if where is not None:
+                z[(slice(None), slice(None), *where[1])] = 0  # all zeros again for the next tap
     return y
