@@ -149,8 +149,11 @@ def stretched_window(
     >>> geometry = ConvTransposeGeometry((3,), (3,), (2,), ((1, 1),), (0,), (1,), 1, 1, 1)  # k 3, s 2, p 1
     >>> pad_or_crop(insert_zeros(x, (2,)), (1,), (1,)).tolist()  # z, padded by d*(k - 1) - p = 1
     [[[0, 1, 0, 2, 0, 3, 0]]]
-    >>> [stretched_window(x, (j,), geometry)[0, 0].tolist() for j in range(3)]  # z[j : j + 5]
-    [[0, 1, 0, 2, 0], [1, 0, 2, 0, 3], [0, 2, 0, 3, 0]]
+    >>> for j in range(3):  # z[j : j + 5]
+    ...     print("tap", j, "reads", stretched_window(x, (j,), geometry).ravel().tolist())
+    tap 0 reads [0, 1, 0, 2, 0]
+    tap 1 reads [1, 0, 2, 0, 3]
+    tap 2 reads [0, 2, 0, 3, 0]
     """
     if window is None:
         window = np.zeros((*x.shape[:2], *geometry.output_shape), dtype=x.dtype)  # (N, C_in, *O)
