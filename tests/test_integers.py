@@ -7,12 +7,14 @@ float64 and limb arithmetic.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
-from transposed_conv import METHODS, conv, conv_transpose, convolve
+from transposed_conv import METHODS, conv, conv_transpose, conv_transpose_backward, convolve
 from transposed_conv._arguments import prepare_conv_transpose
 from transposed_conv._integers import exact_sum, limbs
 from transposed_conv.methods import direct
@@ -64,6 +66,7 @@ def large_integer_cases(draw: st.DrawFn, dtype: str = "int64") -> ConvTransposeC
 def test_integer_results_are_exact_or_refused(case: ConvTransposeCase, method: str) -> None:
     """Every method returns the exact int64 result when it fits, and raises OverflowError when it does not."""
     exact = exact_conv_transpose(case)
+    event("fits int64" if fits_int64(exact) else "overflows int64")
     if fits_int64(exact):
         y = conv_transpose(case.x, case.weight, case.bias, **case.kwargs, method=method)
         assert y.dtype == np.int64
@@ -156,3 +159,39 @@ def test_convention_functions_follow_the_same_rule() -> None:
     assert y.dtype == np.int64 and y.tolist() == [[[INT64_MAX] * 6]]
     with pytest.raises(OverflowError, match=OVERFLOW):
         onnx_conv_transpose(x, w, np.array([2**63], np.uint64), output_shape=[6])
+
+
+def exact_gradients(case: ConvTransposeCase, dy: np.ndarray) -> tuple[list[int], list[int], list[int]]:
+    """``conv_transpose``'s gradients in Python integers, one product at a time, flattened."""
+    c = case.config
+    dx = np.zeros(case.x.shape, dtype=object)
+    dw = np.zeros(case.weight.shape, dtype=object)
+    c_in_g, c_out_g = c.in_channels // c.groups, c.out_channels // c.groups
+    for n, ci in itertools.product(range(c.batch), range(c.in_channels)):
+        for i in itertools.product(*(range(size) for size in c.input_shape)):
+            for m, j in itertools.product(range(c_out_g), itertools.product(*(range(k) for k in c.kernel_shape))):
+                o = tuple(ii * s + jj * d - pb for ii, jj, s, d, (pb, _) in zip(i, j, c.stride, c.dilation, c.padding))
+                if all(0 <= oo < size for oo, size in zip(o, c.output_shape)):
+                    g = dy[(n, ci // c_in_g * c_out_g + m, *o)]
+                    dx[(n, ci, *i)] += int(case.weight[(ci, m, *j)]) * int(g)
+                    dw[(ci, m, *j)] += int(case.x[(n, ci, *i)]) * int(g)
+    db = [sum(int(v) for v in dy[:, channel].flat) for channel in range(c.out_channels)]
+    return list(dx.flat), list(dw.flat), db
+
+
+@given(large_integer_cases(), st.integers(0, 2**32 - 1))
+def test_gradients_are_exact_or_refused(case: ConvTransposeCase, seed: int) -> None:
+    """Each gradient is the exact int64 result, or the call raises OverflowError because one does not fit."""
+    rng = np.random.default_rng(seed)
+    shape = (case.batch, case.out_channels, *case.output_shape)
+    dy = np.where(rng.random(shape) < 0.3, rng.integers(-(2**62), 2**62, size=shape), rng.integers(-4, 5, size=shape))
+    expected = exact_gradients(case, dy)
+    fits = all(INT64_MIN <= v <= INT64_MAX for part in expected for v in part)
+    event("fits int64" if fits else "overflows int64")
+    if fits:
+        grads = conv_transpose_backward(dy, case.x, case.weight, **case.kwargs)
+        assert [[int(v) for v in g.flat] for g in grads] == list(expected)
+        assert all(g.dtype == np.int64 for g in grads)
+    else:
+        with pytest.raises(OverflowError, match=OVERFLOW):
+            conv_transpose_backward(dy, case.x, case.weight, **case.kwargs)

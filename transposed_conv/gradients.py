@@ -23,6 +23,7 @@ operations apply to ``x``, ``weight`` and ``grad_output`` together.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -30,8 +31,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arguments import Padding, Prepared, prepare_conv, prepare_conv_transpose, real_array, result_dtypes
+from ._integers import exact_bilinear, exact_sum
 from ._normalize import as_choice
-from .conv import conv
+from .methods import im2col
 from .methods._windows import clipped_taps
 from .shapes import conv_transpose_output_length
 from .transpose import METHODS, conv_transpose
@@ -150,13 +152,30 @@ def conv_transpose_backward(
         output_size=output_size,
     )
     dy, compute, result = _grad_output(grad_output, forward, geometry.out_channels, geometry.output_shape)
-    x_arr = forward.x.astype(compute, copy=False)
-    w_arr = forward.weight.astype(compute, copy=False)
-    grad_input = conv(
-        dy, w_arr, stride=geometry.stride, padding=geometry.padding, dilation=geometry.dilation, groups=geometry.groups
-    )  # (N, C_in, *(L + output_padding // stride))
-    grad_input = grad_input[(slice(None), slice(None), *(slice(0, i) for i in geometry.input_shape))]
-    grad_weight = _correlate_windows(
+    x_arr, w_arr = _in_compute_dtype(forward.x, compute), _in_compute_dtype(forward.weight, compute)
+    # dx = conv(dy, w), cropped to x's shape: the forward's output_padding positions reach no input.
+    _, backward = prepare_conv(
+        dy,
+        w_arr,
+        None,
+        stride=geometry.stride,
+        padding=geometry.padding,
+        dilation=geometry.dilation,
+        groups=geometry.groups,
+    )
+    keep = (slice(None), slice(None), *(slice(0, i) for i in geometry.input_shape))
+
+    def input_gradient(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return im2col.correlate(a, b, backward)[keep]  # (N, C_in, *L)
+
+    if compute.kind == "i":  # exact on the kept positions, or OverflowError
+        grad_input = exact_bilinear(
+            input_gradient, dy, w_arr, terms=backward.products_per_output, names="weight and grad_output"
+        )
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):
+            grad_input = input_gradient(dy, w_arr)
+    grad_weight = _weight_gradient(
         x_arr,
         dy,
         geometry.kernel_shape,
@@ -232,8 +251,7 @@ def conv_backward(
     name = as_choice(method, "method", ("auto", *METHODS))
     forward, geometry = prepare_conv(x, weight, None, stride=stride, padding=padding, dilation=dilation, groups=groups)
     dy, compute, result = _grad_output(grad_output, forward, geometry.out_channels, geometry.output_shape)
-    x_arr = forward.x.astype(compute, copy=False)
-    w_arr = forward.weight.astype(compute, copy=False)
+    x_arr, w_arr = _in_compute_dtype(forward.x, compute), _in_compute_dtype(forward.weight, compute)
     skipped = tuple(
         i - conv_transpose_output_length(o, k, s, pb, pe, 0, d)
         for i, o, k, s, (pb, pe), d in zip(
@@ -255,7 +273,7 @@ def conv_backward(
         groups=geometry.groups,
         method=name,
     )  # (N, C_in, *L)
-    grad_weight = _correlate_windows(
+    grad_weight = _weight_gradient(
         dy,
         x_arr,
         geometry.kernel_shape,
@@ -279,8 +297,34 @@ def _grad_output(
             f"grad_output must have the shape of the forward output, {expected}; got grad_output.shape={dy.shape}"
         )
     compute, result = result_dtypes(np.empty(0, forward.result_dtype), dy)
-    dy = dy.astype(compute, copy=False)
+    dy = _in_compute_dtype(dy, compute)
     return (dy if forward.batched else dy[np.newaxis]), compute, result
+
+
+def _in_compute_dtype(a: np.ndarray, compute: np.dtype[Any]) -> np.ndarray:
+    """``a`` cast to the floating compute dtype; integers stay as they are (``_integers`` computes them exactly)."""
+    return a if compute.kind == "i" else a.astype(compute, copy=False)
+
+
+def _weight_gradient(
+    left: np.ndarray,
+    right: np.ndarray,
+    kernel_shape: tuple[int, ...],
+    *,
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    padding: tuple[tuple[int, int], ...],
+    groups: int,
+) -> np.ndarray:
+    """:func:`_correlate_windows`; for integers exact (``N * prod(positions)`` products each), or ``OverflowError``."""
+
+    def correlate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _correlate_windows(a, b, kernel_shape, stride=stride, dilation=dilation, padding=padding, groups=groups)
+
+    if left.dtype.kind in "iu" and right.dtype.kind in "iu":
+        terms = left.shape[0] * math.prod(left.shape[2:])
+        return exact_bilinear(correlate, left, right, terms=terms, names="x and grad_output")
+    return correlate(left, right)
 
 
 def _correlate_windows(
@@ -329,7 +373,8 @@ def _finish(
     result: np.dtype[Any],
 ) -> ConvGradients:
     """Bias gradient, result dtype, and the batch axis removed again for unbatched inputs."""
-    grad_bias = dy.sum(axis=(0, *range(2, dy.ndim)))  # (C_out,)
+    axes = (0, *range(2, dy.ndim))
+    grad_bias = exact_sum(dy, axes, "grad_output") if dy.dtype.kind in "iu" else dy.sum(axis=axes)  # (C_out,)
     grad_input = np.ascontiguousarray(grad_input, dtype=result)
     return ConvGradients(
         grad_input=grad_input if batched else grad_input[0],
