@@ -20,12 +20,14 @@ Dtype rules (documented in the README and tested in ``tests/test_dtypes.py``):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._integers import exact_bilinear
 from ._normalize import as_int, as_int_tuple, as_padding_pairs, is_sequence
 from .shapes import (
     Padding,
@@ -130,6 +132,29 @@ class Prepared:
     batched: bool
     compute_dtype: np.dtype[Any]
     result_dtype: np.dtype[Any]
+
+    def evaluate(self, compute: Callable[[np.ndarray, np.ndarray], np.ndarray], *, terms: int) -> np.ndarray:
+        """The result of the operation ``compute(x, weight)`` (bilinear, without bias) on these arrays.
+
+        Integers give the exact int64 result or an ``OverflowError`` (:mod:`._integers`; ``terms``
+        bounds the products summed into one element); floating inputs follow IEEE arithmetic,
+        NaN and infinities included, without NumPy's warnings.  Then the bias is added, the
+        result is cast to the result dtype, and the batch axis is dropped again for unbatched ``x``.
+        """
+        ndim = self.weight.ndim - 2
+        bias = None if self.bias is None else self.bias.reshape((-1,) + (1,) * ndim)  # (C_out, 1, ..., 1)
+        if self.compute_dtype.kind == "i":
+            y = exact_bilinear(compute, self.x, self.weight, terms=terms, bias=bias, names="x, weight and bias")
+        else:
+            with np.errstate(invalid="ignore", over="ignore"):  # NaN and infinities are results here
+                y = np.ascontiguousarray(compute(self.x, self.weight))
+                if bias is not None:
+                    if np.may_share_memory(y, self.x) or np.may_share_memory(y, self.weight):
+                        y = y + bias  # never write into the caller's arrays
+                    else:
+                        y += bias
+                y = y.astype(self.result_dtype, copy=False)
+        return y if self.batched else y[0]
 
 
 def real_array(value: ArrayLike, name: str) -> np.ndarray:

@@ -88,23 +88,7 @@ def conv(
     (2, 4, 4, 4)
     """
     prepared, geometry = prepare_conv(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
-    if prepared.compute_dtype.kind == "i":  # exact, or OverflowError; never wrapped
-        bias = None if prepared.bias is None else prepared.bias.reshape((-1,) + (1,) * geometry.ndim)
-        y = exact_bilinear(
-            lambda a, b: im2col.correlate(a, b, geometry),
-            prepared.x,
-            prepared.weight,
-            terms=geometry.products_per_output,
-            bias=bias,
-            names="x, weight and bias",
-        )
-        return y if prepared.batched else y[0]
-    with np.errstate(invalid="ignore", over="ignore"):  # NaN and infinities are results here, as in IEEE
-        y = im2col.correlate(prepared.x, prepared.weight, geometry)
-        if prepared.bias is not None:
-            y += prepared.bias.reshape((-1,) + (1,) * geometry.ndim)
-        y = np.ascontiguousarray(y, dtype=prepared.result_dtype)
-    return y if prepared.batched else y[0]
+    return prepared.evaluate(lambda x, w: im2col.correlate(x, w, geometry), terms=geometry.products_per_output)
 
 
 def convolve(a: ArrayLike, kernel: ArrayLike, mode: str = "full") -> np.ndarray:

@@ -12,7 +12,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arguments import ConvTransposeGeometry, Padding, prepare_conv_transpose
-from ._integers import exact_bilinear
 from ._memory import get_memory_limit
 from ._normalize import as_choice
 from .methods import direct, im2col, matrix, polyphase, zero_insertion
@@ -229,24 +228,4 @@ def conv_transpose(
     if name == "auto":
         name = choose_method(geometry, prepared.x.shape[0], prepared.compute_dtype)
     algorithm = METHODS[name]
-    if prepared.compute_dtype.kind == "i":  # exact, or OverflowError; never wrapped
-        bias = None if prepared.bias is None else prepared.bias.reshape((-1,) + (1,) * geometry.ndim)
-        y = exact_bilinear(
-            lambda a, b: algorithm(a, b, geometry),
-            prepared.x,
-            prepared.weight,
-            terms=geometry.products_per_output,
-            bias=bias,
-            names="x, weight and bias",
-        )
-        return y if prepared.batched else y[0]
-    with np.errstate(invalid="ignore", over="ignore"):  # NaN and infinities are results here, as in IEEE
-        y = np.ascontiguousarray(algorithm(prepared.x, prepared.weight, geometry))
-        if prepared.bias is not None:
-            bias = prepared.bias.reshape((-1,) + (1,) * geometry.ndim)
-            if np.may_share_memory(y, prepared.x) or np.may_share_memory(y, prepared.weight):
-                y = y + bias  # never write into the caller's arrays
-            else:
-                y += bias
-        y = y.astype(prepared.result_dtype, copy=False)
-    return y if prepared.batched else y[0]
+    return prepared.evaluate(lambda x, w: algorithm(x, w, geometry), terms=geometry.products_per_output)
