@@ -62,7 +62,8 @@ def literal_definition(case: ConvTransposeCase) -> np.ndarray:
                     index = (n, group * c_out_g + m, *o)
                     y[index] = float(y[index]) + float(case.x[(n, ci, *i)]) * float(case.weight[(ci, m, *j)])
     if case.bias is not None:
-        y = y + case.bias.astype(np.float64).reshape((-1,) + (1,) * c.ndim)
+        with np.errstate(invalid="ignore"):  # inf + -inf is NaN, as IEEE says
+            y = y + case.bias.astype(np.float64).reshape((-1,) + (1,) * c.ndim)
     return y
 
 
