@@ -225,7 +225,8 @@ def conv_transpose(
         groups=groups,
         output_size=output_size,
     )
-    if name == "auto":
-        name = choose_method(geometry, prepared.x.shape[0], prepared.compute_dtype)
+    if name == "auto":  # integers run in float64 (see _integers)
+        dtype = np.float64 if prepared.compute_dtype.kind == "i" else prepared.compute_dtype
+        name = choose_method(geometry, prepared.x.shape[0], dtype)
     algorithm = METHODS[name]
     return prepared.evaluate(lambda x, w: algorithm(x, w, geometry), terms=geometry.products_per_output)
