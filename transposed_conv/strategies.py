@@ -40,7 +40,8 @@ several channels per group are exercised (the case ONNX's reference evaluator on
 wrong).  Shrinking goes towards 1-D, size 1, stride 1, no padding, one group, one channel,
 and batch 1.
 
-This module needs ``hypothesis`` (the ``test`` extra); the rest of the package does not.
+This module needs ``hypothesis`` (the ``kit`` extra); the rest of the package does not, and importing
+this module without it raises an ``ImportError`` that says what to install.
 """
 
 from __future__ import annotations
@@ -50,9 +51,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from hypothesis import reject
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+
+try:
+    from hypothesis import reject
+    from hypothesis import strategies as st
+    from hypothesis.errors import InvalidArgument
+except ModuleNotFoundError as error:
+    if error.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError(
+        'transposed_conv.strategies needs hypothesis: pip install "transposed-conv[kit]"', name="hypothesis"
+    ) from None
 
 from .shapes import conv_transpose_output_length, transposed_lengths
 

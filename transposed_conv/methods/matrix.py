@@ -21,14 +21,16 @@ default) with a ``ValueError`` that points to ``method="auto"``, before allocati
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse
 
 from .._arguments import ConvTransposeGeometry
 from .._memory import get_memory_limit
 from ._windows import clipped_taps
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 __all__ = ["BYTES_PER_NONZERO", "check_size", "conv_transpose", "convolution_matrix_of"]
 
@@ -76,6 +78,8 @@ def convolution_matrix_of(weight: np.ndarray, geometry: ConvTransposeGeometry) -
     positions it sends inside the output (:func:`~transposed_conv.methods._windows.clipped_taps`),
     so the index arithmetic is proportional to the non-zeros, whatever the padding.
     """
+    import scipy.sparse  # here, not at the top: importing SciPy's sparse arrays costs a tenth of a second
+
     spatial, out, kernel = geometry.input_shape, geometry.output_shape, geometry.kernel_shape
     c_in, c_out, g = geometry.in_channels, geometry.out_channels, geometry.groups
     c_out_g = c_out // g
