@@ -13,7 +13,9 @@ or from a ``state_dict`` saved with ``torch.save``::
 
 Keys are kept exactly (``deconv_layers.0.conv_transpose.weight``,
 ``deconv_layers.0.bn.num_batches_tracked``, ...); each tensor becomes a NumPy array of
-its dtype and shape (``num_batches_tracked`` a 0-d int64 array).
+its dtype and shape (``num_batches_tracked`` a 0-d int64 array).  Each key becomes the name
+of a zip member, ``KEY.npy``, so a key that could name a path (one with a slash, backslash,
+colon or NUL, or one that is empty, ``.`` or ``..``) is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["export_state_dict", "main", "numpy_state_dict"]
+__all__ = ["export_state_dict", "main", "numpy_state_dict", "save_npz"]
 
 _NEEDS_TORCH = "exporting a PyTorch state_dict needs PyTorch: pip install 'transposed-conv[frameworks]'"
 
@@ -96,8 +99,74 @@ def export_state_dict(module: Any, path: str | os.PathLike[str]) -> dict[str, np
         What was written.
     """
     arrays = numpy_state_dict(module)
-    np.savez(path, **arrays)  # type: ignore[arg-type]
+    save_npz(arrays, path)
     return arrays
+
+
+#: What a key must not contain: it becomes a zip member's name, and these would make it a path.
+_UNSAFE_IN_KEYS = ("/", "\\", ":", "\0")
+
+
+def save_npz(state_dict: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
+    """Write arrays to an uncompressed ``.npz`` at ``path``, one member ``KEY.npy`` per key, as ``numpy.savez`` does.
+
+    Unlike ``numpy.savez(path, **state_dict)``, a key may be any safe name (``file`` or
+    ``allow_pickle`` too), and a key that would make its member name a path is refused.
+
+    Parameters
+    ----------
+    state_dict : mapping of str to numpy.ndarray
+        The arrays, under the keys :meth:`transposed_conv.layers.Module.load_state_dict`
+        reads; :meth:`~transposed_conv.layers.Module.state_dict`, say.
+    path : str or path-like
+        Where to write; ``.npz`` is appended if the name lacks it, as NumPy does.
+
+    Raises
+    ------
+    ValueError
+        For a key that contains a slash, backslash, colon or NUL, or is empty, ``.`` or
+        ``..``; checked for every key before anything is written.
+    TypeError
+        For a key that is not a str, or an array of Python objects (which would need pickle).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from transposed_conv.layers import BatchNorm
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(folder.name) / "bn.npz"
+    >>> save_npz(BatchNorm(2).state_dict(), path)
+    >>> sorted(np.load(path).files)
+    ['bias', 'num_batches_tracked', 'running_mean', 'running_var', 'weight']
+    >>> save_npz({"../../etc/x": np.ones(2)}, path)
+    Traceback (most recent call last):
+    ...
+    ValueError: state_dict keys become zip member names (KEY.npy), so must not contain ...; got key '../../etc/x'
+    >>> folder.cleanup()
+    """
+    members = {key: _member_name(key) for key in state_dict}  # every key checked before anything is written
+    for key, array in state_dict.items():
+        if not isinstance(array, np.ndarray) or array.dtype.hasobject:
+            raise TypeError(f"state_dict[{key!r}] must be a NumPy array without Python objects; got {array!r:.60}")
+    target = os.fspath(path)
+    if not target.endswith(".npz"):
+        target += ".npz"
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for key, array in state_dict.items():
+            with archive.open(members[key], "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _member_name(key: object) -> str:
+    """The zip member ``KEY.npy`` for a ``state_dict`` key, or the error that says why the key cannot name one."""
+    if not isinstance(key, str):
+        raise TypeError(f"state_dict keys must be str; got {key!r}")
+    if key in ("", ".", "..") or any(part in key for part in _UNSAFE_IN_KEYS):
+        raise ValueError(
+            "state_dict keys become zip member names (KEY.npy), so must not contain a slash, backslash, colon or NUL, "
+            f"nor be '', '.' or '..'; got key {key!r}"
+        )
+    return key + ".npy"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import zipfile
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -178,10 +179,11 @@ class Module:
         Parameters
         ----------
         state_dict : mapping of str to array_like, or path
-            PyTorch's key names (see :meth:`state_dict`); an ``.npz`` path is opened with
-            ``numpy.load``.  Values are cast to the dtype of the array they replace, as
-            PyTorch's ``copy_`` does (float64 into float32, say), but never from a floating
-            to an integer dtype.
+            PyTorch's key names (see :meth:`state_dict`), or the path of an ``.npz`` file
+            (what ``numpy.savez`` and :func:`transposed_conv.export.export_state_dict` write)
+            holding one ``KEY.npy`` member per key.  Values are cast to the dtype of the array
+            they replace, as PyTorch's ``copy_`` does (float64 into float32, say), but never
+            from a floating to an integer dtype, and never to a value that dtype cannot hold.
         strict : bool
             Whether missing and unexpected keys are errors (PyTorch's default); shapes
             must match either way.
@@ -189,37 +191,61 @@ class Module:
         Raises
         ------
         ValueError
-            Naming every missing, unexpected or mis-shaped key; nothing is loaded then.
+            Naming every missing, unexpected or mis-shaped key; for a value outside the range
+            of the array it replaces (an integer too large for int64, a finite float too large
+            for float32); for a file that is not a zip archive of ``.npy`` members, or whose
+            member sizes disagree with their headers.  Nothing is loaded then.
         TypeError
-            For a value that is not an array of real numbers or cannot be cast safely.
+            For a value that is not an array of real numbers (bool, complex, object, ...) or
+            cannot be cast without changing its kind.
+
+        Notes
+        -----
+        A file gets every check a mapping gets, and is read member by member: names come from
+        the zip directory, and the dtype, shape and size of each expected member from its
+        ``.npy`` header, all checked before any array data is read.  Members the model does
+        not expect are never decompressed (refused by name when ``strict``, skipped
+        otherwise), so the memory a load takes is bounded by the model's own arrays.  A
+        ``numpy.load`` result (an ``NpzFile``) is read the same way.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> layer = BatchNorm(2)
+        >>> layer.load_state_dict({"running_mean": [1.0, 2.0]}, strict=False)
+        >>> layer.running_mean.tolist()
+        [1.0, 2.0]
+        >>> layer.load_state_dict({"running_mean": [True, False]}, strict=False)
+        Traceback (most recent call last):
+        ...
+        TypeError: state_dict['running_mean'] must be an array of real numbers (integer or floating dtype); got ...bool
+        >>> layer.load_state_dict({"num_batches_tracked": np.uint64(2**64 - 1)}, strict=False)
+        Traceback (most recent call last):
+        ...
+        ValueError: state_dict['num_batches_tracked'] holds 18446744073709551615, above the largest int64 ...
         """
-        arrays = _read_state_dict(state_dict)
         own = dict(self._state_arrays())
-        missing = [name for name in own if name not in arrays]
-        unexpected = [name for name in arrays if name not in own]
-        problems = []
-        if strict and missing:
-            problems.append(f"missing keys {missing}")
-        if strict and unexpected:
-            problems.append(f"unexpected keys {unexpected}")
-        shapes = [
-            f"{name!r} has shape {arrays[name].shape}, expected {target.shape}"
-            for name, target in own.items()
-            if name in arrays and arrays[name].shape != target.shape
-        ]
-        if shapes:
-            problems.append("mis-shaped keys: " + "; ".join(shapes))
-        if problems:
-            raise ValueError(f"state_dict does not fit this {type(self).__name__}: " + "; ".join(problems))
+        owner = type(self).__name__
+        if isinstance(state_dict, (str, os.PathLike)):
+            try:
+                archive = zipfile.ZipFile(state_dict)
+            except zipfile.BadZipFile:
+                raise ValueError(
+                    "state_dict must be a mapping of names to arrays or the path of an .npz file (a zip archive of "
+                    f".npy members); {os.fspath(state_dict)!r} is not a zip archive"
+                ) from None
+            with archive:
+                arrays = _read_npz(archive, own, strict, owner)
+        elif isinstance(state_dict, np.lib.npyio.NpzFile):
+            if state_dict.zip is None:
+                raise ValueError("state_dict is a closed NpzFile; load from it inside its with block")
+            arrays = _read_npz(state_dict.zip, own, strict, owner)
+        else:
+            arrays = _read_mapping(state_dict)
+            _check_fit(own, arrays, {name: value.shape for name, value in arrays.items()}, strict, owner)
         for name, target in own.items():
-            if name not in arrays:
-                continue
-            value = arrays[name]
-            if not np.can_cast(value.dtype, target.dtype, casting="same_kind"):
-                raise TypeError(
-                    f"state_dict[{name!r}] has dtype {value.dtype}, which cannot be cast to {target.dtype} "
-                    "without changing its kind"
-                )
+            if name in arrays:
+                _check_cast(f"state_dict[{name!r}]", arrays[name], target.dtype)
         for name, target in own.items():
             if name in arrays:
                 np.copyto(target, arrays[name], casting="same_kind")
@@ -235,10 +261,8 @@ class Module:
         return f"{type(self).__name__}({self.extra_repr()}\n" + "\n".join(lines) + "\n)"
 
 
-def _read_state_dict(state_dict: Any) -> dict[str, np.ndarray]:
-    if isinstance(state_dict, (str, os.PathLike)):
-        with np.load(state_dict, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
+def _read_mapping(state_dict: Any) -> dict[str, np.ndarray]:
+    """A mapping's values as arrays of real numbers, each checked by :func:`real_array` under its key."""
     if not isinstance(state_dict, Mapping):
         raise TypeError(
             "state_dict must be a mapping of names to arrays or the path of an .npz file; "
@@ -250,6 +274,122 @@ def _read_state_dict(state_dict: Any) -> dict[str, np.ndarray]:
             raise TypeError(f"state_dict keys must be str; got {name!r}")
         arrays[name] = real_array(value, f"state_dict[{name!r}]")
     return arrays
+
+
+def _check_fit(
+    own: Mapping[str, np.ndarray],
+    names: Collection[str],
+    shapes: Mapping[str, tuple[int, ...]],
+    strict: bool,
+    owner: str,
+) -> None:
+    """A ``ValueError`` naming every missing, unexpected (when ``strict``) and mis-shaped key, or nothing.
+
+    ``names`` are the keys offered (a dict or set: membership is tested for each of ``own``), ``shapes`` the
+    shapes of those that ``own`` expects.
+    """
+    missing = [name for name in own if name not in names]
+    unexpected = [name for name in names if name not in own]
+    problems = []
+    if strict and missing:
+        problems.append(f"missing keys {missing}")
+    if strict and unexpected:
+        problems.append(f"unexpected keys {unexpected}")
+    mis_shaped = [
+        f"{name!r} has shape {shapes[name]}, expected {target.shape}"
+        for name, target in own.items()
+        if name in shapes and shapes[name] != target.shape
+    ]
+    if mis_shaped:
+        problems.append("mis-shaped keys: " + "; ".join(mis_shaped))
+    if problems:
+        raise ValueError(f"state_dict does not fit this {owner}: " + "; ".join(problems))
+
+
+def _check_cast(name: str, value: np.ndarray, dtype: np.dtype[Any]) -> None:
+    """Refuse a cast of ``value`` into ``dtype`` that changes its kind or a value: PyTorch's ``copy_``, but checked."""
+    if not np.can_cast(value.dtype, dtype, casting="same_kind"):
+        raise TypeError(f"{name} has dtype {value.dtype}, which cannot be cast to {dtype} without changing its kind")
+    if value.size == 0 or np.can_cast(value.dtype, dtype, casting="safe"):
+        return
+    low: float
+    high: float
+    smallest: float
+    largest: float
+    if dtype.kind in "iu":
+        low, high = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+    else:  # a floating dtype: a finite value beyond its largest would become inf
+        high = float(np.finfo(dtype).max)
+        low = -high
+    if value.dtype.kind in "iu":  # exact, as Python ints
+        smallest, largest = int(value.min()), int(value.max())
+    else:  # floating into floating (same_kind refuses floating into integer): infinities and NaN stay what they are
+        finite = np.isfinite(value)
+        smallest = value.min(where=finite, initial=np.inf).item()
+        largest = value.max(where=finite, initial=-np.inf).item()
+    if largest > high:
+        raise ValueError(f"{name} holds {largest}, above the largest {dtype} ({high}) of the array it replaces")
+    if smallest < low:
+        raise ValueError(f"{name} holds {smallest}, below the smallest {dtype} ({low}) of the array it replaces")
+
+
+def _read_npz(
+    archive: zipfile.ZipFile, own: Mapping[str, np.ndarray], strict: bool, owner: str
+) -> dict[str, np.ndarray]:
+    """The members of an ``.npz`` that ``own`` expects, as arrays; see :meth:`Module.load_state_dict`'s Notes.
+
+    Names come from the zip directory; each expected member's dtype, shape and size from its ``.npy`` header and
+    the directory, checked (with :func:`_check_fit`) before any member's data is read.  Unexpected members are
+    never opened.
+    """
+    members: dict[str, zipfile.ZipInfo] = {}
+    names: dict[str, None] = {}  # every member's key, in the archive's order
+    for info in archive.infolist():
+        # NumPy's key for a member KEY.npy is KEY; any other member is named in full (and fits no key of ours).
+        name = info.filename[: -len(".npy")] if info.filename.endswith(".npy") else info.filename
+        if name in names:
+            raise ValueError(f"state_dict file {archive.filename!r} has the member {info.filename!r} twice")
+        names[name] = None
+        if name in own and info.filename.endswith(".npy"):
+            members[name] = info
+    headers = {name: _npy_header(archive, info, f"state_dict[{name!r}]") for name, info in members.items()}
+    _check_fit(own, names, {name: shape for name, (shape, _) in headers.items()}, strict, owner)
+    arrays = {}
+    for name, info in members.items():
+        with archive.open(info) as member:
+            try:
+                arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
+            except (ValueError, zipfile.BadZipFile) as error:  # truncated data, or a CRC that does not match
+                raise ValueError(
+                    f"state_dict[{name!r}]: the member {info.filename!r} cannot be read: {error}"
+                ) from None
+    return arrays
+
+
+def _npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    """The shape and dtype in a member's ``.npy`` header, after checking them and the member's size; no data read."""
+    with archive.open(info) as member:
+        try:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise ValueError(f".npy format version {version[0]}.{version[1]} is not read here (1.0 and 2.0 are)")
+        except ValueError as error:
+            raise ValueError(f"{name}: the member {info.filename!r} is not a .npy array: {error}") from None
+        header_size = member.tell()
+    if dtype.subdtype is not None:  # NumPy would read an array larger than the header's shape says
+        raise TypeError(f"{name} must be an array of real numbers; got the sub-array dtype {dtype} in its .npy header")
+    real_array(np.empty(0, dtype), name)  # the mapping's dtype rule (real numbers only), before any data is read
+    expected = header_size + math.prod(shape) * dtype.itemsize
+    if info.file_size != expected:
+        raise ValueError(
+            f"{name}: the member {info.filename!r} holds {info.file_size} bytes, but its header describes "
+            f"{expected} ({header_size} of header and an array of shape {shape} and dtype {dtype})"
+        )
+    return shape, dtype
 
 
 def _cached(value: np.ndarray | None, layer: Module) -> np.ndarray:
