@@ -175,7 +175,7 @@ def conv_transpose_backward(
     else:
         with np.errstate(invalid="ignore", over="ignore"):
             grad_input = input_gradient(dy, w_arr)
-    grad_weight = _weight_gradient(
+    grad_weight = _correlate_windows(
         x_arr,
         dy,
         geometry.kernel_shape,
@@ -273,7 +273,7 @@ def conv_backward(
         groups=geometry.groups,
         method=name,
     )  # (N, C_in, *L)
-    grad_weight = _weight_gradient(
+    grad_weight = _correlate_windows(
         dy,
         x_arr,
         geometry.kernel_shape,
@@ -306,27 +306,6 @@ def _in_compute_dtype(a: np.ndarray, compute: np.dtype[Any]) -> np.ndarray:
     return a if compute.kind == "i" else a.astype(compute, copy=False)
 
 
-def _weight_gradient(
-    left: np.ndarray,
-    right: np.ndarray,
-    kernel_shape: tuple[int, ...],
-    *,
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-    padding: tuple[tuple[int, int], ...],
-    groups: int,
-) -> np.ndarray:
-    """:func:`_correlate_windows`; for integers exact (``N * prod(positions)`` products each), or ``OverflowError``."""
-
-    def correlate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _correlate_windows(a, b, kernel_shape, stride=stride, dilation=dilation, padding=padding, groups=groups)
-
-    if left.dtype.kind in "iu" and right.dtype.kind in "iu":
-        terms = left.shape[0] * math.prod(left.shape[2:])
-        return exact_bilinear(correlate, left, right, terms=terms, names="x and grad_output")
-    return correlate(left, right)
-
-
 def _correlate_windows(
     left: np.ndarray,
     right: np.ndarray,
@@ -344,8 +323,19 @@ def _correlate_windows(
     weight layout of both operations.  ``right_pad`` is never built: each tap's windows
     start as zeros and receive only the part of ``right`` they reach
     (:func:`~transposed_conv.methods._windows.clipped_taps`), so a huge padding costs
-    nothing, and the padded zeros still enter the products.
+    nothing, and the padded zeros still enter the products.  Integer arrays give the exact
+    result (``N * prod(positions)`` products per element) or an ``OverflowError``.
     """
+    if left.dtype.kind in "iu" and right.dtype.kind in "iu":
+        return exact_bilinear(
+            lambda a, b: _correlate_windows(
+                a, b, kernel_shape, stride=stride, dilation=dilation, padding=padding, groups=groups
+            ),
+            left,
+            right,
+            terms=left.shape[0] * math.prod(left.shape[2:]),
+            names="x and grad_output",
+        )
     n, c_left = left.shape[:2]
     a, b = c_left // groups, right.shape[1] // groups
     positions = left.shape[2:]
