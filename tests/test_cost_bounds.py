@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse  # noqa: F401 -- imported here so that tracemalloc measures method='matrix', not its lazy import
 
 from transposed_conv import METHODS, conv, conv_transpose
 from transposed_conv._arguments import prepare_conv_transpose
