@@ -19,7 +19,16 @@ from typing import Any
 from .peers import jax_lax, keras_ops, onnx_reference_onnx, onnxruntime_onnx, tf_nn, torch_conv_transpose
 from .testing import NonConformance, check_conv_transpose
 
-__all__ = ["AREAS", "IMPLEMENTATIONS", "Area", "Cell", "Implementation", "render_markdown", "run_report"]
+__all__ = [
+    "AREAS",
+    "IMPLEMENTATIONS",
+    "Area",
+    "Cell",
+    "Implementation",
+    "ReportInterrupted",
+    "render_markdown",
+    "run_report",
+]
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,10 @@ class Area:
     needs: str | None = None
     by_convention: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def applies_to(self, implementation: Implementation) -> bool:
+        """Whether the implementation's API can express the feature this area needs."""
+        return self.needs is None or self.needs in implementation.features
+
 
 _PLAIN: dict[str, Any] = {"max_groups": 1, "max_dilation": 1, "large_output_padding": False, "empty_batch": False}
 _PLAIN_PADDING: dict[str, dict[str, Any]] = {
@@ -163,11 +176,24 @@ _TORCH_ONLY = ("max_groups", "bias", "padding", "large_output_padding")
 class Cell:
     """One implementation on one area."""
 
-    status: str  # "pass", "fail", "n/a", "error"
+    status: str  # "pass", "fail", "n/a", "error"; "interrupted" or "not run" after SIGINT
     worst: float = 0.0
     problem: str = ""
     configuration: str = ""
     details: str = ""
+
+
+class ReportInterrupted(KeyboardInterrupt):
+    """:func:`run_report` was interrupted (SIGINT); ``table`` holds what ran.
+
+    The cells that finished keep their result, the one that was running says
+    ``interrupted`` and the rest of its row ``not run``; later implementations have no row.
+    A ``KeyboardInterrupt``, so that a caller who does not look for it still stops.
+    """
+
+    def __init__(self, table: dict[str, dict[str, Cell]]) -> None:
+        super().__init__("interrupted")
+        self.table = table
 
 
 def run_report(
@@ -178,14 +204,17 @@ def run_report(
     areas: tuple[Area, ...] = AREAS,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, Cell]]:
-    """Run the kit for every installed implementation and area: ``{implementation: {area: Cell}}``."""
+    """Run the kit for every installed implementation and area: ``{implementation: {area: Cell}}``.
+
+    Raises :class:`ReportInterrupted`, with the cells that ran, on SIGINT (``KeyboardInterrupt``).
+    """
     table: dict[str, dict[str, Cell]] = {}
     for implementation in implementations:
         if not implementation.available:
             continue
         row = table.setdefault(implementation.name, {})
-        for area in areas:
-            if area.needs is not None and area.needs not in implementation.features:
+        for number, area in enumerate(areas):
+            if not area.applies_to(implementation):
                 row[area.name] = Cell("n/a")
                 continue
             if progress is not None:
@@ -202,6 +231,11 @@ def run_report(
                     seed=seed,
                     **options,
                 )
+            except KeyboardInterrupt:
+                row[area.name] = Cell("interrupted")
+                for later in areas[number + 1 :]:
+                    row[later.name] = Cell("not run" if later.applies_to(implementation) else "n/a")
+                raise ReportInterrupted(table) from None
             except NonConformance as failure:
                 row[area.name] = Cell(
                     "fail", problem=failure.problem, configuration=repr(failure.case), details=str(failure)

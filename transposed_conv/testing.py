@@ -48,7 +48,8 @@ class NonConformance(AssertionError):
     Attributes
     ----------
     problem : str
-        What went wrong: ``'raised'``, ``'shape'``, ``'dtype'``, ``'mutated'`` or ``'values'``.
+        What went wrong: ``'raised'``, ``'mutated'``, ``'result'`` (not convertible by
+        ``np.asarray``), ``'shape'``, ``'dtype'`` or ``'values'``.
     case : ConvTransposeCase or ConventionCase
         The (shrunk) configuration and arrays: a :class:`ConvTransposeCase` in the ``"torch"``
         convention, a :class:`ConventionCase` (``case.args``, ``case.kwargs``) in the others;
@@ -188,7 +189,14 @@ def _check_case(impl: Callable[..., Any], case: ConventionCase, dtype: str, repo
             raise fail("mutated", f"modified its input {name}")
     if not _same_arguments(others, (case.arguments, case.kwargs)):
         raise fail("mutated", f"modified its arguments: {others!r} became {(case.arguments, case.kwargs)!r}")
-    actual = np.asarray(raw)
+    try:
+        actual = np.asarray(raw)
+    except Exception as error:  # an object whose __array__ raises, say
+        raise fail(
+            "result",
+            f"returned an object of type {type(raw).__name__} that np.asarray cannot convert: "
+            f"{type(error).__name__}: {error}",
+        ) from error
     compute, x, weight, bias = case.compute, case.x, case.weight, case.bias
     key = answer_key(compute, x, weight, bias, precision=dtype)
     expected, bound = key.expected, key.bound
@@ -348,9 +356,10 @@ def check_conv_transpose(
         ``(*kernel_size, C_out, C_in)``.  No bias, no groups.
 
     Per case the kit checks, in this order: the call does not raise; the arrays and other
-    arguments are unchanged afterwards; the output shape; the dtype (that of the inputs);
-    every value within :func:`~transposed_conv.oracle.linear_error_bound` of the answer for
-    the input dtype.  What is drawn: 1-D to 3-D, different values per dimension; batches of
+    arguments are unchanged afterwards; the result converts with ``np.asarray``; the output
+    shape; the dtype (that of the inputs); every value within
+    :func:`~transposed_conv.oracle.linear_error_bound` of the answer for the input dtype.
+    What is drawn: 1-D to 3-D, different values per dimension; batches of
     0, 1 and several; up to 9 channels per group and (ONNX, PyTorch) 4 groups; now and then
     a spatial size of 17 to 40; kernels smaller than, equal to and larger than the stride;
     padding from 0 to beyond ``dilation*(kernel - 1)``; with and without bias where the
