@@ -1,11 +1,18 @@
-"""The transposed-conv command: check, vectors, shape, demo; exit statuses 0, 1 and 2."""
+"""The transposed-conv command: check, vectors, shape, demo; exit statuses 0, 1, 2 and 130.
+
+Every misuse a newcomer tried (issue 17) is driven here: each must end with its exit
+status, exactly one line on stderr, and no traceback, before any long work.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -168,8 +175,13 @@ def test_shape_finds_output_padding_and_padding_for_a_wanted_size() -> None:
     assert "output_padding for (6,): 1" in out
     assert "[(0, 1)]" in out  # or padding (0, 1) with output_padding 0: (3-1)*2 + 3 - 6 = 1
     assert conv_transpose(np.ones((1, 1, 3)), np.ones((1, 1, 3)), stride=2, padding=[(0, 1)]).shape[-1] == 6
-    status, out, _ = run("shape", "--input-size", "3", "--kernel-size", "3", "--stride", "2", "--output-size", "9")
-    assert status == 0 and "valid sizes range from (7,) to (8,)" in out
+    status, out, _ = run("shape", "--input-size", "3", "--kernel-size", "3", "--stride", "2", "--output-size", "8")
+    assert status == 0 and "output_padding for (8,): 1" in out
+    status, out, _ = run(
+        "shape", "--input-size", "3", "--kernel-size", "3", "--stride", "2", "--padding", "1", "--output-size", "8"
+    )  # above what padding 1 reaches (5 to 6), below the full output plus output_padding (8)
+    assert status == 0 and "no output_padding reaches it with padding (1,)" in out
+    assert "padding (begin, end) per dimension [(0, 0)] with output_padding 1" in out
 
 
 def test_shape_usage_errors() -> None:
@@ -191,3 +203,331 @@ def test_demo_and_module_entry_point() -> None:
     )
     assert result.returncode == 0 and "output size: 7" in result.stdout
     assert subprocess.run([sys.executable, "-m", "transposed_conv", "--help"], capture_output=True).returncode == 0
+
+
+# --- misuse: one line on stderr, the documented exit status, no traceback --------------------------
+
+
+def assert_refused(result: tuple[int, str, str], status: int, *messages: str) -> None:
+    """Exit ``status``, exactly one line on stderr holding each of ``messages``, no traceback anywhere."""
+    code, out, err = result
+    assert code == status, (code, out, err)
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in out + err
+    for message in messages:
+        assert message in err, err
+
+
+def command(*argv: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    """The installed command in a subprocess (``python -m transposed_conv``)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "transposed_conv", *argv], capture_output=True, text=True, cwd=cwd, check=False
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "required: COMMAND"),
+        (["check", "--examples", "0"], "argument --examples: expected a positive integer"),
+        (["check", "--framework", "caffe"], "argument --framework: invalid choice"),
+        (["check", "--convention", "onnx"], "--convention applies to --impl"),
+        (["check", "--impl", "no_colon"], "--impl must be MODULE:NAME"),
+        (["shape", "--input-size", "x", "--kernel-size", "3"], "argument --input-size: expected comma-separated"),
+        (["vectors", "--out", "somewhere", "--count", "10001"], "argument --count: expected at most 10000"),
+        (["explain", "--input-size", "3", "--kernel-size", "3", "--seed", "-1"], "expected an integer >= 0"),
+    ],
+    ids=["command", "no-command", "examples", "framework", "convention-alone", "impl-form", "ints", "count", "seed"],
+)
+def test_usage_errors_are_one_line_with_status_2(argv: list[str], message: str) -> None:
+    """argparse's complaints too: one line, not the usage block, on the stream main was given."""
+    assert_refused(run(*argv), 2, message)
+
+
+def test_the_argument_error_line_names_the_subcommand() -> None:
+    assert run("shape")[2].startswith("transposed-conv shape: error: the following arguments are required")
+
+
+def test_report_out_is_checked_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing directory, a directory, a path under a file: refused before the (30 s) run starts."""
+    import transposed_conv.report as report
+
+    def no_run(**kwargs: object) -> None:
+        raise AssertionError("the report ran before --out was checked")
+
+    monkeypatch.setattr(report, "run_report", no_run)
+    (tmp_path / "file").write_text("")
+    assert_refused(run("report", "--out", str(tmp_path / "missing" / "r.md")), 2, "does not exist")
+    assert_refused(run("report", "--out", str(tmp_path)), 2, "is a directory")
+    assert_refused(run("report", "--out", str(tmp_path / "file" / "r.md")), 2, "is not a directory")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no file can be created")
+def test_report_and_vectors_refuse_a_place_that_takes_no_file() -> None:
+    assert_refused(run("report", "--out", "/proc/report.md"), 2, "--out /proc/report.md: cannot write there")
+    assert_refused(run("vectors", "--out", "/proc/vectors/a"), 2, "cannot create it in /proc")
+
+
+def test_report_says_so_when_it_cannot_write_after_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--out went away during the run: the report is printed instead of lost, and the error is one line."""
+    import transposed_conv.report as report
+
+    target = tmp_path / "gone" / "r.md"
+    target.parent.mkdir()
+    monkeypatch.setattr(report, "IMPLEMENTATIONS", (FAKE_IMPLEMENTATION,))
+
+    def run_report(**kwargs: object) -> dict[str, dict[str, report.Cell]]:
+        target.parent.rmdir()
+        return {"fake": {area.name: report.Cell("pass") for area in report.AREAS}}
+
+    monkeypatch.setattr(report, "run_report", run_report)
+    status, out, err = run("report", "--out", str(target))
+    assert_refused((status, out, err), 2, "cannot write it", "printed above instead")
+    assert "| fake |" in out
+
+
+def _interrupting(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    raise KeyboardInterrupt
+
+
+def _ours(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    return conv_transpose(x, weight, bias, **kwargs)
+
+
+def _fake(name: str, impl: object) -> object:
+    from transposed_conv.report import Implementation
+
+    features = frozenset({"float64", "groups", "dilation", "large output_padding", "asymmetric"})
+    return Implementation(name, "numpy", "torch", impl, features)  # type: ignore[arg-type]
+
+
+FAKE_IMPLEMENTATION = _fake("fake", _ours)
+
+
+def test_report_on_sigint_prints_the_partial_table_and_leaves_out_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import transposed_conv.report as report
+
+    monkeypatch.setattr(report, "IMPLEMENTATIONS", (_fake("ours", _ours), _fake("stops", _interrupting)))
+    target = tmp_path / "r.md"
+    target.write_text("the published report\n")
+    status, out, err = run("report", "--examples", "2", "--out", str(target))
+    assert_refused((status, out, err), 130, "interrupted", f"{target} was left as it was")
+    assert target.read_text() == "the published report\n"
+    assert "| ours | pass" in out and "| stops | interrupted | not run |" in out
+
+
+def test_vectors_out_must_be_a_directory_or_creatable(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    assert_refused(run("vectors", "--out", str(tmp_path / "file")), 2, "is a file, not a directory")
+    assert_refused(run("vectors", "--out", str(tmp_path / "file" / "a" / "b")), 2, "under", "which is a file")
+    status, _, _ = run("vectors", "--out", str(tmp_path / "new" / "deeper"), "--count", "2")
+    assert status == 0 and (tmp_path / "new" / "deeper" / "index.json").is_file()
+
+
+def test_an_environment_error_while_writing_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device", str(tmp_path / "case_0000.npz"))
+
+    monkeypatch.setattr(np, "savez", full_disk)
+    assert_refused(run("vectors", "--out", str(tmp_path), "--count", "2"), 2, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--output-size", "0"], "requested an output size of (0,), but valid sizes range from (1,) to (5,)"),
+        (["--output-size", "-4"], "requested an output size of (-4,), but valid sizes range from (1,) to (5,)"),
+        (["--output-size", "9", "--stride", "2"], "requested an output size of (9,), but valid sizes range from"),
+        (["--output-size", "5", "--output-padding", "1"], "--output-padding does not apply with --output-size"),
+        (["--conv", "--output-padding", "1"], "--output-padding does not apply with --conv"),
+        (["--conv", "--output-size", "1"], "--output-size and --conv do not go together"),
+        (["--output-size", "5,5"], "--output-size needs 1 value"),
+        (["--stride", "0"], "stride must be >= 1"),
+    ],
+    ids=[
+        "zero",
+        "negative",
+        "unreachable",
+        "output-padding-and-size",
+        "output-padding-and-conv",
+        "conv-and-size",
+        "dims",
+        "stride",
+    ],
+)
+def test_shape_refuses_impossible_sizes_and_flags_that_do_not_apply(argv: list[str], message: str) -> None:
+    assert_refused(run("shape", "--input-size", "3", "--kernel-size", "3", *argv), 2, message)
+
+
+def test_every_option_is_documented_in_help() -> None:
+    """Each option of each command has a description in --help (none is bare)."""
+    from transposed_conv.cli import _parser
+
+    parser = _parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[union-attr]
+    for name, sub in [("transposed-conv", parser), *commands.items()]:
+        for action in sub._actions:
+            if action.option_strings:
+                assert action.help, f"{name} {action.option_strings[0]} has no description in --help"
+        assert "exit status: 0" in sub.format_help(), name
+
+
+def test_check_refuses_options_that_leave_nothing_to_check() -> None:
+    """ONNX Runtime computes in float32 only: --dtype float64 checks no case, which is not a pass."""
+    status, out, err = run("check", "--framework", "onnxruntime", "--dtype", "float64")
+    if "is not installed" in err:
+        assert_refused((status, out, err), 2, "'onnxruntime' is not installed")
+        return
+    assert_refused((status, out, err), 2, "--dtype float64 leaves nothing to check", "--dtype float32")
+    assert out == ""
+
+
+def test_a_run_that_checked_no_case_is_not_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    import transposed_conv.testing as testing
+
+    monkeypatch.setattr(testing, "check_conv_transpose", lambda impl, **kwargs: testing.ConformanceReport("torch"))
+    status, out, err = run("check", "--framework", "ours", "--dtype", "float64")
+    assert_refused((status, out, err), 2, "no case was checked")
+    assert "NOT CHECKED" in out and "pass" not in out
+
+
+@pytest.fixture
+def impl_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Write a module into a fresh current directory; ``--impl`` imports it from there."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    written: list[str] = []
+
+    def write(source: str) -> str:
+        name = f"impl_{len(written)}_{tmp_path.name}".replace("-", "_")
+        (tmp_path / f"{name}.py").write_text(source)
+        written.append(name)
+        return name
+
+    yield write
+    for name in written:
+        sys.modules.pop(name, None)
+
+
+def test_an_impl_module_that_exits_or_fails_on_import_is_a_usage_error(impl_module) -> None:  # type: ignore[no-untyped-def]
+    exits = impl_module("import sys\nsys.exit(3)\n")
+    assert_refused(run("check", "--impl", f"{exits}:impl"), 2, f"importing module '{exits}' called sys.exit(3)")
+    fails = impl_module("raise ValueError('first line\\nsecond line')\n")
+    assert_refused(run("check", "--impl", f"{fails}:impl"), 2, "ValueError: first line second line")
+    assert_refused(run("check", "--impl", "no_such_module_here:impl"), 2, "No module named")
+    empty = impl_module("")
+    assert_refused(run("check", "--impl", f"{empty}:impl"), 2, "has no attribute 'impl'")
+
+
+IMPL_RESULT_NOT_AN_ARRAY = """
+class NotAnArray:
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("no array here")
+
+
+def impl(x, weight, bias, **kwargs):
+    return NotAnArray()
+"""
+
+
+def test_an_impl_whose_result_is_no_array_or_that_exits_does_not_conform(impl_module) -> None:  # type: ignore[no-untyped-def]
+    """Exit 1 with the reason and a reproducer, not a traceback or a silent exit."""
+    name = impl_module(IMPL_RESULT_NOT_AN_ARRAY)
+    status, out, err = run("check", "--impl", f"{name}:impl", "--examples", "5", "--dtype", "float64")
+    assert status == 1 and err == "" and "Traceback" not in out
+    assert "FAIL (result)" in out and "np.asarray cannot convert: RuntimeError: no array here" in out
+    name = impl_module("import sys\n\n\ndef impl(x, weight, bias, **kwargs):\n    sys.exit(4)\n")
+    status, out, err = run("check", "--impl", f"{name}:impl", "--examples", "5", "--dtype", "float64")
+    assert status == 1 and err == "" and "Traceback" not in out
+    assert "FAIL (raised)" in out and "called sys.exit(4)" in out and "reproducer:" in out
+
+
+SLOW_IMPL = """
+import pathlib
+import time
+
+from transposed_conv import conv_transpose
+
+
+def impl(x, weight, bias, **kwargs):
+    pathlib.Path("started").touch()
+    time.sleep(0.05)
+    return conv_transpose(x, weight, bias, **kwargs)
+"""
+
+
+def test_sigint_during_check_prints_the_summary_so_far_and_exits_130(tmp_path: Path) -> None:
+    (tmp_path / "slow_impl.py").write_text(SLOW_IMPL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "transposed_conv", "check", "--impl", "slow_impl:impl", "--examples", "1000"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "started").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert_refused((process.returncode, out, err), 130, "interrupted after", "the table above shows what ran")
+    assert "slow_impl:impl" in out and "interrupted (these cases passed)" in out and "not run" in out
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """`transposed-conv explain ... | head -c 1`: no BrokenPipeError traceback."""
+    argv = ["explain", "--input-size", "16,16", "--kernel-size", "16", "--stride", "2"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "transposed_conv", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first line
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141 and err == ""
+
+
+def test_framework_noise_is_silenced_unless_verbose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd) -> None:  # type: ignore[no-untyped-def]
+    """The environment is set before a framework is imported; its import-time C-level output is discarded."""
+    import logging
+    import warnings
+
+    from transposed_conv import cli
+
+    for name in cli.QUIET_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    (tmp_path / "noisy_framework.py").write_text("import os\nos.write(2, b'W0000 OP_REQUIRES failed\\n')\n")
+    try:
+        with cli._framework_noise(verbose=False):
+            assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+            assert logging.getLogger("tensorflow").getEffectiveLevel() == logging.ERROR
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("default")
+                warnings.filterwarnings("ignore", module=cli._FRAMEWORK_MODULES)
+                warnings.warn_explicit("chatter", UserWarning, "tensorflow/python/x.py", 1, module="tensorflow.x")
+            assert caught == []
+            cli._import_framework("noisy_framework", verbose=False)
+        assert "OP_REQUIRES" not in capfd.readouterr().err
+        del sys.modules["noisy_framework"]
+        cli._import_framework("noisy_framework", verbose=True)
+        assert "OP_REQUIRES" in capfd.readouterr().err
+    finally:
+        sys.modules.pop("noisy_framework", None)
+    assert run("check", "--verbose", "--framework", "caffe")[0] == 2  # the flag exists on check
+    assert run("--verbose", "report", "--out", str(tmp_path))[0] == 2  # and before the command
+
+
+def test_a_framework_that_fails_to_import_is_an_environment_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transposed_conv import cli
+
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    (tmp_path / "broken_framework.py").write_text("raise ImportError('libfoo.so: cannot open shared object')\n")
+    with pytest.raises(cli.UsageError, match="broken_framework is installed but cannot be imported"):
+        cli._import_framework("broken_framework", verbose=False)

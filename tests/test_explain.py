@@ -146,6 +146,30 @@ def test_bad_arguments_exit_with_status_2_and_a_message(argv: list[str], message
     assert err.startswith("transposed-conv explain: error: ")
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--stride", "1000"], "with --stride 1000, the zero-inserted input is (in - 1)*stride + 1 = (3 - 1)*1000 + 1"),
+        (["--stride", "2147483647"], "choose a smaller --stride"),
+        (["--dilation", "100"], "with --dilation 100, the dilated kernel is dilation*(kernel - 1) + 1 = 100*(3 - 1)"),
+        (["--stride", "20", "--dilation", "10"], "the padded input is 81 wide in dim 0; choose a smaller --stride or"),
+    ],
+    ids=["stride", "stride-int32-max", "dilation", "padded"],
+)
+def test_an_example_too_large_to_print_is_refused_naming_the_option(argv: list[str], message: str) -> None:
+    """``--stride 1000`` used to print 28 MB and ``--stride 2147483647`` to raise MemoryError."""
+    status, out, err = run("explain", "--input-size", "3", "--kernel-size", "3", *argv)
+    assert (status, out) == (2, "")
+    assert err.startswith("transposed-conv explain: error: explain prints arrays at most 64 wide; ")
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_the_library_refuses_the_same_sizes_naming_the_argument() -> None:
+    with pytest.raises(ValueError, match=r"with stride=\(1000,\), the zero-inserted input .* choose a smaller stride"):
+        explain(3, 3, stride=1000)
+    assert explain(16, 5, stride=3).output.shape == (50,)  # large enough to teach, within the limit
+
+
 def test_the_cli_runs_explain_once_wired(capsys: pytest.CaptureFixture[str]) -> None:
     """After cli.py registers the command, ``transposed-conv explain`` prints the same text."""
     from transposed_conv import cli

@@ -1,8 +1,6 @@
 """``python -m transposed_conv``: the ``transposed-conv`` command."""
 
-import sys
-
-from .cli import main
+from .cli import main_exit
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main_exit()

@@ -10,18 +10,30 @@
 * ``demo`` runs the seed's decoder layer through every method.
 * ``explain`` works one configuration through step by step with small integers.
 
-Exit status: 0 success, 1 a check failed, 2 a usage error.
+Every command checks its arguments and output paths before it does any work, and reports a
+usage or environment problem as one line on standard error, never as a traceback.
+
+Exit status (:data:`EXIT_STATUSES`): 0 success; 1 a non-conformance was found (or the demo's
+methods disagree); 2 a usage or environment error, including a selection that leaves nothing
+to check -- a run that checked no case is not a pass; 130 interrupted (SIGINT), after the
+summary of what ran; 141 standard output was closed (a pipe into ``head``, say).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
+import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
@@ -29,11 +41,45 @@ from . import METHODS, __version__, conv, conv_transpose, convolve
 from .explain import add_explain_command
 from .shapes import conv_output_shape, conv_transpose_output_shape, output_padding_for, transposed_size_range
 
-__all__ = ["main"]
+__all__ = ["EXIT_STATUSES", "main", "main_exit"]
+
+#: What the command's exit status means; the same text closes every ``--help``.
+EXIT_STATUSES = (
+    "exit status: 0 success; 1 a non-conformance was found; 2 a usage or environment error, including "
+    "options that leave nothing to check (a run that checks no case is not a pass); 130 interrupted, after "
+    "printing the summary of what ran; 141 the output pipe was closed"
+)
+
+#: ``vectors --count`` at most: about 6 kB and 4 ms a case, so 60 MB and a minute at this bound.
+MAX_VECTORS = 10_000
 
 
 class UsageError(Exception):
-    """A bad command line: reported with exit status 2."""
+    """A bad command line or environment: reported as one line with exit status 2."""
+
+
+class _ArgumentError(Exception):
+    """argparse's complaint, raised instead of printing the usage and exiting: one line, from :func:`main`."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line (``PROG: error: MESSAGE``) and reach :func:`main`."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _ArgumentError(self.prog, message)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: an exception's message may span several."""
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def _say(err: TextIO, command: str, message: str) -> None:
+    err.write(f"transposed-conv {command}: {_one_line(message)}\n")
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -56,6 +102,139 @@ def _positive(text: str) -> int:
     return value
 
 
+def _vector_count(text: str) -> int:
+    value = _positive(text)
+    if value > MAX_VECTORS:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_VECTORS} cases (about 6 kB each); got {value}: run it again with other --seed "
+            "values and --out directories for more"
+        )
+    return value
+
+
+# --- output paths, checked before any work --------------------------------------------------------
+
+
+def _os_reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
+
+
+def _writable_file(option: str, text: str) -> Path:
+    """``text`` as a file that can be written: its directory exists and takes a new file, it is no directory."""
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"{option} {text}: is a directory; give a file name, like {path / 'report.md'}")
+    parent = path.parent
+    if not parent.exists():
+        raise UsageError(f"{option} {text}: the directory {parent} does not exist")
+    if not parent.is_dir():
+        raise UsageError(f"{option} {text}: {parent} is not a directory")
+    try:
+        if path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))  # opens without changing it
+        else:
+            tempfile.TemporaryFile(dir=parent).close()  # the directory takes a new file
+    except OSError as error:
+        raise UsageError(f"{option} {text}: cannot write there ({_os_reason(error)})") from None
+    return path
+
+
+def _writable_directory(option: str, text: str) -> Path:
+    """``text`` as a directory that exists and takes new files, or that can be created."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {text}: is a file, not a directory")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"{option} {text}: cannot create a directory under {existing}, which is a file")
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as error:
+        what = "cannot write there" if existing == path else f"cannot create it in {existing}"
+        raise UsageError(f"{option} {text}: {what} ({_os_reason(error)})") from None
+    return path
+
+
+# --- framework noise ------------------------------------------------------------------------------
+
+#: Set (unless already set) before a framework is imported, unless ``--verbose``: TensorFlow's C++
+#: log (its ``W0000 ... OP_REQUIRES failed`` lines for each configuration it refuses), gRPC's, glog's.
+QUIET_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3", "GRPC_VERBOSITY": "ERROR", "GLOG_minloglevel": "3"}
+_FRAMEWORK_LOGGERS = ("tensorflow", "absl", "jax", "jax._src.xla_bridge", "keras", "torch", "onnx", "onnxruntime")
+_FRAMEWORK_MODULES = r"(tensorflow|keras|tf_keras|jax|jaxlib|torch|onnx|onnxruntime|absl)(\.|$)"
+
+
+@contextlib.contextmanager
+def _framework_noise(verbose: bool) -> Iterator[None]:
+    """Silence the frameworks' environment-controlled logs, Python loggers and warnings (not with ``verbose``)."""
+    if verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")  # the peers would otherwise default it to 3
+        yield
+        return
+    for name, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    loggers = [logging.getLogger(name) for name in _FRAMEWORK_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=_FRAMEWORK_MODULES)
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, levels):
+                logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _c_stderr_discarded() -> Iterator[None]:
+    """Send file descriptor 2 to a scratch file: notices that C++ code prints whatever the log level says."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as scratch:
+            os.dup2(scratch.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+def _import_framework(module: str, verbose: bool) -> None:
+    """Import an installed framework now, before any work, so that a broken installation is a usage error.
+
+    TensorFlow prints its oneDNN notice (twice) and absl's preamble at import whatever
+    ``TF_CPP_MIN_LOG_LEVEL`` says; without ``verbose`` the import's C-level output is discarded.
+    """
+    if module in sys.modules:
+        return
+    import importlib
+
+    def load() -> None:
+        if module in ("tensorflow", "keras"):
+            from .peers import _tensorflow  # TensorFlow's settings (oneDNN on) have their home there
+
+            _tensorflow()
+        importlib.import_module(module)
+
+    try:
+        if verbose:
+            load()
+        else:
+            with _c_stderr_discarded():
+                load()
+    except Exception as error:
+        raise UsageError(
+            f"{module} is installed but cannot be imported ({type(error).__name__}: {_one_line(str(error))}); "
+            "repair or uninstall it"
+        ) from None
+
+
 # --- check --------------------------------------------------------------------------------------
 
 
@@ -65,6 +244,7 @@ class _Target:
     impl: Callable[..., Any]
     dtypes: tuple[str, ...]
     draw: dict[str, Any]
+    module: str | None = None  # the framework to import before the run
 
 
 def _ours(method: str) -> Callable[..., Any]:
@@ -88,16 +268,20 @@ def _targets(framework: str) -> list[_Target]:
             if framework != "all":
                 raise UsageError(f"--framework {framework}: the package {peer.module!r} is not installed")
             continue
-        targets.append(_Target(peer.name, peer.impl, peer.dtypes, peer.draw_options))
+        targets.append(_Target(peer.name, peer.impl, peer.dtypes, peer.draw_options, peer.module))
     return targets or ours
 
 
 class _ProgressBar:
+    """Draws progress on a terminal; counts the cases done either way (an interrupted run reports them)."""
+
     def __init__(self, label: str, stream: TextIO) -> None:
         self.label, self.stream = label, stream
         self.active = stream.isatty()
+        self.done = 0
 
     def __call__(self, done: int, total: int) -> None:
+        self.done = done
         if self.active:
             width = 30
             filled = int(width * done / total)
@@ -120,7 +304,6 @@ def _need_hypothesis(command: str) -> None:
 def _import_impl(spec: str) -> Callable[..., Any]:
     """``MODULE:NAME`` (``NAME`` may be dotted) imported from ``sys.path`` with the current directory first."""
     import importlib
-    import os
 
     module_name, colon, name = spec.partition(":")
     if not colon or not module_name or not name:
@@ -129,6 +312,8 @@ def _import_impl(spec: str) -> Callable[..., Any]:
         sys.path.insert(0, os.getcwd())
     try:
         target: Any = importlib.import_module(module_name)
+    except SystemExit as exit_:
+        raise UsageError(f"--impl {spec}: importing module {module_name!r} called sys.exit({exit_.code!r})") from None
     except Exception as error:  # ImportError, or whatever the module raised while importing
         raise UsageError(
             f"--impl {spec}: cannot import module {module_name!r}: {type(error).__name__}: {error}"
@@ -136,18 +321,31 @@ def _import_impl(spec: str) -> Callable[..., Any]:
     for part in name.split("."):
         try:
             target = getattr(target, part)
-        except AttributeError:
+        except Exception:  # AttributeError, or whatever a module's __getattr__ raises
             raise UsageError(f"--impl {spec}: module {module_name!r} has no attribute {name!r}") from None
     if not callable(target):
         raise UsageError(f"--impl {spec}: {name!r} is not callable; got an object of type {type(target).__name__}")
-    function: Callable[..., Any] = target
-    return function
+    return _exit_is_an_error(target)
+
+
+def _exit_is_an_error(impl: Callable[..., Any]) -> Callable[..., Any]:
+    """``impl``, with a ``sys.exit`` inside it raised as ``RuntimeError``: a non-conformance, not a silent exit."""
+
+    @functools.wraps(impl)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return impl(*args, **kwargs)
+        except SystemExit as exit_:
+            raise RuntimeError(f"called sys.exit({exit_.code!r})") from None
+
+    return guarded
+
+
+_Row = tuple[str, str, "int | str", float, str]
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _need_hypothesis("check")
-    from .testing import NonConformance, check_conv_transpose
-
     requested = ("float64", "float32") if args.dtype == "all" else (args.dtype,)
     convention = "torch"
     if args.impl is not None:
@@ -157,10 +355,34 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--convention applies to --impl MODULE:NAME only (--framework checks use 'torch')")
     else:
         targets = _targets(args.framework or "all")
-    rows: list[tuple[str, str, int | str, float, str]] = []
+    plan = [(target, dtype) for target in targets for dtype in requested if dtype in target.dtypes]
+    if not plan:
+        computes = "; ".join(f"{t.name} computes in {', '.join(t.dtypes)} only" for t in targets)
+        others = sorted({d for t in targets for d in t.dtypes} - set(requested))
+        raise UsageError(
+            f"--dtype {args.dtype} leaves nothing to check ({computes}): a run that checks no case is not a pass; "
+            f"use --dtype {' or --dtype '.join([*others, 'all'])}"
+        )
+    for module in dict.fromkeys(target.module for target, _ in plan if target.module is not None):
+        try:
+            _import_framework(module, args.verbose)
+        except UsageError as error:
+            raise UsageError(f"--framework {args.framework or 'all'}: {error}, or choose another --framework") from None
+    from .testing import NonConformance, check_conv_transpose
+
+    rows: list[_Row] = []
     failures = []
+    interrupted = False
     for target in targets:
-        for dtype in (d for d in requested if d in target.dtypes):
+        dtypes = [d for d in requested if d in target.dtypes]
+        if not dtypes:
+            rows.append(
+                (target.name, ",".join(requested), 0, float("nan"), f"skipped (computes in {', '.join(target.dtypes)})")
+            )
+        for dtype in dtypes:
+            if interrupted:
+                rows.append((target.name, dtype, 0, float("nan"), "not run (interrupted)"))
+                continue
             bar = _ProgressBar(f"{target.name} {dtype}", err)
             try:
                 report = check_conv_transpose(
@@ -172,18 +394,17 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     progress=bar,
                     **target.draw,
                 )
-                rows.append(
-                    (target.name, dtype, report.examples.get(dtype, 0), report.worst_fraction.get(dtype, 0.0), "pass")
-                )
+                count = report.examples.get(dtype, 0)
+                result = "pass" if count else "NOT CHECKED (no case ran)"
+                rows.append((target.name, dtype, count, report.worst_fraction.get(dtype, float("nan")), result))
             except NonConformance as error:
                 rows.append((target.name, dtype, "-", float("nan"), f"FAIL ({error.problem})"))
                 failures.append((target.name, dtype, error))
+            except KeyboardInterrupt:
+                interrupted = True
+                rows.append((target.name, dtype, bar.done, float("nan"), "interrupted (these cases passed)"))
             finally:
                 bar.close()
-        if not any(d in target.dtypes for d in requested):
-            rows.append(
-                (target.name, ",".join(requested), 0, float("nan"), f"skipped (computes in {', '.join(target.dtypes)})")
-            )
     width = max([22, *(len(row[0]) for row in rows)])
     out.write(f"{'implementation':<{width}} {'dtype':<8} {'cases':>6}  {'worst error / bound':>19}  result\n")
     for name, dtype, cases, worst, result in rows:
@@ -191,7 +412,16 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(f"{name:<{width}} {dtype:<8} {cases!s:>6}  {shown:>19}  {result}\n")
     for name, dtype, failure in failures:
         out.write(f"\n--- {name} ({dtype}) ---\n{failure}\n")
-    return 1 if failures else 0
+    checked = sum(row[2] for row in rows if isinstance(row[2], int))
+    if interrupted:
+        _say(err, "check", f"interrupted after {checked} passing cases; the table above shows what ran")
+        return 130
+    if failures:
+        return 1
+    if not checked:
+        _say(err, "check", "error: no case was checked, so nothing passed")
+        return 2
+    return 0
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -211,24 +441,48 @@ with the shrunk configuration and a reproducer that needs only NumPy and this pa
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _need_hypothesis("report")
-    from .report import framework_versions, render_markdown, run_report
+    target = _writable_file("--out", args.out) if args.out else None
+    from .report import IMPLEMENTATIONS, ReportInterrupted, framework_versions, render_markdown, run_report
+
+    installed = tuple(implementation for implementation in IMPLEMENTATIONS if implementation.available)
+    if not installed:
+        raise UsageError("no framework is installed: pip install 'transposed-conv[frameworks]'")
+    for module in dict.fromkeys(implementation.module for implementation in installed):
+        _import_framework(module, args.verbose)
 
     def progress(label: str) -> None:
         if err.isatty():
             err.write(f"\r{label[:70]:<70}")
             err.flush()
 
-    table = run_report(examples=args.examples, seed=args.seed, progress=progress)
-    if err.isatty():
-        err.write("\r" + " " * 70 + "\r")
-    if not table:
-        raise UsageError("no framework is installed: pip install 'transposed-conv[frameworks]'")
+    def clear() -> None:
+        if err.isatty():
+            err.write("\r" + " " * 70 + "\r")
+
+    try:
+        table = run_report(examples=args.examples, seed=args.seed, implementations=installed, progress=progress)
+    except ReportInterrupted as interruption:
+        clear()
+        markdown = render_markdown(
+            interruption.table, examples=args.examples, seed=args.seed, versions=framework_versions()
+        )
+        out.write("Interrupted: the table holds the areas that finished; `not run` marks the rest.\n\n" + markdown)
+        where = f"; {args.out} was left as it was" if target is not None else ""
+        _say(err, "report", f"interrupted; the partial report is printed above{where}")
+        return 130
+    clear()
     markdown = render_markdown(table, examples=args.examples, seed=args.seed, versions=framework_versions())
-    if args.out:
-        Path(args.out).write_text(REPORT_INTRO + markdown)
-        out.write(f"wrote {args.out}\n")
-    else:
+    if target is None:
         out.write(markdown)
+        return 0
+    try:
+        target.write_text(REPORT_INTRO + markdown)
+    except OSError as error:  # checked before the run; something changed since
+        out.write(markdown)
+        raise UsageError(
+            f"--out {args.out}: cannot write it ({_os_reason(error)}); the report is printed above instead"
+        ) from None
+    out.write(f"wrote {args.out}\n")
     return 0
 
 
@@ -311,11 +565,10 @@ def _vectors(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
+    directory = _writable_directory("--out", args.out)
     from .oracle import error_bound, reference
     from .strategies import ConvTransposeCase, conv_transpose_cases
 
-    directory = Path(args.out)
-    directory.mkdir(parents=True, exist_ok=True)
     drawn: list[ConvTransposeCase] = []
 
     @hypothesis_seed(args.seed)
@@ -332,6 +585,7 @@ def _vectors(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             drawn.append(case)
 
     collect()
+    directory.mkdir(parents=True, exist_ok=True)
     index = []
     for number, case in enumerate(drawn):
         name = f"case_{number:04d}.npz"
@@ -394,6 +648,18 @@ def _per_dim(values: tuple[int, ...] | None, ndim: int, name: str, default: int)
 
 
 def _shape(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.conv and args.output_size is not None:
+        raise UsageError(
+            "--output-size and --conv do not go together: --output-size asks how a transposed "
+            "convolution reaches a size, --conv for the forward convolution's size"
+        )
+    if args.output_padding is not None and args.conv:
+        raise UsageError("--output-padding does not apply with --conv: the forward convolution has no output_padding")
+    if args.output_padding is not None and args.output_size is not None:
+        raise UsageError(
+            "--output-padding does not apply with --output-size: shape computes the output_padding "
+            "that gives --output-size"
+        )
     sizes: tuple[int, ...] = args.input_size
     ndim = len(sizes)
     k = _per_dim(args.kernel_size, ndim, "kernel-size", 1)
@@ -412,24 +678,7 @@ def _shape(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(f"output size: {','.join(map(str, o))}\n")
             return 0
         if args.output_size is not None:
-            wanted = _per_dim(args.output_size, ndim, "output-size", 1)
-            lo, hi = transposed_size_range(sizes, k, stride=s, padding=p, dilation=d)
-            out.write(f"reachable output sizes with padding {p}: {lo} to {hi}\n")
-            try:
-                extra = output_padding_for(sizes, k, wanted, stride=s, padding=p, dilation=d)
-                out.write(f"output_padding for {wanted}: {','.join(map(str, extra))}\n")
-            except ValueError as error:
-                out.write(f"no output_padding reaches it: {error}\n")
-            total = [(i - 1) * ss + dd * (kk - 1) + 1 - w for i, kk, ss, dd, w in zip(sizes, k, s, d, wanted)]
-            if all(t >= 0 for t in total):
-                pairs = [(t // 2, t - t // 2) for t in total]
-                out.write(
-                    f"or, with output_padding 0, padding (begin, end) per dimension: {pairs}"
-                    f" (total (in - 1)*stride + dilation*(kernel - 1) + 1 - out = {total})\n"
-                )
-            else:
-                out.write("no padding >= 0 reaches it with output_padding 0 (the size exceeds the full output)\n")
-            return 0
+            return _reach(sizes, k, s, p, d, _per_dim(args.output_size, ndim, "output-size", 1), out)
         o = conv_transpose_output_shape(sizes, k, stride=s, padding=p, output_padding=a, dilation=d)
     except ValueError as error:
         raise UsageError(str(error)) from None
@@ -439,6 +688,55 @@ def _shape(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for j in range(ndim):
         out.write(f"  dim {j}: ({sizes[j]} - 1)*{s[j]} - 2*{p[j]} + {d[j]}*({k[j]} - 1) + {a[j]} + 1 = {o[j]}\n")
     out.write(f"output size: {','.join(map(str, o))}\n")
+    return 0
+
+
+def _reach(
+    sizes: tuple[int, ...],
+    k: tuple[int, ...],
+    s: tuple[int, ...],
+    p: tuple[int, ...],
+    d: tuple[int, ...],
+    wanted: tuple[int, ...],
+    out: TextIO,
+) -> int:
+    """``shape --output-size``: the output_padding, or the padding, that gives ``wanted``; refuse what none gives.
+
+    With ``padding >= 0`` and ``0 <= output_padding < max(stride, dilation)`` a transposed
+    convolution gives every size from 1 to the full output ``(in - 1)*stride + dilation*(kernel - 1) + 1``
+    plus ``max(stride, dilation) - 1``.
+    """
+    lo, hi = transposed_size_range(sizes, k, stride=s, padding=p, dilation=d)  # validates the configuration
+    full, largest = transposed_size_range(sizes, k, stride=s, padding=0, dilation=d)
+    if any(not 1 <= w <= top for w, top in zip(wanted, largest)):
+        smallest = (1,) * len(sizes)
+        raise UsageError(
+            f"--output-size: requested an output size of {wanted}, but valid sizes range from {smallest} to "
+            f"{largest} (for an input of {sizes}, kernel {k}, stride {s}, dilation {d}, any padding; "
+            f"with padding {p}: {lo} to {hi})"
+        )
+    out.write(f"reachable output sizes with padding {p}: {lo} to {hi}\n")
+    reached = True
+    try:
+        extra = output_padding_for(sizes, k, wanted, stride=s, padding=p, dilation=d)
+        out.write(f"output_padding for {wanted}: {','.join(map(str, extra))}\n")
+    except ValueError as error:
+        reached = False
+        out.write(f"no output_padding reaches it with padding {p}: {error}\n")
+    total = [f - w for f, w in zip(full, wanted)]  # (in - 1)*stride + dilation*(kernel - 1) + 1 - out
+    if all(t >= 0 for t in total):
+        pairs = [(t // 2, t - t // 2) for t in total]
+        out.write(
+            f"or, with output_padding 0, padding (begin, end) per dimension: {pairs}"
+            f" (total (in - 1)*stride + dilation*(kernel - 1) + 1 - out = {total})\n"
+        )
+    elif not reached:  # above the full output in some dimension: padding 0 there, and output_padding
+        pairs = [(t // 2, t - t // 2) if t >= 0 else (0, 0) for t in total]
+        extra = tuple(max(-t, 0) for t in total)
+        out.write(
+            f"instead, padding (begin, end) per dimension {pairs} with output_padding {','.join(map(str, extra))}"
+            f" (a size above the full output {full} needs output_padding)\n"
+        )
     return 0
 
 
@@ -473,13 +771,25 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # --- entry point --------------------------------------------------------------------------------
 
 
+def _add_verbose(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="show the frameworks' own logs and warnings (TensorFlow's oneDNN notice and C++ log lines, ...), "
+        "silenced by default",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="transposed-conv",
         description="The NumPy reference implementation of transposed convolution: oracle checks, "
         "golden vectors and size arithmetic.",
+        epilog=EXIT_STATUSES,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_verbose(parser, False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
@@ -488,14 +798,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Draw configurations, run them through each installed framework, and compare with the oracle "
         "within the rigorous rounding bound. With no framework installed, check our own methods. With --impl "
         "MODULE:NAME, check your own implementation in the calling convention --convention instead. "
-        "Exit status: 0 conforms, 1 a non-conformance was found (the reproducer is printed), 2 a usage error.",
+        "A non-conformance prints a minimal reproducer. Options that leave nothing to check (a framework that "
+        "does not compute in --dtype) are refused before any work.",
+        epilog=EXIT_STATUSES,
     )
     what = check.add_mutually_exclusive_group()
     what.add_argument(
         "--framework",
         choices=["all", "torch", "onnxruntime", "jax", "tensorflow", "ours"],
         default=None,
-        help="what to check (all installed frameworks)",
+        help="what to check: one framework, our own methods, or all installed frameworks (the default)",
     )
     what.add_argument(
         "--impl",
@@ -512,6 +824,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--examples", type=_positive, default=200, help="cases per framework and dtype (200)")
     check.add_argument("--dtype", choices=["float64", "float32", "all"], default="all", help="input dtype (all)")
     check.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    _add_verbose(check, argparse.SUPPRESS)
     check.set_defaults(run=_check)
 
     report = commands.add_parser(
@@ -519,11 +832,18 @@ def _parser() -> argparse.ArgumentParser:
         help="the conformance report of every installed framework, by feature area",
         description="Run the conformance kit against every installed implementation (PyTorch, ONNX Runtime, "
         "onnx.reference, JAX, TensorFlow, Keras) in its own convention, per feature area, and write a Markdown "
-        "table with every failure's reproducer.",
+        "table with every failure's reproducer. --out is checked before the run; on SIGINT the partial table is "
+        "printed and --out left alone.",
+        epilog=EXIT_STATUSES,
     )
     report.add_argument("--examples", type=_positive, default=100, help="cases per implementation and area (100)")
     report.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    report.add_argument("--out", help="write the Markdown page here instead of printing the table")
+    report.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the Markdown page to FILE instead of printing the table (its directory must exist)",
+    )
+    _add_verbose(report, argparse.SUPPRESS)
     report.set_defaults(run=_report)
 
     vectors = commands.add_parser(
@@ -531,51 +851,105 @@ def _parser() -> argparse.ArgumentParser:
         help="write golden test vectors",
         description="Write one .npz per case (x, weight, bias, expected, bound_float32) and index.json with each "
         "case's configuration in PyTorch's, ONNX's, JAX's, TensorFlow's and Keras's conventions.",
+        epilog=EXIT_STATUSES,
     )
-    vectors.add_argument("--out", required=True, help="directory to write to")
-    vectors.add_argument("--count", type=_positive, default=50, help="number of cases (50)")
+    vectors.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="directory to write to: an existing directory, or one that can be created (existing case files in it "
+        "are overwritten)",
+    )
+    vectors.add_argument("--count", type=_vector_count, default=50, help=f"number of cases (50), at most {MAX_VECTORS}")
     vectors.add_argument("--seed", type=int, default=0, help="random seed (0)")
     vectors.set_defaults(run=_vectors)
 
     shape = commands.add_parser(
         "shape",
         help="output-size calculator, both directions",
-        description="Print the output size with the formula filled in; with --output-size, the output_padding "
-        "(or padding) that gives that size. Per-dimension values are comma-separated: --input-size 16,16.",
+        description="Print a transposed convolution's output size with the formula filled in; with --output-size, "
+        "the output_padding (or padding) that gives that size; with --conv, the forward convolution's output "
+        "size. Per-dimension values are comma-separated (--input-size 16,16); one value stands for every "
+        "dimension. An option that does not apply to the chosen mode is refused.",
+        epilog=EXIT_STATUSES,
     )
-    shape.add_argument("--input-size", type=_ints, required=True)
-    shape.add_argument("--kernel-size", type=_ints, required=True)
-    shape.add_argument("--stride", type=_ints)
-    shape.add_argument("--padding", type=_ints)
-    shape.add_argument("--output-padding", type=_ints)
-    shape.add_argument("--dilation", type=_ints)
-    shape.add_argument("--output-size", type=_ints, help="a wanted output size: print how to reach it")
-    shape.add_argument("--conv", action="store_true", help="the forward convolution's output size instead")
+    shape.add_argument(
+        "--input-size", type=_ints, required=True, metavar="N[,N...]", help="spatial input size, one per dimension"
+    )
+    shape.add_argument("--kernel-size", type=_ints, required=True, metavar="K[,K...]", help="kernel size")
+    shape.add_argument("--stride", type=_ints, metavar="S[,S...]", help="stride (1)")
+    shape.add_argument(
+        "--padding", type=_ints, metavar="P[,P...]", help="padding, the same at both ends of a dimension (0)"
+    )
+    shape.add_argument(
+        "--output-padding",
+        type=_ints,
+        metavar="A[,A...]",
+        help="extra size at the end, below max(stride, dilation) (0); not with --conv or --output-size",
+    )
+    shape.add_argument("--dilation", type=_ints, metavar="D[,D...]", help="dilation (1)")
+    shape.add_argument(
+        "--output-size",
+        type=_ints,
+        metavar="O[,O...]",
+        help="a wanted output size: print the output_padding, or the padding, that gives it; a size no padding "
+        "and output_padding give is refused with the valid range",
+    )
+    shape.add_argument(
+        "--conv", action="store_true", help="the forward convolution's output size instead (no --output-padding)"
+    )
     shape.set_defaults(run=_shape)
 
-    demo = commands.add_parser("demo", help="the seed's decoder layer through every method")
+    demo = commands.add_parser("demo", help="the seed's decoder layer through every method", epilog=EXIT_STATUSES)
     demo.set_defaults(run=_demo)
-    add_explain_command(commands)
+    add_explain_command(commands).epilog = EXIT_STATUSES
     return parser
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (see :data:`EXIT_STATUSES`).
+
+    Usage and environment errors, and anything an ``--impl`` module does while it is
+    imported, are written to ``err`` as one line; ``KeyboardInterrupt`` (SIGINT) returns 130.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(out):  # --help and --version
+            args = parser.parse_args(argv)
     except SystemExit as exit_:
-        return int(exit_.code or 0)
+        return exit_.code if isinstance(exit_.code, int) else 0
+    except _ArgumentError as error:
+        err.write(f"{error.prog}: error: {_one_line(str(error))}\n")
+        return 2
+    command = args.command
     try:
-        status: int = args.run(args, out, err)
+        with _framework_noise(args.verbose):
+            status: int = args.run(args, out, err)
     except UsageError as error:
-        err.write(f"transposed-conv {args.command}: error: {error}\n")
+        _say(err, command, f"error: {error}")
+        return 2
+    except KeyboardInterrupt:
+        _say(err, command, "interrupted")
+        return 130
+    except BrokenPipeError:
+        raise  # main_exit's to handle: the reader went away, nothing to tell it
+    except (OSError, MemoryError) as error:  # the environment: a full disk, a file that went away, ...
+        where = f": {error.filename}" if isinstance(error, OSError) and error.filename else ""
+        reason = _os_reason(error) if isinstance(error, OSError) else "out of memory"
+        _say(err, command, f"error: {reason}{where}")
         return 2
     return status
 
 
 def main_exit() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point: :func:`main`, its status as the process's exit status."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `transposed-conv explain ... | head`: stop quietly, as a shell command would
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush would fail again
+        status = 141
+    sys.exit(status)

@@ -57,6 +57,56 @@ VALUE_KINDS = ("range", "ones", "random")
 #: Largest input and kernel side ``explain`` prints: beyond it the arrays stop being readable.
 MAX_SIDE = 16
 
+#: Largest side of any array ``explain`` prints (the zero-inserted input, the padded map, the
+#: dilated kernel, the output): a large stride or dilation stretches them (``stride=1000`` would
+#: print megabytes), so ``explain`` refuses before computing them.
+MAX_PRINTED_SIDE = 64
+
+
+class _TooLarge(ValueError):
+    """A worked example with an array wider than :data:`MAX_PRINTED_SIDE`; ``culprits`` name the arguments."""
+
+    def __init__(self, what: str, culprits: dict[str, tuple[int, ...]]) -> None:
+        self.what, self.culprits = what, culprits
+        super().__init__(self.text(options=False))
+
+    def text(self, *, options: bool) -> str:
+        """The refusal, naming the culprits as arguments (``stride=(9,)``) or as options (``--stride 9``)."""
+        if options:
+            given = [f"--{name} {','.join(map(str, value))}" for name, value in self.culprits.items()]
+            names = [f"--{name}" for name in self.culprits]
+        else:
+            given = [f"{name}={value}" for name, value in self.culprits.items()]
+            names = list(self.culprits)
+        return (
+            f"explain prints arrays at most {MAX_PRINTED_SIDE} wide; with {' and '.join(given)}, {self.what}; "
+            f"choose a smaller {' or '.join(names)}"
+        )
+
+
+def _check_printable(
+    sizes: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    extra: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> None:
+    """Raise :class:`_TooLarge` if a step's array would be wider than :data:`MAX_PRINTED_SIDE`: integers only."""
+    for j, (i, k, s, (pb, pe), a, d) in enumerate(zip(sizes, kernel, stride, pads, extra, dilation)):
+        stretched, flipped = (i - 1) * s + 1, d * (k - 1) + 1
+        padded = stretched + 2 * (flipped - 1) - pb - pe + a
+        if stretched > MAX_PRINTED_SIDE:
+            what = f"the zero-inserted input is (in - 1)*stride + 1 = ({i} - 1)*{s} + 1 = {stretched} wide in dim {j}"
+            raise _TooLarge(what, {"stride": stride})
+        if flipped > MAX_PRINTED_SIDE:
+            what = f"the dilated kernel is dilation*(kernel - 1) + 1 = {d}*({k} - 1) + 1 = {flipped} wide in dim {j}"
+            raise _TooLarge(what, {"dilation": dilation})
+        if padded > MAX_PRINTED_SIDE:
+            what = f"the padded input is {padded} wide in dim {j}"
+            named = {"stride": stride, "dilation": dilation}
+            raise _TooLarge(what, {name: v for name, v in named.items() if v[j] > 1} or named)
+
 
 # --- the steps, one channel ---------------------------------------------------------------------
 
@@ -220,7 +270,8 @@ def explain(
     ------
     ValueError
         For an invalid configuration (the message names the argument), more than two
-        dimensions, a side above 16, or a wrong number of explicit values.
+        dimensions, a side above 16, an array to print wider than 64 (a large stride or
+        dilation), or a wrong number of explicit values.
     TypeError
         For non-integer arguments or values.
 
@@ -252,6 +303,7 @@ def explain(
     out_size = conv_transpose_output_shape(
         sizes, kernel, stride=steps, padding=pads, output_padding=extra, dilation=dilations
     )  # validates the whole configuration, with the library's messages
+    _check_printable(sizes, kernel, steps, pads, extra, dilations)
     kind = as_choice(values, "values", VALUE_KINDS)
     rng = np.random.default_rng(seed)
     xs = _default_values(kind, sizes, rng) if x is None else _given_values(x, sizes, "x")
@@ -409,6 +461,16 @@ def _ints(text: str) -> tuple[int, ...]:
     return values
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {value}")
+    return value
+
+
 def _per_dim(values: tuple[int, ...] | None, ndim: int, name: str, default: int) -> tuple[int, ...]:
     if values is None:
         return (default,) * ndim
@@ -436,7 +498,10 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             weight=args.weight,
             seed=args.seed,
         )
-    except (ValueError, TypeError) as error:
+    except _TooLarge as error:
+        err.write(f"transposed-conv explain: error: {error.text(options=True)}\n")
+        return 2
+    except (ValueError, TypeError, OverflowError) as error:
         err.write(f"transposed-conv explain: error: {error}\n")
         return 2
     out.write(explanation.text)
@@ -456,12 +521,32 @@ def add_explain_command(subparsers: Any) -> argparse.ArgumentParser:
         "size formula with the numbers filled in, for a 1-D or 2-D one-channel transposed convolution. "
         "Per-dimension values are comma-separated: --input-size 3,3.",
     )
-    parser.add_argument("--input-size", type=_ints, required=True, help="e.g. 3 (1-D) or 3,3 (2-D)")
-    parser.add_argument("--kernel-size", type=_ints, required=True)
-    parser.add_argument("--stride", type=_ints)
-    parser.add_argument("--padding", type=_ints, help="symmetric, per dimension")
-    parser.add_argument("--output-padding", type=_ints)
-    parser.add_argument("--dilation", type=_ints)
+    parser.add_argument(
+        "--input-size",
+        type=_ints,
+        required=True,
+        metavar="N[,N]",
+        help=f"input size: 3 (1-D) or 3,3 (2-D), at most {MAX_SIDE} per side",
+    )
+    parser.add_argument(
+        "--kernel-size", type=_ints, required=True, metavar="K[,K]", help=f"kernel size, at most {MAX_SIDE} per side"
+    )
+    parser.add_argument(
+        "--stride",
+        type=_ints,
+        metavar="S[,S]",
+        help=f"stride (1); every printed array is at most {MAX_PRINTED_SIDE} wide, which bounds it",
+    )
+    parser.add_argument("--padding", type=_ints, metavar="P[,P]", help="padding, the same at both ends (0)")
+    parser.add_argument(
+        "--output-padding", type=_ints, metavar="A[,A]", help="extra size at the end, below max(stride, dilation) (0)"
+    )
+    parser.add_argument(
+        "--dilation",
+        type=_ints,
+        metavar="D[,D]",
+        help=f"kernel dilation (1); the dilated kernel is at most {MAX_PRINTED_SIDE} wide",
+    )
     parser.add_argument(
         "--values",
         choices=VALUE_KINDS,
@@ -471,7 +556,7 @@ def add_explain_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--x", type=_ints, help="explicit input values, row-major, comma-separated")
     parser.add_argument("--weight", type=_ints, help="explicit kernel values, row-major, comma-separated")
-    parser.add_argument("--seed", type=int, default=0, help="seed for --values random (0)")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed for --values random, an integer >= 0 (0)")
     parser.set_defaults(run=run_explain)
     return parser
 
