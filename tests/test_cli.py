@@ -262,6 +262,7 @@ def test_report_out_is_checked_before_the_run(tmp_path: Path, monkeypatch: pytes
     assert_refused(run("report", "--out", str(tmp_path / "missing" / "r.md")), 2, "does not exist")
     assert_refused(run("report", "--out", str(tmp_path)), 2, "is a directory")
     assert_refused(run("report", "--out", str(tmp_path / "file" / "r.md")), 2, "is not a directory")
+    assert_refused(run("report", "--out", ""), 2, "--out needs a file name")
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no file can be created")
@@ -324,6 +325,7 @@ def test_vectors_out_must_be_a_directory_or_creatable(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     assert_refused(run("vectors", "--out", str(tmp_path / "file")), 2, "is a file, not a directory")
     assert_refused(run("vectors", "--out", str(tmp_path / "file" / "a" / "b")), 2, "under", "which is a file")
+    assert_refused(run("vectors", "--out", ""), 2, "--out needs a directory name")
     status, _, _ = run("vectors", "--out", str(tmp_path / "new" / "deeper"), "--count", "2")
     assert status == 0 and (tmp_path / "new" / "deeper" / "index.json").is_file()
 

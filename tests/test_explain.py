@@ -164,6 +164,22 @@ def test_an_example_too_large_to_print_is_refused_naming_the_option(argv: list[s
     assert message in err and len(err.splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seed", "3"], "--seed applies to --values random only"),
+        (["--values", "ones", "--seed", "3"], "--seed applies to --values random only"),
+        (["--x", "1,2,3", "--weight", "1,1,1", "--values", "ones"], "--values fills the values --x and --weight do"),
+    ],
+    ids=["seed-alone", "seed-with-ones", "values-with-both"],
+)
+def test_a_flag_that_would_be_ignored_is_refused(argv: list[str], message: str) -> None:
+    status, out, err = run("explain", "--input-size", "3", "--kernel-size", "3", *argv)
+    assert (status, out) == (2, "")
+    assert err.startswith(f"transposed-conv explain: error: {message}")
+    assert len(err.splitlines()) == 1
+
+
 def test_the_library_refuses_the_same_sizes_naming_the_argument() -> None:
     with pytest.raises(ValueError, match=r"with stride=\(1000,\), the zero-inserted input .* choose a smaller stride"):
         explain(3, 3, stride=1000)

@@ -121,6 +121,8 @@ def _os_reason(error: OSError) -> str:
 
 def _writable_file(option: str, text: str) -> Path:
     """``text`` as a file that can be written: its directory exists and takes a new file, it is no directory."""
+    if not text:
+        raise UsageError(f"{option} needs a file name; got ''")
     path = Path(text)
     if path.is_dir():
         raise UsageError(f"{option} {text}: is a directory; give a file name, like {path / 'report.md'}")
@@ -141,6 +143,8 @@ def _writable_file(option: str, text: str) -> Path:
 
 def _writable_directory(option: str, text: str) -> Path:
     """``text`` as a directory that exists and takes new files, or that can be created."""
+    if not text:
+        raise UsageError(f"{option} needs a directory name (. for this one); got ''")
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise UsageError(f"{option} {text}: is a file, not a directory")
@@ -441,7 +445,7 @@ with the shrunk configuration and a reproducer that needs only NumPy and this pa
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _need_hypothesis("report")
-    target = _writable_file("--out", args.out) if args.out else None
+    target = _writable_file("--out", args.out) if args.out is not None else None
     from .report import IMPLEMENTATIONS, ReportInterrupted, framework_versions, render_markdown, run_report
 
     installed = tuple(implementation for implementation in IMPLEMENTATIONS if implementation.available)

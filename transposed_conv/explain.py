@@ -483,6 +483,14 @@ def _per_dim(values: tuple[int, ...] | None, ndim: int, name: str, default: int)
 
 def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run ``transposed-conv explain`` with parsed ``args``; print to ``out``; return the exit status."""
+    unused = None
+    if args.values is not None and args.x is not None and args.weight is not None:
+        unused = "--values fills the values --x and --weight do not give, and both are given"
+    elif args.seed is not None and args.values != "random":
+        unused = "--seed applies to --values random only"
+    if unused is not None:
+        err.write(f"transposed-conv explain: error: {unused}\n")
+        return 2
     try:
         sizes: tuple[int, ...] = args.input_size
         ndim = len(sizes)
@@ -493,10 +501,10 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             padding=_per_dim(args.padding, ndim, "padding", 0),
             output_padding=_per_dim(args.output_padding, ndim, "output-padding", 0),
             dilation=_per_dim(args.dilation, ndim, "dilation", 1),
-            values=args.values,
+            values=args.values or "range",
             x=args.x,
             weight=args.weight,
-            seed=args.seed,
+            seed=args.seed or 0,
         )
     except _TooLarge as error:
         err.write(f"transposed-conv explain: error: {error.text(options=True)}\n")
@@ -550,13 +558,13 @@ def add_explain_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--values",
         choices=VALUE_KINDS,
-        default="range",
-        help="fill x and w with 1, 2, 3, ... (range), ones (the output counts overlapping taps), or random "
-        "integers in [-3, 3] (default: range)",
+        default=None,
+        help="fill x and w, where --x or --weight does not give them, with 1, 2, 3, ... (range), ones (the "
+        "output counts overlapping taps), or random integers in [-3, 3] (default: range)",
     )
     parser.add_argument("--x", type=_ints, help="explicit input values, row-major, comma-separated")
     parser.add_argument("--weight", type=_ints, help="explicit kernel values, row-major, comma-separated")
-    parser.add_argument("--seed", type=_seed, default=0, help="seed for --values random, an integer >= 0 (0)")
+    parser.add_argument("--seed", type=_seed, default=None, help="seed for --values random (only), an integer >= 0 (0)")
     parser.set_defaults(run=run_explain)
     return parser
 
