@@ -85,16 +85,24 @@ def test_the_import_check_sees_a_heavy_import() -> None:
     assert found == ["scipy.sparse"], found
 
 
-def test_the_strategies_without_hypothesis_name_the_extra_to_install() -> None:
-    """Without hypothesis, ``import transposed_conv.strategies`` is an ImportError that says what to install."""
+@pytest.mark.parametrize(
+    ("module", "named"),
+    [
+        ("transposed_conv.strategies", "transposed_conv.strategies"),
+        ("transposed_conv.testing", "transposed_conv.testing"),
+        ("transposed_conv.report", "transposed_conv.testing"),
+    ],
+)
+def test_the_kit_without_hypothesis_names_the_extra_to_install(module: str, named: str) -> None:
+    """Without hypothesis, importing the strategies, the kit or the report is an ImportError naming the extra."""
     code = (
         "import sys\n"
         "sys.modules['hypothesis'] = None  # as if it were not installed\n"
         "try:\n"
-        "    import transposed_conv.strategies\n"
+        f"    import {module}\n"
         "except ImportError as error:\n"
         "    print(error)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == 'transposed_conv.strategies needs hypothesis: pip install "transposed-conv[kit]"'
+    assert result.stdout.strip() == f'{named} needs hypothesis: pip install "transposed-conv[kit]"'

@@ -21,9 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis import seed as hypothesis_seed
-from hypothesis.strategies import SearchStrategy
+
+try:
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.strategies import SearchStrategy
+except ModuleNotFoundError as error:
+    if error.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError(
+        'transposed_conv.testing needs hypothesis: pip install "transposed-conv[kit]"', name="hypothesis"
+    ) from None
 
 from ._literals import Script
 from .oracle import answer_key
