@@ -4,7 +4,6 @@ from the code).  The tests a page names as its evidence must exist."""
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import io
 import os
@@ -86,14 +85,8 @@ def _transcripts() -> list[tuple[str, str, str]]:
 
 def _run_command(argv: list[str]) -> tuple[int, str]:
     from transposed_conv import cli
-    from transposed_conv.explain import add_explain_command
 
     out, err = io.StringIO(), io.StringIO()
-    if argv[0] == "explain":  # until cli.py registers it, run it through its own parser
-        parser = argparse.ArgumentParser(prog="transposed-conv")
-        add_explain_command(parser.add_subparsers(dest="command"))
-        args = parser.parse_args(argv)
-        return args.run(args, out, err), out.getvalue()
     return cli.main(argv, out=out, err=err), out.getvalue()
 
 

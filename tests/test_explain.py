@@ -6,7 +6,6 @@ here its printed output is parsed back and checked against ``conv_transpose``.
 
 from __future__ import annotations
 
-import argparse
 import io
 
 import numpy as np
@@ -15,24 +14,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from transposed_conv import conv, conv_transpose
-from transposed_conv.explain import (
-    add_explain_command,
-    convolution_matrix,
-    explain,
-    overlap_counts,
-)
+from transposed_conv.cli import main
+from transposed_conv.explain import convolution_matrix, explain, overlap_counts
 from transposed_conv.strategies import ConvTransposeConfig, conv_transpose_configs
 
 small_configs = conv_transpose_configs(max_ndim=2, max_groups=1, max_channels_per_group=1, max_batch=1)
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    """Run ``explain`` through a parser built the way cli.py builds it."""
-    parser = argparse.ArgumentParser(prog="transposed-conv")
-    add_explain_command(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(list(argv))
+    """Run ``transposed-conv ARGV`` through :func:`transposed_conv.cli.main`."""
     out, err = io.StringIO(), io.StringIO()
-    status = args.run(args, out, err)
+    status = main(list(argv), out=out, err=err)
     return status, out.getvalue(), err.getvalue()
 
 
@@ -186,16 +178,11 @@ def test_the_library_refuses_the_same_sizes_naming_the_argument() -> None:
     assert explain(16, 5, stride=3).output.shape == (50,)  # large enough to teach, within the limit
 
 
-def test_the_cli_runs_explain_once_wired(capsys: pytest.CaptureFixture[str]) -> None:
-    """After cli.py registers the command, ``transposed-conv explain`` prints the same text."""
-    from transposed_conv import cli
-
-    out, err = io.StringIO(), io.StringIO()
-    status = cli.main(["explain", "--input-size", "3", "--kernel-size", "3", "--stride", "2"], out=out, err=err)
-    if status == 2 and "invalid choice: 'explain'" in capsys.readouterr().err:
-        pytest.skip("transposed_conv/cli.py does not register `explain` yet (add_explain_command)")
+def test_the_cli_prints_the_explanations_text() -> None:
+    """``transposed-conv explain`` prints :attr:`Explanation.text` of the library's :func:`explain`."""
+    status, out, _ = run("explain", "--input-size", "3", "--kernel-size", "3", "--stride", "2")
     assert status == 0
-    assert out.getvalue() == explain(3, 3, stride=2).text
+    assert out == explain(3, 3, stride=2).text
 
 
 # --- the other teaching computations ---------------------------------------------------------------

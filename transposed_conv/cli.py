@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import json
 import logging
 import os
 import sys
@@ -38,8 +37,9 @@ from typing import Any, NoReturn, TextIO
 import numpy as np
 
 from . import METHODS, __version__, conv, conv_transpose, convolve
-from .explain import add_explain_command
+from .explain import MAX_PRINTED_SIDE, MAX_SIDE, VALUE_KINDS, TooWideToPrint, explain
 from .shapes import conv_output_shape, conv_transpose_output_shape, output_padding_for, transposed_size_range
+from .vectors import write_vectors
 
 __all__ = ["EXIT_STATUSES", "main", "main_exit"]
 
@@ -99,6 +99,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer; got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {value}")
     return value
 
 
@@ -493,146 +503,10 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # --- vectors ------------------------------------------------------------------------------------
 
 
-def _onnx_attributes(case: Any) -> dict[str, Any]:
-    return {
-        "strides": list(case.stride),
-        "pads": [b for b, _ in case.padding] + [e for _, e in case.padding],
-        "output_padding": list(case.output_padding),
-        "dilations": list(case.dilation),
-        "group": case.groups,
-        "kernel_shape": list(case.kernel_shape),
-    }
-
-
-def _jax_arguments(case: Any) -> dict[str, Any] | None:
-    """``jax.lax.conv_transpose`` arguments for ``(x, weight)`` as stored (no permutation), or None."""
-    if case.groups != 1:
-        return None
-    letters = "HWD"[: case.ndim]
-    return {
-        "lhs_axes": list(range(case.ndim + 2)),
-        "rhs_axes": list(range(case.ndim + 2)),
-        "strides": list(case.stride),
-        "padding": [
-            [d * (k - 1) - pb, d * (k - 1) - pe + a]
-            for d, k, (pb, pe), a in zip(case.dilation, case.kernel_shape, case.padding, case.output_padding)
-        ],
-        "rhs_dilation": list(case.dilation),
-        "dimension_numbers": ["NC" + letters, "OI" + letters, "NC" + letters],
-        "transpose_kernel": True,
-        "bias": "added to the result (jax.lax.conv_transpose has none)",
-    }
-
-
-def _tf_arguments(case: Any, output_shape: tuple[int, ...]) -> dict[str, Any] | None:
-    """``tf.nn.conv_transpose`` arguments with channels-last arrays, or None when TensorFlow cannot express it."""
-    if case.groups != 1 or any(a >= s for a, s in zip(case.output_padding, case.stride)):
-        return None
-    ndim = case.ndim
-    unpadded = all(p == (0, 0) for p in case.padding)
-    if ndim != 2 and not unpadded:
-        return None  # TensorFlow takes explicit padding in 2-D only
-    padding: Any = "VALID" if unpadded else [[0, 0], *[list(p) for p in case.padding], [0, 0]]
-    return {
-        "input_axes": [0, *range(2, ndim + 2), 1],
-        "filters_axes": [*range(2, ndim + 2), 1, 0],
-        "output_shape": [output_shape[0], *output_shape[2:], output_shape[1]],
-        "strides": list(case.stride),
-        "padding": padding,
-        "dilations": list(case.dilation),
-        "bias": "added to the result (tf.nn.conv_transpose has none); the result is channels-last",
-    }
-
-
-def _keras_arguments(case: Any) -> dict[str, Any] | None:
-    """``keras.ops.conv_transpose`` arguments (channels-last), when Keras's 'valid' padding expresses the case."""
-    if (
-        case.groups != 1
-        or any(p != (0, 0) for p in case.padding)
-        or any(a >= s for a, s in zip(case.output_padding, case.stride))
-    ):
-        return None
-    ndim = case.ndim
-    return {
-        "inputs_axes": [0, *range(2, ndim + 2), 1],
-        "kernel_axes": [*range(2, ndim + 2), 1, 0],
-        "strides": list(case.stride),
-        "padding": "valid",
-        "output_padding": list(case.output_padding),
-        "dilation_rate": list(case.dilation),
-        "bias": "added to the result (keras.ops.conv_transpose has none); the result is channels-last",
-    }
-
-
 def _vectors(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _need_hypothesis("vectors")
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hypothesis_seed
-
     directory = _writable_directory("--out", args.out)
-    from .oracle import error_bound, reference
-    from .strategies import ConvTransposeCase, conv_transpose_cases
-
-    drawn: list[ConvTransposeCase] = []
-
-    @hypothesis_seed(args.seed)
-    @settings(
-        max_examples=args.count,
-        database=None,
-        deadline=None,
-        phases=(Phase.generate,),
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(conv_transpose_cases(dtype="float32", values="uniform"))
-    def collect(case: ConvTransposeCase) -> None:
-        if len(drawn) < args.count:
-            drawn.append(case)
-
-    collect()
-    directory.mkdir(parents=True, exist_ok=True)
-    index = []
-    for number, case in enumerate(drawn):
-        name = f"case_{number:04d}.npz"
-        arrays = {"x": case.x, "weight": case.weight}
-        if case.bias is not None:
-            arrays["bias"] = case.bias
-        arrays["expected"] = reference(case.x, case.weight, case.bias, **case.kwargs)
-        arrays["bound_float32"] = error_bound(case.x, case.weight, case.bias, **case.kwargs, precision="float32")
-        np.savez(directory / name, **arrays)  # type: ignore[arg-type]
-        index.append(
-            {
-                "file": name,
-                "x_shape": list(case.x.shape),
-                "weight_shape": list(case.weight.shape),
-                "bias": case.bias is not None,
-                "output_shape": list(arrays["expected"].shape),
-                "torch": {
-                    "stride": list(case.stride),
-                    "padding": [list(p) for p in case.padding],
-                    "padding_symmetric": all(b == e for b, e in case.padding),
-                    "output_padding": list(case.output_padding),
-                    "dilation": list(case.dilation),
-                    "groups": case.groups,
-                },
-                "onnx": _onnx_attributes(case),
-                "jax": _jax_arguments(case),
-                "tf": _tf_arguments(case, arrays["expected"].shape),
-                "keras": _keras_arguments(case),
-            }
-        )
-    description = {
-        "generator": f"transposed-conv {__version__} vectors --count {args.count} --seed {args.seed}",
-        "layout": "x (N, C_in, *spatial) float32; weight (C_in, C_out/groups, *kernel) float32; bias (C_out,) float32",
-        "expected": "float64 transposed convolution of the float32 inputs; bound_float32 is the elementwise rounding "
-        "bound for any correct float32 implementation (see transposed_conv.oracle)",
-        "padding": "torch.padding holds one (begin, end) pair per spatial dimension; PyTorch itself takes only "
-        "symmetric padding (padding_symmetric)",
-        "frameworks": "jax, tf and keras give each framework's arguments for the same case, with the axis "
-        "permutations (np.transpose) that bring x and weight into its layout; null where the framework cannot "
-        "express the case (groups; padding TensorFlow or Keras cannot spell)",
-        "cases": index,
-    }
-    (directory / "index.json").write_text(json.dumps(description, indent=1) + "\n")
+    index = write_vectors(directory, args.count, args.seed)
     out.write(f"wrote {len(index)} cases to {directory}/ (index.json + case_NNNN.npz)\n")
     return 0
 
@@ -741,6 +615,42 @@ def _reach(
             f"instead, padding (begin, end) per dimension {pairs} with output_padding {','.join(map(str, extra))}"
             f" (a size above the full output {full} needs output_padding)\n"
         )
+    return 0
+
+
+# --- explain ------------------------------------------------------------------------------------
+
+
+def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.values is not None and args.x is not None and args.weight is not None:
+        raise UsageError("--values fills the values --x and --weight do not give, and both are given")
+    if args.seed is not None and args.values != "random":
+        raise UsageError("--seed applies to --values random only")
+    sizes: tuple[int, ...] = args.input_size
+    ndim = len(sizes)
+    kernel = _per_dim(args.kernel_size, ndim, "kernel-size", 1)
+    stride = _per_dim(args.stride, ndim, "stride", 1)
+    padding = _per_dim(args.padding, ndim, "padding", 0)
+    output_padding = _per_dim(args.output_padding, ndim, "output-padding", 0)
+    dilation = _per_dim(args.dilation, ndim, "dilation", 1)
+    try:
+        explanation = explain(
+            sizes,
+            kernel,
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            dilation=dilation,
+            values=args.values or "range",
+            x=args.x,
+            weight=args.weight,
+            seed=args.seed or 0,
+        )
+    except TooWideToPrint as error:
+        raise UsageError(error.text(options=True)) from None
+    except (ValueError, TypeError, OverflowError) as error:
+        raise UsageError(str(error)) from None
+    out.write(explanation.text)
     return 0
 
 
@@ -906,7 +816,54 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the seed's decoder layer through every method", epilog=EXIT_STATUSES)
     demo.set_defaults(run=_demo)
-    add_explain_command(commands).epilog = EXIT_STATUSES
+
+    explain_parser = commands.add_parser(
+        "explain",
+        help="a transposed convolution worked through with small integers",
+        description="Print the input, the zero-inserted and padded input, the flipped kernel, the output and the "
+        "size formula with the numbers filled in, for a 1-D or 2-D one-channel transposed convolution. "
+        "Per-dimension values are comma-separated: --input-size 3,3.",
+        epilog=EXIT_STATUSES,
+    )
+    explain_parser.add_argument(
+        "--input-size",
+        type=_ints,
+        required=True,
+        metavar="N[,N]",
+        help=f"input size: 3 (1-D) or 3,3 (2-D), at most {MAX_SIDE} per side",
+    )
+    explain_parser.add_argument(
+        "--kernel-size", type=_ints, required=True, metavar="K[,K]", help=f"kernel size, at most {MAX_SIDE} per side"
+    )
+    explain_parser.add_argument(
+        "--stride",
+        type=_ints,
+        metavar="S[,S]",
+        help=f"stride (1); every printed array is at most {MAX_PRINTED_SIDE} wide, which bounds it",
+    )
+    explain_parser.add_argument("--padding", type=_ints, metavar="P[,P]", help="padding, the same at both ends (0)")
+    explain_parser.add_argument(
+        "--output-padding", type=_ints, metavar="A[,A]", help="extra size at the end, below max(stride, dilation) (0)"
+    )
+    explain_parser.add_argument(
+        "--dilation",
+        type=_ints,
+        metavar="D[,D]",
+        help=f"kernel dilation (1); the dilated kernel is at most {MAX_PRINTED_SIDE} wide",
+    )
+    explain_parser.add_argument(
+        "--values",
+        choices=VALUE_KINDS,
+        default=None,
+        help="fill x and w, where --x or --weight does not give them, with 1, 2, 3, ... (range), ones (the "
+        "output counts overlapping taps), or random integers in [-3, 3] (default: range)",
+    )
+    explain_parser.add_argument("--x", type=_ints, help="explicit input values, row-major, comma-separated")
+    explain_parser.add_argument("--weight", type=_ints, help="explicit kernel values, row-major, comma-separated")
+    explain_parser.add_argument(
+        "--seed", type=_seed, default=None, help="seed for --values random (only), an integer >= 0 (0)"
+    )
+    explain_parser.set_defaults(run=_explain)
     return parser
 
 

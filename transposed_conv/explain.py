@@ -10,7 +10,8 @@ Dumoulin & Visin (2016, section 4) draw it, and keeps every intermediate array:
 4. the kernel flipped in every dimension (and dilated: ``dilation - 1`` zeros between taps);
 5. the output: the flipped kernel slid over the padded map with stride 1,
 
-and prints them with the size formula filled in.  Everything here is plain NumPy written
+and prints them with the size formula filled in (the command's parser is in
+:mod:`transposed_conv.cli`; it prints :attr:`Explanation.text`).  Everything here is plain NumPy written
 out step by step, independent of :mod:`transposed_conv.methods`: the tests check that the
 output equals :func:`~transposed_conv.conv_transpose`.
 
@@ -23,12 +24,10 @@ and the sub-pixel (polyphase) form of a strided transposed convolution
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -38,20 +37,23 @@ from .conv import conv
 from .shapes import Padding, conv_transpose_output_shape
 
 __all__ = [
+    "MAX_PRINTED_SIDE",
+    "MAX_SIDE",
+    "VALUE_KINDS",
     "Explanation",
-    "add_explain_command",
+    "TooWideToPrint",
     "convolution_matrix",
     "dilate",
     "explain",
     "format_array",
     "overlap_counts",
     "pad_or_crop",
-    "run_explain",
     "stretch",
     "subpixel_conv_transpose",
     "tap_counts",
 ]
 
+#: How :func:`explain` fills the input and the kernel when their values are not given.
 VALUE_KINDS = ("range", "ones", "random")
 
 #: Largest input and kernel side ``explain`` prints: beyond it the arrays stop being readable.
@@ -63,8 +65,12 @@ MAX_SIDE = 16
 MAX_PRINTED_SIDE = 64
 
 
-class _TooLarge(ValueError):
-    """A worked example with an array wider than :data:`MAX_PRINTED_SIDE`; ``culprits`` name the arguments."""
+class TooWideToPrint(ValueError):
+    """A worked example with an array wider than :data:`MAX_PRINTED_SIDE`.
+
+    ``culprits`` maps the arguments to blame (``stride``, ``dilation``) to their values, so
+    that a command line can name them as its options: ``text(options=True)``.
+    """
 
     def __init__(self, what: str, culprits: dict[str, tuple[int, ...]]) -> None:
         self.what, self.culprits = what, culprits
@@ -92,20 +98,20 @@ def _check_printable(
     extra: tuple[int, ...],
     dilation: tuple[int, ...],
 ) -> None:
-    """Raise :class:`_TooLarge` if a step's array would be wider than :data:`MAX_PRINTED_SIDE`: integers only."""
+    """Raise :class:`TooWideToPrint` if a step's array would be wider than :data:`MAX_PRINTED_SIDE`: integers only."""
     for j, (i, k, s, (pb, pe), a, d) in enumerate(zip(sizes, kernel, stride, pads, extra, dilation)):
         stretched, flipped = (i - 1) * s + 1, d * (k - 1) + 1
         padded = stretched + 2 * (flipped - 1) - pb - pe + a
         if stretched > MAX_PRINTED_SIDE:
             what = f"the zero-inserted input is (in - 1)*stride + 1 = ({i} - 1)*{s} + 1 = {stretched} wide in dim {j}"
-            raise _TooLarge(what, {"stride": stride})
+            raise TooWideToPrint(what, {"stride": stride})
         if flipped > MAX_PRINTED_SIDE:
             what = f"the dilated kernel is dilation*(kernel - 1) + 1 = {d}*({k} - 1) + 1 = {flipped} wide in dim {j}"
-            raise _TooLarge(what, {"dilation": dilation})
+            raise TooWideToPrint(what, {"dilation": dilation})
         if padded > MAX_PRINTED_SIDE:
             what = f"the padded input is {padded} wide in dim {j}"
             named = {"stride": stride, "dilation": dilation}
-            raise _TooLarge(what, {name: v for name, v in named.items() if v[j] > 1} or named)
+            raise TooWideToPrint(what, {name: v for name, v in named.items() if v[j] > 1} or named)
 
 
 # --- the steps, one channel ---------------------------------------------------------------------
@@ -446,127 +452,6 @@ def _describe_output(
             f"   dim {j}: ({sizes[j]} - 1)*{stride[j]} - {pb} - {pe} + {d}*({k} - 1) + {extra[j]} + 1 = {out_size[j]}"
         )
     return "\n".join(lines) + "\n"
-
-
-# --- the command --------------------------------------------------------------------------------
-
-
-def _ints(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, like 3 or 3,3; got {text!r}") from None
-    if not values:
-        raise argparse.ArgumentTypeError("expected at least one integer")
-    return values
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {value}")
-    return value
-
-
-def _per_dim(values: tuple[int, ...] | None, ndim: int, name: str, default: int) -> tuple[int, ...]:
-    if values is None:
-        return (default,) * ndim
-    if len(values) == 1:
-        return values * ndim
-    if len(values) != ndim:
-        raise ValueError(f"--{name} needs 1 or {ndim} values (one per dimension of --input-size); got {len(values)}")
-    return values
-
-
-def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run ``transposed-conv explain`` with parsed ``args``; print to ``out``; return the exit status."""
-    unused = None
-    if args.values is not None and args.x is not None and args.weight is not None:
-        unused = "--values fills the values --x and --weight do not give, and both are given"
-    elif args.seed is not None and args.values != "random":
-        unused = "--seed applies to --values random only"
-    if unused is not None:
-        err.write(f"transposed-conv explain: error: {unused}\n")
-        return 2
-    try:
-        sizes: tuple[int, ...] = args.input_size
-        ndim = len(sizes)
-        explanation = explain(
-            sizes,
-            _per_dim(args.kernel_size, ndim, "kernel-size", 1),
-            stride=_per_dim(args.stride, ndim, "stride", 1),
-            padding=_per_dim(args.padding, ndim, "padding", 0),
-            output_padding=_per_dim(args.output_padding, ndim, "output-padding", 0),
-            dilation=_per_dim(args.dilation, ndim, "dilation", 1),
-            values=args.values or "range",
-            x=args.x,
-            weight=args.weight,
-            seed=args.seed or 0,
-        )
-    except _TooLarge as error:
-        err.write(f"transposed-conv explain: error: {error.text(options=True)}\n")
-        return 2
-    except (ValueError, TypeError, OverflowError) as error:
-        err.write(f"transposed-conv explain: error: {error}\n")
-        return 2
-    out.write(explanation.text)
-    return 0
-
-
-def add_explain_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``explain`` on the ``transposed-conv`` command's subparsers; return its parser.
-
-    The parser's default ``run`` is :func:`run_explain`, called as ``run(args, out, err)``
-    like every other command of :mod:`transposed_conv.cli`.
-    """
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "explain",
-        help="a transposed convolution worked through with small integers",
-        description="Print the input, the zero-inserted and padded input, the flipped kernel, the output and the "
-        "size formula with the numbers filled in, for a 1-D or 2-D one-channel transposed convolution. "
-        "Per-dimension values are comma-separated: --input-size 3,3.",
-    )
-    parser.add_argument(
-        "--input-size",
-        type=_ints,
-        required=True,
-        metavar="N[,N]",
-        help=f"input size: 3 (1-D) or 3,3 (2-D), at most {MAX_SIDE} per side",
-    )
-    parser.add_argument(
-        "--kernel-size", type=_ints, required=True, metavar="K[,K]", help=f"kernel size, at most {MAX_SIDE} per side"
-    )
-    parser.add_argument(
-        "--stride",
-        type=_ints,
-        metavar="S[,S]",
-        help=f"stride (1); every printed array is at most {MAX_PRINTED_SIDE} wide, which bounds it",
-    )
-    parser.add_argument("--padding", type=_ints, metavar="P[,P]", help="padding, the same at both ends (0)")
-    parser.add_argument(
-        "--output-padding", type=_ints, metavar="A[,A]", help="extra size at the end, below max(stride, dilation) (0)"
-    )
-    parser.add_argument(
-        "--dilation",
-        type=_ints,
-        metavar="D[,D]",
-        help=f"kernel dilation (1); the dilated kernel is at most {MAX_PRINTED_SIDE} wide",
-    )
-    parser.add_argument(
-        "--values",
-        choices=VALUE_KINDS,
-        default=None,
-        help="fill x and w, where --x or --weight does not give them, with 1, 2, 3, ... (range), ones (the "
-        "output counts overlapping taps), or random integers in [-3, 3] (default: range)",
-    )
-    parser.add_argument("--x", type=_ints, help="explicit input values, row-major, comma-separated")
-    parser.add_argument("--weight", type=_ints, help="explicit kernel values, row-major, comma-separated")
-    parser.add_argument("--seed", type=_seed, default=None, help="seed for --values random (only), an integer >= 0 (0)")
-    parser.set_defaults(run=run_explain)
-    return parser
 
 
 # --- other teaching computations ----------------------------------------------------------------
