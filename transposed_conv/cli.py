@@ -537,13 +537,8 @@ def _shape(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "--output-padding does not apply with --output-size: shape computes the output_padding "
             "that gives --output-size"
         )
-    sizes: tuple[int, ...] = args.input_size
+    sizes, k, s, p, a, d = _size_options(args)
     ndim = len(sizes)
-    k = _per_dim(args.kernel_size, ndim, "kernel-size", 1)
-    s = _per_dim(args.stride, ndim, "stride", 1)
-    p = _per_dim(args.padding, ndim, "padding", 0)
-    d = _per_dim(args.dilation, ndim, "dilation", 1)
-    a = _per_dim(args.output_padding, ndim, "output-padding", 0)
     try:
         if args.conv:
             o = conv_output_shape(sizes, k, stride=s, padding=p, dilation=d)
@@ -620,18 +615,27 @@ def _reach(
 # --- explain ------------------------------------------------------------------------------------
 
 
+def _size_options(args: argparse.Namespace) -> tuple[tuple[int, ...], ...]:
+    """``--input-size``, and one value per dimension of ``--kernel-size``, ``--stride``, ``--padding``,
+    ``--output-padding`` and ``--dilation`` (``shape`` and ``explain`` share these options)."""
+    sizes: tuple[int, ...] = args.input_size
+    ndim = len(sizes)
+    return (
+        sizes,
+        _per_dim(args.kernel_size, ndim, "kernel-size", 1),
+        _per_dim(args.stride, ndim, "stride", 1),
+        _per_dim(args.padding, ndim, "padding", 0),
+        _per_dim(args.output_padding, ndim, "output-padding", 0),
+        _per_dim(args.dilation, ndim, "dilation", 1),
+    )
+
+
 def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.values is not None and args.x is not None and args.weight is not None:
         raise UsageError("--values fills the values --x and --weight do not give, and both are given")
     if args.seed is not None and args.values != "random":
         raise UsageError("--seed applies to --values random only")
-    sizes: tuple[int, ...] = args.input_size
-    ndim = len(sizes)
-    kernel = _per_dim(args.kernel_size, ndim, "kernel-size", 1)
-    stride = _per_dim(args.stride, ndim, "stride", 1)
-    padding = _per_dim(args.padding, ndim, "padding", 0)
-    output_padding = _per_dim(args.output_padding, ndim, "output-padding", 0)
-    dilation = _per_dim(args.dilation, ndim, "dilation", 1)
+    sizes, kernel, stride, padding, output_padding, dilation = _size_options(args)
     try:
         explanation = explain(
             sizes,
