@@ -25,6 +25,7 @@ from ._normalize import as_int_tuple, as_padding_pairs, as_shape
 __all__ = [
     "conv_output_shape",
     "conv_transpose_output_shape",
+    "full_output_shape",
     "output_padding_for",
     "transposed_size_range",
 ]
@@ -41,6 +42,32 @@ def conv_output_length(i: int, k: int, s: int, p_begin: int, p_end: int, d: int)
 def conv_transpose_output_length(i: int, k: int, s: int, p_begin: int, p_end: int, a: int, d: int) -> int:
     """Transposed-convolution output length along one dimension (may be < 1)."""
     return (i - 1) * s - p_begin - p_end + d * (k - 1) + a + 1
+
+
+def effective_kernel_length(k: int, d: int) -> int:
+    """``d*(k - 1) + 1``: the extent of a kernel of ``k`` taps with dilation ``d``."""
+    return d * (k - 1) + 1
+
+
+def full_output_shape(
+    input_shape: Sequence[int],
+    kernel_shape: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    output_padding: Sequence[int] | None = None,
+) -> tuple[int, ...]:
+    """``F = (i - 1)*stride + dilation*(k - 1) + 1 (+ output_padding)`` per dimension: nothing cropped.
+
+    Every position an input element reaches; every framework returns a window of it.
+
+    >>> full_output_shape((3, 4), (3, 2), (2, 1), (1, 3))
+    (7, 7)
+    """
+    extra = (0,) * len(input_shape) if output_padding is None else output_padding
+    return tuple(
+        conv_transpose_output_length(i, k, s, 0, 0, a, d)
+        for i, k, s, d, a in zip(input_shape, kernel_shape, stride, dilation, extra)
+    )
 
 
 def transposed_lengths(
@@ -205,12 +232,22 @@ def conv_transpose_output_shape(
     return out
 
 
-def check_output_padding(output_padding: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> None:
-    """Enforce ``0 <= output_padding < max(stride, dilation)`` in every dimension (PyTorch's rule)."""
+def check_output_padding(
+    output_padding: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    *,
+    names: tuple[str, str, str] = ("output_padding", "stride", "dilation"),
+) -> None:
+    """Enforce ``0 <= output_padding < max(stride, dilation)`` in every dimension (PyTorch's rule).
+
+    ``names`` are the parameters' names in the caller's convention (ONNX: ``strides``, ``dilations``).
+    """
     if any(a >= max(s, d) for a, s, d in zip(output_padding, stride, dilation)):
+        a_name, s_name, d_name = names
         raise ValueError(
-            "output_padding must be smaller than stride or dilation in every dimension; "
-            f"got output_padding={output_padding}, stride={stride}, dilation={dilation}"
+            f"{a_name} must be smaller than {s_name} or {d_name} in every dimension; "
+            f"got {a_name}={output_padding}, {s_name}={stride}, {d_name}={dilation}"
         )
 
 
