@@ -30,11 +30,11 @@ from numpy.typing import ArrayLike
 from ._integers import exact_bilinear
 from ._normalize import as_int, as_int_tuple, as_padding_pairs, is_sequence
 from .shapes import (
+    ConvGeometry,
+    ConvTransposeGeometry,
     Padding,
     check_output_padding,
-    conv_output_length,
     output_padding_for,
-    transposed_lengths,
 )
 
 __all__ = [
@@ -47,79 +47,6 @@ __all__ = [
     "real_array",
     "result_dtypes",
 ]
-
-
-@dataclass(frozen=True)
-class ConvTransposeGeometry:
-    """Everything about a transposed convolution except the array values.
-
-    ``padding`` holds one ``(begin, end)`` pair per spatial dimension.
-    """
-
-    input_shape: tuple[int, ...]
-    kernel_shape: tuple[int, ...]
-    stride: tuple[int, ...]
-    padding: tuple[tuple[int, int], ...]
-    output_padding: tuple[int, ...]
-    dilation: tuple[int, ...]
-    groups: int
-    in_channels: int
-    out_channels: int
-
-    @property
-    def ndim(self) -> int:
-        return len(self.input_shape)
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        return transposed_lengths(
-            self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
-        )
-
-    @property
-    def products_per_output(self) -> int:
-        """An upper bound on the products summed into one output element.
-
-        In each dimension the taps reaching one output are ``stride / gcd(stride, dilation)``
-        apart, and each pairs with a different input element.
-        """
-        per_dimension = (
-            min(k, -(-k * math.gcd(s, d) // s), i)
-            for k, s, d, i in zip(self.kernel_shape, self.stride, self.dilation, self.input_shape)
-        )
-        return self.in_channels // self.groups * math.prod(per_dimension)
-
-
-@dataclass(frozen=True)
-class ConvGeometry:
-    """Everything about a convolution (cross-correlation) except the array values."""
-
-    input_shape: tuple[int, ...]
-    kernel_shape: tuple[int, ...]
-    stride: tuple[int, ...]
-    padding: tuple[tuple[int, int], ...]
-    dilation: tuple[int, ...]
-    groups: int
-    in_channels: int
-    out_channels: int
-
-    @property
-    def ndim(self) -> int:
-        return len(self.input_shape)
-
-    @property
-    def products_per_output(self) -> int:
-        """The products summed into one output element (padded positions included)."""
-        return self.in_channels // self.groups * math.prod(self.kernel_shape)
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        return tuple(
-            conv_output_length(i, k, s, pb, pe, d)
-            for i, k, s, (pb, pe), d in zip(
-                self.input_shape, self.kernel_shape, self.stride, self.padding, self.dilation
-            )
-        )
 
 
 @dataclass(frozen=True)

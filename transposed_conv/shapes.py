@@ -18,11 +18,15 @@ deep learning* (2016), relationships 1-14.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ._normalize import as_int_tuple, as_padding_pairs, as_shape
 
 __all__ = [
+    "ConvGeometry",
+    "ConvTransposeGeometry",
     "conv_output_shape",
     "conv_transpose_output_shape",
     "full_output_shape",
@@ -83,6 +87,79 @@ def transposed_lengths(
         conv_transpose_output_length(i, k, s, pb, pe, a, d)
         for i, k, s, (pb, pe), a, d in zip(sizes, kernel, stride, padding, output_padding, dilation)
     )
+
+
+@dataclass(frozen=True)
+class ConvTransposeGeometry:
+    """Everything about a transposed convolution except the array values.
+
+    ``padding`` holds one ``(begin, end)`` pair per spatial dimension.
+    """
+
+    input_shape: tuple[int, ...]
+    kernel_shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    output_padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    groups: int
+    in_channels: int
+    out_channels: int
+
+    @property
+    def ndim(self) -> int:
+        return len(self.input_shape)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return transposed_lengths(
+            self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
+        )
+
+    @property
+    def products_per_output(self) -> int:
+        """An upper bound on the products summed into one output element.
+
+        In each dimension the taps reaching one output are ``stride / gcd(stride, dilation)``
+        apart, and each pairs with a different input element.
+        """
+        per_dimension = (
+            min(k, -(-k * math.gcd(s, d) // s), i)
+            for k, s, d, i in zip(self.kernel_shape, self.stride, self.dilation, self.input_shape)
+        )
+        return self.in_channels // self.groups * math.prod(per_dimension)
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Everything about a convolution (cross-correlation) except the array values."""
+
+    input_shape: tuple[int, ...]
+    kernel_shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    dilation: tuple[int, ...]
+    groups: int
+    in_channels: int
+    out_channels: int
+
+    @property
+    def ndim(self) -> int:
+        return len(self.input_shape)
+
+    @property
+    def products_per_output(self) -> int:
+        """The products summed into one output element (padded positions included)."""
+        return self.in_channels // self.groups * math.prod(self.kernel_shape)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return tuple(
+            conv_output_length(i, k, s, pb, pe, d)
+            for i, k, s, (pb, pe), d in zip(
+                self.input_shape, self.kernel_shape, self.stride, self.padding, self.dilation
+            )
+        )
 
 
 def _spatial(input_shape: IntOrSeq, kernel_shape: IntOrSeq) -> tuple[tuple[int, ...], tuple[int, ...]]:
