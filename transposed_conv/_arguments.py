@@ -1,7 +1,9 @@
-"""Validate and normalise the arguments of the array functions, once, at the boundary.
+"""Validate the arrays of the array functions, once, at the boundary: array checks and dtype rules.
 
 ``prepare_conv_transpose`` and ``prepare_conv`` turn whatever the user passed into
-batched arrays in the computation dtype plus a frozen geometry of per-dimension tuples.
+batched arrays in the computation dtype plus a frozen geometry of per-dimension tuples,
+which they build through :mod:`transposed_conv.shapes` from the arrays' shapes (every
+rule on the integer arguments lives there).
 The algorithms in :mod:`transposed_conv.methods` take that form and never re-validate.
 
 Dtype rules (documented in the README and tested in ``tests/test_dtypes.py``):
@@ -28,14 +30,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._integers import exact_bilinear
-from ._normalize import as_int, as_int_tuple, as_padding_pairs, is_sequence
-from .shapes import (
-    ConvGeometry,
-    ConvTransposeGeometry,
-    Padding,
-    check_output_padding,
-    output_padding_for,
-)
+from ._memory import check_sizes
+from ._normalize import as_int
+from .shapes import ConvGeometry, ConvTransposeGeometry, Padding
 
 __all__ = [
     "ConvGeometry",
@@ -160,6 +157,7 @@ def _finish_arrays(
 
 
 def _groups(groups: Any, in_channels: int, out_channels: int, weight_shape: tuple[int, ...]) -> int:
+    """``groups`` dividing the channel counts of ``x`` and ``weight``, with a message naming the weight's shape."""
     g = as_int(groups, "groups", minimum=1)
     if in_channels % g or out_channels % g:
         raise ValueError(
@@ -181,9 +179,12 @@ def prepare_conv_transpose(
     groups: Any,
     output_size: Any,
 ) -> tuple[Prepared, ConvTransposeGeometry]:
-    """Validate everything :func:`~transposed_conv.conv_transpose` receives."""
+    """Validate everything :func:`~transposed_conv.conv_transpose` receives.
+
+    The arrays and their channels are checked here; the geometry is built by
+    :meth:`~transposed_conv.shapes.ConvTransposeGeometry.build` from the arrays' shapes.
+    """
     x_arr, w_arr, b_arr, batched = _arrays(x, weight, bias)
-    ndim = w_arr.ndim - 2
     in_channels = x_arr.shape[1]
     if w_arr.shape[0] != in_channels:
         raise ValueError(
@@ -193,83 +194,25 @@ def prepare_conv_transpose(
     g = as_int(groups, "groups", minimum=1)
     out_channels = w_arr.shape[1] * g
     g = _groups(g, in_channels, out_channels, w_arr.shape)
-    strides = as_int_tuple(stride, "stride", ndim, minimum=1)
-    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
-    pads = as_padding_pairs(padding, "padding", ndim)
-    spatial = tuple(x_arr.shape[2:])
-    kernel = tuple(w_arr.shape[2:])
-    extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
-    if output_size is not None:
-        if any(extra):
-            raise ValueError(
-                "give output_padding or output_size, not both; "
-                f"got output_padding={extra} and output_size={output_size!r}"
-            )
-        leading = (x_arr.shape[0], out_channels) if batched else (out_channels,)
-        wanted = _output_size(output_size, ndim, leading)
-        extra = output_padding_for(spatial, kernel, wanted, stride=strides, padding=pads, dilation=dilations)
-    else:
-        check_output_padding(extra, strides, dilations)
-    geometry = ConvTransposeGeometry(
-        input_shape=spatial,
-        kernel_shape=kernel,
-        stride=strides,
-        padding=pads,
-        output_padding=extra,
-        dilation=dilations,
+    geometry = ConvTransposeGeometry.build(
+        x_arr.shape[2:],
+        w_arr.shape[2:],
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
         groups=g,
         in_channels=in_channels,
         out_channels=out_channels,
+        output_size=output_size,
+        output_leading=(x_arr.shape[0], out_channels) if batched else (out_channels,),
+        source="arrays",
     )
-    _check_transpose_sizes(x_arr.shape[0], geometry)
-    if any(o < 1 for o in geometry.output_shape):
-        raise ValueError(
-            "the output size must be at least 1 in every dimension; with "
-            f"input {spatial}, kernel {kernel}, stride={strides}, padding={pads}, output_padding={extra}, "
-            f"dilation={dilations} the formula (i - 1)*stride - p_begin - p_end + dilation*(k - 1) "
-            f"+ output_padding + 1 gives {geometry.output_shape}"
-        )
+    # The output, and one batch element's column buffer: no method allocates the uncropped output.
+    per_item = out_channels * math.prod(geometry.output_shape)
+    columns = out_channels * math.prod(geometry.kernel_shape) * math.prod(geometry.input_shape)
+    check_sizes(output=max(x_arr.shape[0], 1) * per_item, column_buffer=columns)
     return _finish_arrays(x_arr, w_arr, b_arr, out_channels, batched), geometry
-
-
-def _check_transpose_sizes(batch: int, geometry: ConvTransposeGeometry) -> None:
-    """The output, and one batch element's column buffer: no method allocates the uncropped output."""
-    per_item = geometry.out_channels * math.prod(max(o, 1) for o in geometry.output_shape)
-    columns = geometry.out_channels * math.prod(geometry.kernel_shape) * math.prod(geometry.input_shape)
-    check_sizes(output=max(batch, 1) * per_item, column_buffer=columns)
-
-
-def _output_size(output_size: Any, ndim: int, leading: tuple[int, ...]) -> tuple[int, ...]:
-    """``output_size`` as the spatial sizes; like PyTorch, also the whole output shape ``(*leading, *spatial)``."""
-    if is_sequence(output_size) and len(output_size) == ndim + len(leading):
-        whole = as_int_tuple(output_size, "output_size", len(output_size), minimum=0)
-        if whole[: len(leading)] != leading:
-            what = "batch and channels" if len(leading) == 2 else "channels"
-            raise ValueError(
-                f"output_size with {len(whole)} entries is the whole output shape, whose leading "
-                f"entries must be {leading} ({what}); got output_size={whole}"
-            )
-        output_size = whole[len(leading) :]
-    return as_int_tuple(output_size, "output_size", ndim, minimum=1)
-
-
-#: Largest number of elements of any array we allocate: NumPy cannot index beyond 2**63 bytes.
-MAX_ELEMENTS = 2**59
-
-
-def check_sizes(**counts: int) -> None:
-    """Refuse computations whose arrays NumPy could not even describe, naming the array.
-
-    Only arrays that are really allocated are checked: no method builds a padded input, a
-    stretched input or an uncropped output, so stride, padding and dilation matter only
-    through the output size.
-    """
-    for what, count in counts.items():
-        if count > MAX_ELEMENTS:
-            raise ValueError(
-                f"the {what.replace('_', ' ')} would have {count} elements, more than NumPy can allocate "
-                f"({MAX_ELEMENTS}); reduce the sizes, stride, padding or dilation"
-            )
 
 
 def prepare_conv(
@@ -282,9 +225,12 @@ def prepare_conv(
     dilation: Any,
     groups: Any,
 ) -> tuple[Prepared, ConvGeometry]:
-    """Validate everything :func:`~transposed_conv.conv` receives."""
+    """Validate everything :func:`~transposed_conv.conv` receives.
+
+    The arrays and their channels are checked here; the geometry is built by
+    :meth:`~transposed_conv.shapes.ConvGeometry.build` from the arrays' shapes.
+    """
     x_arr, w_arr, b_arr, batched = _arrays(x, weight, bias)
-    ndim = w_arr.ndim - 2
     in_channels = x_arr.shape[1]
     g = as_int(groups, "groups", minimum=1)
     if w_arr.shape[1] * g != in_channels:
@@ -295,23 +241,18 @@ def prepare_conv(
         )
     out_channels = w_arr.shape[0]
     g = _groups(g, in_channels, out_channels, w_arr.shape)
-    geometry = ConvGeometry(
-        input_shape=tuple(x_arr.shape[2:]),
-        kernel_shape=tuple(w_arr.shape[2:]),
-        stride=as_int_tuple(stride, "stride", ndim, minimum=1),
-        padding=as_padding_pairs(padding, "padding", ndim),
-        dilation=as_int_tuple(dilation, "dilation", ndim, minimum=1),
+    geometry = ConvGeometry.build(
+        x_arr.shape[2:],
+        w_arr.shape[2:],
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
         groups=g,
         in_channels=in_channels,
         out_channels=out_channels,
+        source="arrays",
     )
-    out = math.prod(max(o, 1) for o in geometry.output_shape)  # the padded input is never built
+    out = math.prod(geometry.output_shape)  # the padded input is never built
     columns = in_channels * math.prod(geometry.kernel_shape) * out  # one batch element's column buffer
     check_sizes(output=max(x_arr.shape[0], 1) * out_channels * out, column_buffer=columns)
-    if any(o < 1 for o in geometry.output_shape):
-        raise ValueError(
-            "the padded input must be at least as large as the dilated kernel in every dimension; with "
-            f"input {geometry.input_shape}, kernel {geometry.kernel_shape}, padding={geometry.padding} and "
-            f"dilation={geometry.dilation} the output would be {geometry.output_shape}"
-        )
     return _finish_arrays(x_arr, w_arr, b_arr, out_channels, batched), geometry

@@ -38,12 +38,17 @@ from ._normalize import as_int
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
+    "MAX_ELEMENTS",
+    "check_sizes",
     "chunk_count",
     "chunks",
     "get_memory_limit",
     "memory_limit",
     "set_memory_limit",
 ]
+
+#: Largest number of elements of any array we allocate: NumPy cannot index beyond 2**63 bytes.
+MAX_ELEMENTS = 2**59
 
 #: The default limit on the temporary memory of one call, in bytes: 256 MiB.
 DEFAULT_MEMORY_LIMIT = 256 * 2**20
@@ -108,3 +113,25 @@ def chunks(total: int, size: int) -> Iterator[slice]:
     """``slice(0, size), slice(size, 2*size), ...`` covering ``range(total)``."""
     for start in range(0, total, size):
         yield slice(start, min(start + size, total))
+
+
+def check_sizes(**counts: int) -> None:
+    """Refuse computations whose arrays NumPy could not even describe, naming the array.
+
+    Only arrays that are really allocated are checked: no method builds a padded input, a
+    stretched input or an uncropped output, so stride, padding and dilation matter only
+    through the output size.
+
+    Examples
+    --------
+    >>> check_sizes(output=2**60)
+    Traceback (most recent call last):
+    ...
+    ValueError: the output would have 1152921504606846976 elements, more than NumPy can allocate ...
+    """
+    for what, count in counts.items():
+        if count > MAX_ELEMENTS:
+            raise ValueError(
+                f"the {what.replace('_', ' ')} would have {count} elements, more than NumPy can allocate "
+                f"({MAX_ELEMENTS}); reduce the sizes, stride, padding or dilation"
+            )
