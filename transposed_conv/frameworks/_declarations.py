@@ -1,0 +1,232 @@
+"""What a framework module declares: its conventions, its implementations, and what each supports.
+
+A framework module (``transposed_conv/frameworks/<name>.py``) ends with three declarations that
+the registry (:mod:`transposed_conv.frameworks`) collects:
+
+* ``CONVENTIONS``: a :class:`Convention` for each calling convention it defines -- our function
+  that computes it, the reverse mapping from our geometry to its arguments, what it can express;
+* ``IMPLEMENTATIONS``: an :class:`Implementation` for each real implementation called in its own
+  convention (the rows of the conformance report);
+* ``PEERS``: an :class:`Implementation` for each real implementation wrapped in PyTorch's
+  convention (``transposed-conv check --framework``).
+
+Every limit is a feature name from :data:`FEATURES` with the reason, in words, why the API
+cannot express it (:attr:`Supports.lacks`) or why the implementation does not run it though its
+API expresses it (:attr:`Supports.fails`: a documented limitation or deviation).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+__all__ = [
+    "FEATURES",
+    "Convention",
+    "Geometry",
+    "Implementation",
+    "Inexpressible",
+    "Supports",
+    "arguments_or_none",
+    "exported_from",
+]
+
+#: The features a convention may lack, as the report's areas name them.
+FEATURES = ("float64", "groups", "dilation", "large output_padding", "padding modes", "asymmetric")
+#: The dtypes the kit draws, in the order it draws them.
+DTYPES = ("float64", "float32")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def exported_from(module: str) -> Callable[[F], F]:
+    """Set a function's ``__module__`` to the module users import it from, as NumPy's ``set_module`` does.
+
+    The convention functions live in their framework's module and are documented and imported
+    as :mod:`transposed_conv.conventions` names; reproducers name that import.
+    """
+
+    def decorate(function: F) -> F:
+        function.__module__ = module
+        return function
+
+    return decorate
+
+
+class Inexpressible(ValueError):
+    """A framework cannot express a geometry; the message says which feature and why."""
+
+
+class Geometry(Protocol):
+    """Our geometry, as the reverse mappings read it: a ``ConvTransposeGeometry`` or the kit's configuration."""
+
+    @property
+    def input_shape(self) -> tuple[int, ...]: ...
+    @property
+    def kernel_shape(self) -> tuple[int, ...]: ...
+    @property
+    def stride(self) -> tuple[int, ...]: ...
+    @property
+    def padding(self) -> tuple[tuple[int, int], ...]: ...
+    @property
+    def output_padding(self) -> tuple[int, ...]: ...
+    @property
+    def dilation(self) -> tuple[int, ...]: ...
+    @property
+    def groups(self) -> int: ...
+    @property
+    def in_channels(self) -> int: ...
+    @property
+    def out_channels(self) -> int: ...
+    @property
+    def ndim(self) -> int: ...
+    @property
+    def output_shape(self) -> tuple[int, ...]: ...
+
+
+@dataclass(frozen=True)
+class Supports:
+    """What a calling convention can express, and what an implementation of it runs.
+
+    Attributes
+    ----------
+    lacks : mapping of str to str
+        Features the API cannot express at all, each with the reason: the report says ``n/a``, the
+        kit never draws them.
+    fails : mapping of str to str
+        Features the API expresses but the implementation does not run (a limitation or a
+        deviation, documented in ``docs/conventions.md``), each with the reason: the report
+        shows the failure, ``transposed-conv check`` leaves them out of the draw.
+    """
+
+    lacks: Mapping[str, str] = field(default_factory=dict)
+    fails: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, limits in (("lacks", self.lacks), ("fails", self.fails)):
+            unknown = sorted(set(limits) - set(FEATURES))
+            if unknown:
+                raise ValueError(f"Supports.{name} must name features from {list(FEATURES)}; got {unknown}")
+            if any(not isinstance(reason, str) or not reason for reason in limits.values()):
+                raise ValueError(f"Supports.{name} must give a reason for every limit; got {dict(limits)!r}")
+
+    def expresses(self, feature: str) -> bool:
+        """Whether the API can express ``feature``."""
+        return feature not in self.lacks
+
+    def runs(self, feature: str) -> bool:
+        """Whether the implementation runs ``feature``: its API expresses it and no known limit stops it."""
+        return feature not in self.lacks and feature not in self.fails
+
+    @property
+    def features(self) -> frozenset[str]:
+        """The features the API expresses."""
+        return frozenset(feature for feature in FEATURES if self.expresses(feature))
+
+    @property
+    def dtypes(self) -> tuple[str, ...]:
+        """The dtypes it runs (float32 always)."""
+        return tuple(dtype for dtype in DTYPES if dtype == "float32" or self.runs(dtype))
+
+    @property
+    def draw_options(self) -> dict[str, Any]:
+        """Options for :func:`~transposed_conv.strategies.conv_transpose_configs` that draw only what it runs."""
+        options: dict[str, Any] = {}
+        if not self.runs("groups"):
+            options["max_groups"] = 1
+        if not self.runs("asymmetric"):
+            options["padding"] = "symmetric"
+        if not self.runs("large output_padding"):
+            options["large_output_padding"] = False
+        if not self.runs("dilation"):
+            options["max_dilation"] = 1
+        return options
+
+
+@dataclass(frozen=True)
+class Convention:
+    """A calling convention: its name, our function that computes it, and how our geometry maps to it.
+
+    Attributes
+    ----------
+    name : str
+        As ``check_conv_transpose(convention=...)`` and ``transposed-conv check --convention`` take it.
+    function : callable
+        Our spec-following implementation, e.g. :func:`~transposed_conv.conventions.onnx_conv_transpose`.
+    arguments : callable
+        The reverse mapping: ``arguments(geometry, batch=N)`` is the convention's arguments for our
+        geometry and batch size (its own names, and the axis permutations that bring our arrays
+        into its layout), or raises :class:`Inexpressible` with the reason.
+    supports : Supports
+        What the convention's API can express (``lacks``).
+    draws : mapping of str to mapping
+        The kit's draw options that keep a case to one padding form: ``'plain'`` (what every
+        implementation takes), and, where the API has them, ``'padding modes'`` and ``'asymmetric'``.
+    pytorch_options : bool
+        Whether the kit's strategy takes PyTorch's draw options (``max_groups``, ``bias``,
+        ``padding``, ``large_output_padding``); False where the convention has no groups and no
+        bias and draws its own padding.
+    """
+
+    name: str
+    function: Callable[..., Any]
+    arguments: Callable[..., dict[str, Any]]
+    supports: Supports
+    draws: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    pytorch_options: bool = True
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """A real implementation of transposed convolution, and how to call it.
+
+    Attributes
+    ----------
+    name : str
+        Its name: short for a peer (``'onnxruntime'``, as ``transposed-conv check --framework``
+        takes it), the call for a report row (``'onnxruntime ConvTranspose'``).
+    module : str
+        The package that must be importable.
+    convention : str
+        The calling convention ``impl`` takes: ``'torch'`` for the peers, its own for the report.
+    impl : callable
+        The wrapper that calls the real framework (which it imports when called).
+    supports : Supports
+        What it can express and what it runs, with reasons.
+    """
+
+    name: str
+    module: str
+    convention: str
+    impl: Callable[..., Any]
+    supports: Supports = field(default_factory=Supports)
+
+    @property
+    def available(self) -> bool:
+        """Whether the framework is installed."""
+        return importlib.util.find_spec(self.module) is not None
+
+    @property
+    def features(self) -> frozenset[str]:
+        """The features its API expresses (the report's areas that apply to it)."""
+        return self.supports.features
+
+    @property
+    def dtypes(self) -> tuple[str, ...]:
+        """The dtypes it runs."""
+        return self.supports.dtypes
+
+    @property
+    def draw_options(self) -> dict[str, Any]:
+        """Options for :func:`~transposed_conv.strategies.conv_transpose_configs` that draw only what it runs."""
+        return self.supports.draw_options
+
+
+def arguments_or_none(convention: Convention, geometry: Geometry, *, batch: int = 1) -> dict[str, Any] | None:
+    """``convention.arguments(geometry, batch=batch)``, or ``None`` where the convention cannot express it."""
+    try:
+        return convention.arguments(geometry, batch=batch)
+    except Inexpressible:
+        return None

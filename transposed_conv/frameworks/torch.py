@@ -1,0 +1,95 @@
+"""PyTorch: ``torch.nn.functional.conv_transpose{1,2,3}d``, whose convention is ours.
+
+:func:`~transposed_conv.conv_transpose` takes PyTorch's arguments and layouts (and extends
+``padding`` to ``(begin, end)`` pairs), so the convention function is the core itself and the
+reverse mapping only spells our geometry in PyTorch's names.  :func:`torch_conv_transpose` calls
+the real PyTorch (imported when called).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..transpose import conv_transpose
+from ._declarations import Convention, Geometry, Implementation, Supports
+
+__all__ = ["CONVENTIONS", "IMPLEMENTATIONS", "PEERS", "SUPPORTS", "torch_arguments", "torch_conv_transpose"]
+
+
+def torch_arguments(geometry: Geometry, *, batch: int = 1) -> dict[str, Any]:
+    """``torch.nn.functional.conv_transpose{1,2,3}d`` arguments for our geometry; ``padding`` as (begin, end) pairs.
+
+    ``padding_symmetric`` says whether PyTorch itself can take the padding (one int per
+    dimension); our :func:`~transposed_conv.conv_transpose` takes the pairs either way.  The
+    arrays are in PyTorch's layout already; ``batch`` does not enter.
+
+    Examples
+    --------
+    >>> from transposed_conv.shapes import ConvTransposeGeometry
+    >>> geometry = ConvTransposeGeometry(
+    ...     input_shape=(4,), kernel_shape=(3,), stride=(2,), padding=((1, 0),), output_padding=(1,),
+    ...     dilation=(1,), groups=1, in_channels=2, out_channels=3)
+    >>> torch_arguments(geometry)
+    {'stride': [2], 'padding': [[1, 0]], 'padding_symmetric': False, 'output_padding': [1], 'dilation': [1],
+     'groups': 1}
+    """
+    return {
+        "stride": list(geometry.stride),
+        "padding": [list(p) for p in geometry.padding],
+        "padding_symmetric": all(b == e for b, e in geometry.padding),
+        "output_padding": list(geometry.output_padding),
+        "dilation": list(geometry.dilation),
+        "groups": geometry.groups,
+    }
+
+
+def torch_conv_transpose(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> np.ndarray:
+    """``torch.nn.functional.conv_transpose{1,2,3}d`` on CPU, one thread."""
+    import torch
+
+    torch.set_num_threads(1)
+    function = getattr(torch.nn.functional, f"conv_transpose{weight.ndim - 2}d")
+    with torch.no_grad():
+        y = function(
+            torch.from_numpy(np.ascontiguousarray(x)),
+            torch.from_numpy(np.ascontiguousarray(weight)),
+            None if bias is None else torch.from_numpy(np.ascontiguousarray(bias)),
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            groups=groups,
+            dilation=dilation,
+        )
+    result: np.ndarray = y.numpy()
+    return result
+
+
+#: What PyTorch's transposed convolution can express.
+SUPPORTS = Supports(
+    lacks={
+        "padding modes": "PyTorch's transposed convolutions take explicit padding only, no 'same' or 'valid' "
+        "(a size is asked for with the modules' output_size=)",
+        "asymmetric": "PyTorch's padding is one int per dimension, cropped from both ends; (begin, end) pairs "
+        "are our conv_transpose's extension",
+    }
+)
+
+CONVENTIONS = (
+    Convention("torch", conv_transpose, torch_arguments, SUPPORTS, draws={"plain": {"padding": "symmetric"}}),
+)
+IMPLEMENTATIONS = (
+    Implementation("torch.nn.functional.conv_transpose{1,2,3}d", "torch", "torch", torch_conv_transpose, SUPPORTS),
+)
+PEERS = (Implementation("torch", "torch", "torch", torch_conv_transpose, SUPPORTS),)
