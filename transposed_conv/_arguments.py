@@ -32,12 +32,11 @@ from numpy.typing import ArrayLike
 from ._integers import exact_bilinear
 from ._memory import check_sizes
 from ._normalize import as_int
-from .shapes import ConvGeometry, ConvTransposeGeometry, Padding
+from .shapes import ConvGeometry, ConvTransposeGeometry
 
 __all__ = [
     "ConvGeometry",
     "ConvTransposeGeometry",
-    "Padding",
     "Prepared",
     "prepare_conv",
     "prepare_conv_transpose",

@@ -11,15 +11,17 @@ modes ``'full'``, ``'same'`` and ``'valid'``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._arguments import Padding, prepare_conv, real_array, result_dtypes
+from ._arguments import prepare_conv, real_array, result_dtypes
 from ._integers import exact_bilinear
 from ._normalize import as_choice
 from .methods import im2col
 from .methods._windows import taps
+from .shapes import Padding
 
 __all__ = ["conv", "convolve"]
 
@@ -31,9 +33,9 @@ def conv(
     weight: ArrayLike,
     bias: ArrayLike | None = None,
     *,
-    stride: int | tuple[int, ...] = 1,
+    stride: int | Sequence[int] = 1,
     padding: Padding = 0,
-    dilation: int | tuple[int, ...] = 1,
+    dilation: int | Sequence[int] = 1,
     groups: int = 1,
 ) -> np.ndarray:
     """N-d convolution as deep-learning frameworks define it (a cross-correlation).

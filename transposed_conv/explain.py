@@ -32,9 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._normalize import as_choice, as_int_tuple, as_padding_pairs, as_shape
+from ._normalize import as_choice, as_int_tuple, as_shape
 from .conv import conv
-from .shapes import Padding, conv_transpose_output_shape
+from .shapes import ConvTransposeGeometry, Padding, spatial_arguments
 
 __all__ = [
     "MAX_PRINTED_SIDE",
@@ -131,7 +131,7 @@ def stretch(a: ArrayLike, stride: int | Sequence[int]) -> np.ndarray:
     [[1, 0, 0, 2], [0, 0, 0, 0], [3, 0, 0, 4]]
     """
     arr = np.asarray(a)
-    steps = as_int_tuple(stride, "stride", arr.ndim, minimum=1)
+    steps = spatial_arguments(arr.ndim, stride=stride).stride
     out = np.zeros(tuple((i - 1) * s + 1 for i, s in zip(arr.shape, steps)), dtype=arr.dtype)
     out[tuple(slice(None, None, s) for s in steps)] = arr
     return out
@@ -302,13 +302,11 @@ def explain(
             f"explain prints small examples: input_size and kernel_size must be at most {MAX_SIDE}; "
             f"got input_size={sizes}, kernel_size={kernel}"
         )
-    steps = as_int_tuple(stride, "stride", ndim, minimum=1)
-    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
-    pads = as_padding_pairs(padding, "padding", ndim)
-    extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
-    out_size = conv_transpose_output_shape(
-        sizes, kernel, stride=steps, padding=pads, output_padding=extra, dilation=dilations
+    geometry = ConvTransposeGeometry.build(
+        sizes, kernel, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
     )  # validates the whole configuration, with the library's messages
+    steps, pads, extra, dilations = geometry.stride, geometry.padding, geometry.output_padding, geometry.dilation
+    out_size = geometry.output_shape
     _check_printable(sizes, kernel, steps, pads, extra, dilations)
     kind = as_choice(values, "values", VALUE_KINDS)
     rng = np.random.default_rng(seed)
@@ -499,12 +497,10 @@ def convolution_matrix(
     [1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 0, 0, 0, 0]
     """
     shape = as_shape(input_shape, "input_shape")
-    steps = as_int_tuple(stride, "stride", len(shape), minimum=1)
-    dilations = as_int_tuple(dilation, "dilation", len(shape), minimum=1)
     w = np.asarray(weight)
     n = math.prod(shape)
     basis = np.eye(n, dtype=w.dtype if w.dtype.kind in "iuf" else None).reshape(n, 1, *shape)  # (n, 1, *L)
-    columns = conv(basis, w[np.newaxis, np.newaxis], stride=steps, padding=padding, dilation=dilations)  # (n, 1, *O)
+    columns = conv(basis, w[np.newaxis, np.newaxis], stride=stride, padding=padding, dilation=dilation)  # (n, 1, *O)
     return np.ascontiguousarray(columns.reshape(n, -1).T)  # (prod(O), prod(L))
 
 
@@ -542,13 +538,10 @@ def overlap_counts(
     sizes = as_shape(input_shape, "input_shape")
     ndim = len(sizes)
     kernel = as_int_tuple(kernel_shape, "kernel_shape", ndim, minimum=1)
-    steps = as_int_tuple(stride, "stride", ndim, minimum=1)
-    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
-    pads = as_padding_pairs(padding, "padding", ndim)
-    extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
-    out = conv_transpose_output_shape(
-        sizes, kernel, stride=steps, padding=pads, output_padding=extra, dilation=dilations
+    geometry = ConvTransposeGeometry.build(
+        sizes, kernel, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
     )
+    steps, pads, dilations, out = geometry.stride, geometry.padding, geometry.dilation, geometry.output_shape
     uncropped = tuple(o + pb + pe for o, (pb, pe) in zip(out, pads))
     counts = np.zeros(uncropped, dtype=np.int64)
     for tap in itertools.product(*(range(k) for k in kernel)):
@@ -571,8 +564,8 @@ def tap_counts(kernel_size: int, stride: int, dilation: int = 1) -> tuple[int, .
     ((2, 1), (2, 2), (2, 2, 1), (3, 0))
     """
     k = as_int_tuple(kernel_size, "kernel_size", 1, minimum=1)[0]
-    s = as_int_tuple(stride, "stride", 1, minimum=1)[0]
-    d = as_int_tuple(dilation, "dilation", 1, minimum=1)[0]
+    one_dimension = spatial_arguments(1, stride=stride, dilation=dilation)
+    s, d = one_dimension.stride[0], one_dimension.dilation[0]
     return tuple(sum(1 for j in range(k) if (j * d) % s == r) for r in range(s))
 
 
@@ -633,13 +626,10 @@ def subpixel_conv_transpose(
         )
     ndim = xs.ndim - 2
     sizes, kernel = xs.shape[2:], ws.shape[2:]
-    steps = as_int_tuple(stride, "stride", ndim, minimum=1)
-    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
-    pads = as_padding_pairs(padding, "padding", ndim)
-    extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
-    out = conv_transpose_output_shape(
-        sizes, kernel, stride=steps, padding=pads, output_padding=extra, dilation=dilations
+    geometry = ConvTransposeGeometry.build(
+        sizes, kernel, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
     )
+    steps, pads, dilations, out = geometry.stride, geometry.padding, geometry.dilation, geometry.output_shape
     n, c_out = xs.shape[0], ws.shape[1]
     y = np.zeros((n, c_out, *out), dtype=np.result_type(xs, ws))  # (N, C_out, *O)
     for phase in itertools.product(*(range(s) for s in steps)):  # the output phase, rho

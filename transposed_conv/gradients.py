@@ -30,12 +30,12 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._arguments import Padding, Prepared, prepare_conv, prepare_conv_transpose, real_array, result_dtypes
+from ._arguments import Prepared, prepare_conv, prepare_conv_transpose, real_array, result_dtypes
 from ._integers import exact_bilinear, exact_sum
 from ._normalize import as_choice
 from .methods import im2col
 from .methods._windows import clipped_taps
-from .shapes import conv_transpose_output_length
+from .shapes import Padding, conv_transpose_output_length
 from .transpose import METHODS, conv_transpose
 
 __all__ = ["ConvGradients", "conv_backward", "conv_transpose_backward"]

@@ -42,10 +42,10 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._arguments import Padding, real_array
-from ._normalize import as_choice, as_int, as_int_tuple, as_padding_pairs, is_int, is_sequence
+from ._arguments import real_array
+from ._normalize import as_choice, as_int, as_int_tuple, is_int, is_sequence
 from .gradients import conv_transpose_backward
-from .shapes import check_output_padding
+from .shapes import Padding, check_groups, check_output_padding, spatial_arguments
 from .transpose import METHODS, conv_transpose
 
 __all__ = [
@@ -472,17 +472,12 @@ class ConvTranspose(Module):
         self.in_channels = as_int(in_channels, "in_channels", minimum=1)
         self.out_channels = as_int(out_channels, "out_channels", minimum=1)
         self.kernel_size = as_int_tuple(kernel_size, "kernel_size", ndim, minimum=1)
-        self.stride = as_int_tuple(stride, "stride", ndim, minimum=1)
-        self.padding = as_padding_pairs(padding, "padding", ndim)
-        self.output_padding = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
-        self.dilation = as_int_tuple(dilation, "dilation", ndim, minimum=1)
+        # The geometry's own checks, short of the input size, which comes with each call.
+        self.stride, self.padding, self.output_padding, self.dilation = spatial_arguments(
+            ndim, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
+        )
         check_output_padding(self.output_padding, self.stride, self.dilation)
-        self.groups = as_int(groups, "groups", minimum=1)
-        if self.in_channels % self.groups or self.out_channels % self.groups:
-            raise ValueError(
-                "groups must divide both in_channels and out_channels; "
-                f"got groups={self.groups}, in_channels={self.in_channels}, out_channels={self.out_channels}"
-            )
+        self.groups = check_groups(groups, self.in_channels, self.out_channels)
         if not isinstance(bias, bool):
             raise TypeError(f"bias must be a bool; got {bias!r}")
         self.method = as_choice(method, "method", ("auto", *METHODS))

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._arguments import ConvTransposeGeometry, Padding, prepare_conv_transpose
+from ._arguments import prepare_conv_transpose
 from ._memory import get_memory_limit
 from ._normalize import as_choice
 from .methods import direct, im2col, matrix, polyphase, zero_insertion
+from .shapes import ConvTransposeGeometry, Padding
 
 __all__ = ["METHODS", "MachineRates", "choose_method", "conv_transpose", "estimated_seconds"]
 
