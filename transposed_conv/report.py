@@ -11,12 +11,13 @@ where the implementation's API cannot express the feature at all.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .peers import jax_lax, keras_ops, onnx_reference_onnx, onnxruntime_onnx, tf_nn, torch_conv_transpose
+from .frameworks import CONVENTIONS
+from .frameworks import IMPLEMENTATIONS as IMPLEMENTATIONS
+from .frameworks import Implementation as Implementation
 from .testing import NonConformance, check_conv_transpose
 
 __all__ = [
@@ -29,64 +30,6 @@ __all__ = [
     "render_markdown",
     "run_report",
 ]
-
-
-@dataclass(frozen=True)
-class Implementation:
-    """A real implementation: its name, the package it needs, its convention and callable."""
-
-    name: str
-    module: str
-    convention: str
-    impl: Callable[..., Any]
-    features: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def available(self) -> bool:
-        return importlib.util.find_spec(self.module) is not None
-
-
-#: Everything the report runs, with the features each one's API can express at all.
-IMPLEMENTATIONS: tuple[Implementation, ...] = (
-    Implementation(
-        "torch.nn.functional.conv_transpose{1,2,3}d",
-        "torch",
-        "torch",
-        torch_conv_transpose,
-        frozenset({"float64", "groups", "dilation", "large output_padding"}),
-    ),
-    Implementation(
-        "onnxruntime ConvTranspose",
-        "onnxruntime",
-        "onnx",
-        onnxruntime_onnx,
-        frozenset({"float64", "groups", "dilation", "large output_padding", "padding modes", "asymmetric"}),
-    ),
-    Implementation(
-        "onnx.reference ConvTranspose",
-        "onnx",
-        "onnx",
-        onnx_reference_onnx,
-        frozenset({"float64", "groups", "dilation", "large output_padding", "padding modes", "asymmetric"}),
-    ),
-    Implementation(
-        "jax.lax.conv_transpose",
-        "jax",
-        "jax",
-        jax_lax,
-        frozenset({"float64", "dilation", "padding modes", "asymmetric"}),
-    ),
-    Implementation(
-        "tf.nn.conv_transpose",
-        "tensorflow",
-        "tf",
-        tf_nn,
-        frozenset({"float64", "dilation", "padding modes", "asymmetric"}),
-    ),
-    Implementation(
-        "keras.ops.conv_transpose", "keras", "keras", keras_ops, frozenset({"float64", "dilation", "padding modes"})
-    ),
-)
 
 
 # --- the feature areas ---------------------------------------------------------------------------
@@ -103,18 +46,17 @@ class Area:
     by_convention: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def applies_to(self, implementation: Implementation) -> bool:
-        """Whether the implementation's API can express the feature this area needs."""
-        return self.needs is None or self.needs in implementation.features
+        """Whether the implementation's API can express the feature this area needs (its ``supports``)."""
+        return self.needs is None or implementation.supports.expresses(self.needs)
+
+
+def _draws(form: str) -> dict[str, dict[str, Any]]:
+    """Each convention's draw options for one padding form, where its API has it (``Convention.draws``)."""
+    return {name: dict(convention.draws[form]) for name, convention in CONVENTIONS.items() if form in convention.draws}
 
 
 _PLAIN: dict[str, Any] = {"max_groups": 1, "max_dilation": 1, "large_output_padding": False, "empty_batch": False}
-_PLAIN_PADDING: dict[str, dict[str, Any]] = {
-    "torch": {"padding": "symmetric"},
-    "onnx": {"padding": "symmetric", "auto_pads": ("NOTSET",), "beyond_full_output": False},
-    "jax": {"paddings": ("VALID",)},
-    "tf": {"paddings": ("VALID",), "channels_first": False},
-    "keras": {"paddings": ("valid",), "channels_first": False},
-}
+_PLAIN_PADDING = _draws("plain")
 
 #: The columns of the report.
 AREAS: tuple[Area, ...] = (
@@ -147,24 +89,14 @@ AREAS: tuple[Area, ...] = (
         "float32",
         _PLAIN,
         "padding modes",
-        {
-            "onnx": {"padding": "symmetric"},
-            "jax": {},
-            "tf": {"channels_first": False},
-            "keras": {"channels_first": False},
-        },
+        _draws("padding modes"),
     ),
     Area(
         "asymmetric padding",
         "float32",
         {**_PLAIN, "padding": "asymmetric"},
         "asymmetric",
-        {
-            "onnx": {"auto_pads": ("NOTSET",), "beyond_full_output": False},
-            "jax": {"paddings": ("explicit",)},
-            # channels-first needs TensorFlow's oneDNN path, which takes no explicit padding (a CPU-kernel limit)
-            "tf": {"channels_first": False},
-        },
+        _draws("asymmetric"),
     ),
 )
 
@@ -220,7 +152,7 @@ def run_report(
             if progress is not None:
                 progress(f"{implementation.name}: {area.name}")
             options = {**area.draw, **area.by_convention.get(implementation.convention, {})}
-            if implementation.convention in ("jax", "tf", "keras"):  # no groups, bias or PyTorch padding to restrict
+            if not CONVENTIONS[implementation.convention].pytorch_options:  # no groups, bias or PyTorch padding
                 options = {k: v for k, v in options.items() if k not in _TORCH_ONLY}
             try:
                 report = check_conv_transpose(

@@ -3,8 +3,9 @@
 :func:`write_vectors` draws cases with :func:`~transposed_conv.strategies.conv_transpose_cases`,
 computes each one's float64 answer and float32 rounding bound with :mod:`transposed_conv.oracle`,
 and writes them as ``case_NNNN.npz`` files with an ``index.json`` that spells every case in
-PyTorch's, ONNX's, JAX's, TensorFlow's and Keras's conventions: the engine of
-``transposed-conv vectors``.  The files need only NumPy to read.
+every convention of :mod:`transposed_conv.frameworks` (PyTorch's, ONNX's, JAX's, TensorFlow's
+and Keras's), by each framework's reverse mapping: the engine of ``transposed-conv vectors``.
+The files need only NumPy to read.
 
 Drawing the cases needs hypothesis (``pip install 'transposed-conv[kit]'``); it is imported when
 :func:`write_vectors` runs, not when this module is imported.
@@ -19,96 +20,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import __version__
+from .frameworks import CONVENTIONS, arguments_or_none
 from .oracle import error_bound, reference
 
 if TYPE_CHECKING:
     from .strategies import ConvTransposeCase
 
 __all__ = ["write_vectors"]
-
-
-def _torch_arguments(case: ConvTransposeCase) -> dict[str, Any]:
-    """``torch.nn.functional.conv_transpose{1,2,3}d`` arguments; ``padding`` as (begin, end) pairs."""
-    return {
-        "stride": list(case.stride),
-        "padding": [list(p) for p in case.padding],
-        "padding_symmetric": all(b == e for b, e in case.padding),
-        "output_padding": list(case.output_padding),
-        "dilation": list(case.dilation),
-        "groups": case.groups,
-    }
-
-
-def _onnx_attributes(case: ConvTransposeCase) -> dict[str, Any]:
-    """ONNX ``ConvTranspose`` attributes: ``pads`` holds every begin, then every end."""
-    return {
-        "strides": list(case.stride),
-        "pads": [b for b, _ in case.padding] + [e for _, e in case.padding],
-        "output_padding": list(case.output_padding),
-        "dilations": list(case.dilation),
-        "group": case.groups,
-        "kernel_shape": list(case.kernel_shape),
-    }
-
-
-def _jax_arguments(case: ConvTransposeCase) -> dict[str, Any] | None:
-    """``jax.lax.conv_transpose`` arguments for ``(x, weight)`` as stored (no permutation), or None."""
-    if case.groups != 1:
-        return None
-    letters = "HWD"[: case.ndim]
-    return {
-        "lhs_axes": list(range(case.ndim + 2)),
-        "rhs_axes": list(range(case.ndim + 2)),
-        "strides": list(case.stride),
-        "padding": [
-            [d * (k - 1) - pb, d * (k - 1) - pe + a]
-            for d, k, (pb, pe), a in zip(case.dilation, case.kernel_shape, case.padding, case.output_padding)
-        ],
-        "rhs_dilation": list(case.dilation),
-        "dimension_numbers": ["NC" + letters, "OI" + letters, "NC" + letters],
-        "transpose_kernel": True,
-        "bias": "added to the result (jax.lax.conv_transpose has none)",
-    }
-
-
-def _tf_arguments(case: ConvTransposeCase, output_shape: tuple[int, ...]) -> dict[str, Any] | None:
-    """``tf.nn.conv_transpose`` arguments with channels-last arrays, or None when TensorFlow cannot express it."""
-    if case.groups != 1 or any(a >= s for a, s in zip(case.output_padding, case.stride)):
-        return None
-    ndim = case.ndim
-    unpadded = all(p == (0, 0) for p in case.padding)
-    if ndim != 2 and not unpadded:
-        return None  # TensorFlow takes explicit padding in 2-D only
-    padding: Any = "VALID" if unpadded else [[0, 0], *[list(p) for p in case.padding], [0, 0]]
-    return {
-        "input_axes": [0, *range(2, ndim + 2), 1],
-        "filters_axes": [*range(2, ndim + 2), 1, 0],
-        "output_shape": [output_shape[0], *output_shape[2:], output_shape[1]],
-        "strides": list(case.stride),
-        "padding": padding,
-        "dilations": list(case.dilation),
-        "bias": "added to the result (tf.nn.conv_transpose has none); the result is channels-last",
-    }
-
-
-def _keras_arguments(case: ConvTransposeCase) -> dict[str, Any] | None:
-    """``keras.ops.conv_transpose`` arguments (channels-last), when Keras's 'valid' padding expresses the case."""
-    if (
-        case.groups != 1
-        or any(p != (0, 0) for p in case.padding)
-        or any(a >= s for a, s in zip(case.output_padding, case.stride))
-    ):
-        return None
-    ndim = case.ndim
-    return {
-        "inputs_axes": [0, *range(2, ndim + 2), 1],
-        "kernel_axes": [*range(2, ndim + 2), 1, 0],
-        "strides": list(case.stride),
-        "padding": "valid",
-        "output_padding": list(case.output_padding),
-        "dilation_rate": list(case.dilation),
-        "bias": "added to the result (keras.ops.conv_transpose has none); the result is channels-last",
-    }
 
 
 def _draw_cases(count: int, seed: int) -> list[ConvTransposeCase]:
@@ -145,18 +63,16 @@ def _write_case(directory: Path, name: str, case: ConvTransposeCase) -> dict[str
     arrays["expected"] = reference(case.x, case.weight, case.bias, **case.kwargs)
     arrays["bound_float32"] = error_bound(case.x, case.weight, case.bias, **case.kwargs, precision="float32")
     np.savez(directory / name, **arrays)  # type: ignore[arg-type]
-    return {
+    entry: dict[str, Any] = {
         "file": name,
         "x_shape": list(case.x.shape),
         "weight_shape": list(case.weight.shape),
         "bias": case.bias is not None,
         "output_shape": list(arrays["expected"].shape),
-        "torch": _torch_arguments(case),
-        "onnx": _onnx_attributes(case),
-        "jax": _jax_arguments(case),
-        "tf": _tf_arguments(case, arrays["expected"].shape),
-        "keras": _keras_arguments(case),
     }
+    for convention in CONVENTIONS.values():  # each framework's reverse mapping; null where it cannot express it
+        entry[convention.name] = arguments_or_none(convention, case.config, batch=case.batch)
+    return entry
 
 
 def write_vectors(directory: str | Path, count: int, seed: int = 0) -> list[dict[str, Any]]:
