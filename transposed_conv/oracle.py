@@ -194,6 +194,15 @@ def _as_seen(
     )
 
 
+def _torch_convention(conv_args: dict[str, Any]) -> Compute:
+    """:func:`~transposed_conv.conv_transpose` with ``conv_args``, as ``compute(x, weight, bias)``."""
+
+    def compute(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+        return conv_transpose(x, weight, bias, **conv_args)
+
+    return compute
+
+
 def reference(
     x: ArrayLike,
     weight: ArrayLike,
@@ -223,9 +232,7 @@ def reference(
     >>> reference([[0.1, 0.2]], [[[1.0, 1.0]]], precision="float32").tolist()
     [[0.10000000149011612, 0.30000000447034836, 0.20000000298023224]]
     """
-    p = _precision(precision)
-    xs, ws, bs = _as_seen(x, weight, bias, p)
-    return conv_transpose(xs, ws, bs, **conv_args)
+    return linear_reference(_torch_convention(conv_args), x, weight, bias, precision=precision)
 
 
 def _growth(m: np.ndarray, u: float) -> np.ndarray:
@@ -274,15 +281,6 @@ def error_bound(
     [[2.0, 6.0, 2.0]]
     """
     return linear_error_bound(_torch_convention(conv_args), x, weight, bias, precision=precision)
-
-
-def _torch_convention(conv_args: dict[str, Any]) -> Compute:
-    """:func:`~transposed_conv.conv_transpose` with ``conv_args``, as ``compute(x, weight, bias)``."""
-
-    def compute(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-        return conv_transpose(x, weight, bias, **conv_args)
-
-    return compute
 
 
 def _bound(counts: np.ndarray, magnitude: np.ndarray, exact: np.ndarray, p: Precision) -> np.ndarray:
@@ -670,7 +668,7 @@ def bound_fraction(
     >>> float(bound_fraction(conv_transpose(x, w), x, w).max())
     0.0
     """
-    return answer_key(_torch_convention(conv_args), x, weight, bias, precision=precision).fraction(actual)
+    return linear_bound_fraction(actual, _torch_convention(conv_args), x, weight, bias, precision=precision)
 
 
 def assert_close(
