@@ -38,6 +38,7 @@ import numpy as np
 
 from . import METHODS, __version__, conv, conv_transpose, convolve
 from .explain import MAX_PRINTED_SIDE, MAX_SIDE, VALUE_KINDS, TooWideToPrint, explain
+from .frameworks import CONVENTIONS, PEERS
 from .shapes import conv_output_shape, conv_transpose_output_shape, output_padding_for, transposed_size_range
 from .vectors import write_vectors
 
@@ -722,7 +723,7 @@ def _parser() -> argparse.ArgumentParser:
     what = check.add_mutually_exclusive_group()
     what.add_argument(
         "--framework",
-        choices=["all", "torch", "onnxruntime", "jax", "tensorflow", "ours"],
+        choices=["all", *PEERS, "ours"],
         default=None,
         help="what to check: one framework, our own methods, or all installed frameworks (the default)",
     )
@@ -734,7 +735,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--convention",
-        choices=["torch", "onnx", "jax", "tf", "keras"],
+        choices=list(CONVENTIONS),
         default=None,
         help="the calling convention of --impl (torch); see transposed_conv.testing.check_conv_transpose",
     )

@@ -63,7 +63,10 @@ except ModuleNotFoundError as error:
         'transposed_conv.strategies needs hypothesis: pip install "transposed-conv[kit]"', name="hypothesis"
     ) from None
 
-from .shapes import conv_transpose_output_length, transposed_lengths
+from .frameworks.jax import JAX_DEFAULT_DIMENSION_NUMBERS, JAX_PADDING_MODES, SPATIAL_LETTERS
+from .frameworks.onnx import ONNX_AUTO_PADS
+from .frameworks.tf import KERAS_PADDING_MODES, TF_DATA_FORMATS, TF_PADDING_MODES, keras_output_size, tf_size_range
+from .shapes import conv_transpose_output_length, effective_kernel_length, full_output_shape, transposed_lengths
 
 __all__ = [
     "CONVENTION_CASES",
@@ -604,11 +607,6 @@ def _convention_cases(
     )
 
 
-def _full_length(i: int, k: int, s: int, d: int, a: int = 0) -> int:
-    """``(i - 1)*s + d*(k - 1) + 1 + a``: the transposed convolution with nothing cropped."""
-    return (i - 1) * s + d * (k - 1) + 1 + a
-
-
 def _per_dimension(draw: st.DrawFn, values: tuple[int, ...], label: str) -> int | tuple[int, ...]:
     """An int when all values are equal (sometimes), else the tuple."""
     if len(set(values)) == 1 and draw(st.booleans(), label=f"{label} as an int"):
@@ -675,8 +673,6 @@ def torch_cases(
 
 # --- ONNX ---------------------------------------------------------------------------------------
 
-ONNX_AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
-
 
 def _onnx_attributes(
     draw: st.DrawFn, config: ConvTransposeConfig, auto_pads: tuple[str, ...], beyond_full_output: bool
@@ -685,7 +681,9 @@ def _onnx_attributes(
     full output), ``kernel_shape`` given or not; attributes at their defaults left out at random."""
     ndim = config.ndim
     geometry = list(zip(config.input_shape, config.kernel_shape, config.stride, config.dilation, config.output_padding))
-    fulls = [_full_length(i, k, s, d, a) for i, k, s, d, a in geometry]  # output_padding included
+    fulls = full_output_shape(
+        config.input_shape, config.kernel_shape, config.stride, config.dilation, config.output_padding
+    )  # output_padding included
     auto_pad = draw(st.sampled_from(auto_pads), label="auto_pad")
     same = ("SAME_UPPER", "SAME_LOWER")
     if not beyond_full_output and auto_pad in same and any(i * s > f for (i, _, s, _, _), f in zip(geometry, fulls)):
@@ -780,9 +778,7 @@ def onnx_cases(
 
 # --- JAX ----------------------------------------------------------------------------------------
 
-JAX_PADDINGS = ("SAME", "VALID", "explicit")
-_SPATIAL_LETTERS = "HWD"
-_JAX_DEFAULTS = {1: ("NHC", "HIO", "NHC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NHWDC", "HWDIO", "NHWDC")}
+JAX_PADDINGS = (*JAX_PADDING_MODES, "explicit")
 
 
 def _jax_call(
@@ -796,11 +792,11 @@ def _jax_call(
 ) -> _Call:
     """``lhs``, ``rhs`` and the arguments of a ``jax.lax.conv_transpose`` call for a drawn geometry."""
     ndim = config.ndim
-    letters = _SPATIAL_LETTERS[:ndim]
+    letters = SPATIAL_LETTERS[:ndim]
     form = draw(st.sampled_from(["default", "letters"]), label="dimension_numbers form")
     specs: tuple[str, ...]
     if form == "default":
-        specs = _JAX_DEFAULTS[ndim]
+        specs = JAX_DEFAULT_DIMENSION_NUMBERS[ndim + 2]
     else:
         specs = tuple("".join(draw(st.permutations(pair + letters))) for pair in ("NC", "OI", "NC"))
     transpose_kernel = draw(st.booleans(), label="transpose_kernel")
@@ -814,7 +810,7 @@ def _jax_call(
     input_sizes = [config.input_shape[letters.index(c)] for c in order]
     strides = tuple(config.stride[letters.index(c)] for c in order)
     dilation = tuple(config.dilation[letters.index(c)] for c in order)
-    effective = [(config.kernel_shape[letters.index(c)] - 1) * d + 1 for c, d in zip(order, dilation)]
+    effective = [effective_kernel_length(config.kernel_shape[letters.index(c)], d) for c, d in zip(order, dilation)]
     kind = draw(st.sampled_from(paddings), label="padding kind")
     consistent = consistent_padding and draw(st.booleans(), label="use_consistent_padding")
     padding: Any = kind
@@ -913,18 +909,7 @@ def jax_cases(
 
 # --- TensorFlow ---------------------------------------------------------------------------------
 
-TF_PADDINGS = ("SAME", "VALID", "explicit")
-_TF_DATA_FORMATS = {1: ("NWC", "NCW"), 2: ("NHWC", "NCHW"), 3: ("NDHWC", "NCDHW")}
-
-
-def _tf_size_range(i: int, k_eff: int, s: int, padding: str | tuple[int, int]) -> tuple[int, int]:
-    """The output sizes whose forward convolution gives ``i`` (TensorFlow's "Notes on padding")."""
-    if isinstance(padding, str):
-        if padding == "SAME":
-            return (i - 1) * s + 1, i * s
-        return (i - 1) * s + k_eff, (i - 1) * s + k_eff + s - 1  # VALID
-    before, after = padding
-    return max((i - 1) * s + k_eff - before - after, 1), (i - 1) * s + k_eff - before - after + s - 1
+TF_PADDINGS = (*TF_PADDING_MODES, "explicit")
 
 
 def _tf_per_dimension_form(draw: st.DrawFn, values: tuple[int, ...], first: bool, label: str) -> Any:
@@ -962,14 +947,14 @@ def _tf_call(
         if kind != "explicit":
             pads.append(kind)
             continue
-        room = _full_length(i, k, s, d) + s - 2  # before + after beyond it leave no size that fits
+        room = conv_transpose_output_length(i, k, s, 0, 0, 0, d) + s - 2  # before + after beyond it: no size fits
         before = draw(st.integers(0, min(3, room)), label="before")
         pads.append((before, draw(st.integers(0, min(3, room - before)), label="after")))
     sizes = []
     for (i, k, s, d), pad in zip(geometry, pads):
-        low, high = _tf_size_range(i, (k - 1) * d + 1, s, pad)
-        sizes.append(draw(st.integers(low, high), label="output size"))
-    fmt = _TF_DATA_FORMATS[ndim][int(first)]
+        low, high = tf_size_range(i, k, s, d, pad)
+        sizes.append(draw(st.integers(max(low, 1), high), label="output size"))  # never an empty output
+    fmt = TF_DATA_FORMATS[ndim][int(first)]
     out_channels = config.out_channels
     output_shape = [config.batch, out_channels, *sizes] if first else [config.batch, *sizes, out_channels]
     inputs = x if first else np.moveaxis(x, 1, -1)  # (N, C, *spatial) or (N, *spatial, C)
@@ -979,7 +964,7 @@ def _tf_call(
         spatial = [list(pair) for pair in pads]
         padding = [[0, 0], [0, 0], *spatial] if first else [[0, 0], *spatial, [0, 0]]
     strides = _tf_per_dimension_form(draw, config.stride, first, "strides")
-    default_format = fmt == _TF_DATA_FORMATS[ndim][0] and draw(st.booleans(), label="data_format=None")
+    default_format = fmt == TF_DATA_FORMATS[ndim][0] and draw(st.booleans(), label="data_format=None")
     dilations = (
         None
         if set(config.dilation) == {1} and draw(st.booleans(), label="dilations=None")
@@ -1068,9 +1053,10 @@ def _keras_call(
     extra: tuple[int, ...] | None = draw(
         st.none() | st.tuples(*(st.integers(0, s - 1) for s in config.stride)), label="output_padding"
     )
-    effective = [(k - 1) * d + 1 for k, d in zip(config.kernel_shape, config.dilation)]
+    effective = [effective_kernel_length(k, d) for k, d in zip(config.kernel_shape, config.dilation)]
     if same and extra is not None:
-        sizes = [(i - 1) * s + ke % 2 + a for i, s, ke, a in zip(config.input_shape, config.stride, effective, extra)]
+        geometry = zip(config.input_shape, config.kernel_shape, config.stride, config.dilation, extra)
+        sizes = [keras_output_size(i, k, s, d, "same", a) for i, k, s, d, a in geometry]
         even_zero = any(a == 0 and ke % 2 == 0 for a, ke in zip(extra, effective))
         if (min(sizes) < 1 and not empty_outputs) or (even_zero and not same_even_zero_output_padding):
             extra = None  # an empty output (unless asked for), or the form Keras's TensorFlow backend rejects
@@ -1148,7 +1134,7 @@ def keras_cases(
     dt = _check_values_and_dtype(values, dtype)
     if isinstance(paddings, str) or not isinstance(paddings, (tuple, list)) or not paddings:
         raise InvalidArgument(f"paddings must be a non-empty tuple of 'valid'/'same' strings; got {paddings!r}")
-    if any(not isinstance(p, str) or p.lower() not in ("valid", "same") for p in paddings):
+    if any(not isinstance(p, str) or p.lower() not in KERAS_PADDING_MODES for p in paddings):
         raise InvalidArgument(f"paddings must contain only 'valid' and 'same', in any case; got paddings={paddings!r}")
     if channels_first is not None and not isinstance(channels_first, bool):
         raise InvalidArgument(f"channels_first must be None or a bool; got channels_first={channels_first!r}")

@@ -33,6 +33,7 @@ except ModuleNotFoundError as error:
         'transposed_conv.testing needs hypothesis: pip install "transposed-conv[kit]"', name="hypothesis"
     ) from None
 
+from . import frameworks
 from ._literals import Script
 from .oracle import answer_key
 from .strategies import CONVENTION_CASES, ConventionCase, ConvTransposeCase
@@ -44,8 +45,8 @@ __all__ = ["CONVENTIONS", "ConformanceReport", "NonConformance", "check_conv_tra
 #: Conventions without groups (JAX, TensorFlow, Keras) take all but ``max_groups``.
 KIT_DRAW: dict[str, Any] = {"max_groups": 4, "max_channels_per_group": 9, "max_large_side": 40}
 
-#: Calling conventions the kit knows.
-CONVENTIONS = ("torch", "onnx", "jax", "tf", "keras")
+#: Calling conventions the kit knows: those of the frameworks registry.
+CONVENTIONS = tuple(frameworks.CONVENTIONS)
 
 Progress = Callable[[int, int], None]
 

@@ -194,7 +194,8 @@ class Implementation:
     impl : callable
         The wrapper that calls the real framework (which it imports when called).
     supports : Supports
-        What it can express and what it runs, with reasons.
+        What it can express and what it runs, with reasons.  A set of feature names, as the
+        report's ``Implementation`` took before, is read as the features its API expresses.
     """
 
     name: str
@@ -202,6 +203,12 @@ class Implementation:
     convention: str
     impl: Callable[..., Any]
     supports: Supports = field(default_factory=Supports)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.supports, (set, frozenset)):  # the report's former ``features`` argument
+            features = set(self.supports)
+            lacks = {f: "not among the features it was declared with" for f in FEATURES if f not in features}
+            object.__setattr__(self, "supports", Supports(lacks=lacks))
 
     @property
     def available(self) -> bool:

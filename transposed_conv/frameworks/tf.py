@@ -47,6 +47,7 @@ __all__ = [
     "keras_arguments",
     "keras_conv_transpose",
     "keras_ops",
+    "keras_output_size",
     "tensorflow_conv_transpose",
     "tf_arguments",
     "tf_conv_transpose",
@@ -110,6 +111,27 @@ def tf_window_start(o: int, i: int, k: int, s: int, d: int, padding: TfPadding) 
     if isinstance(padding, str):
         return max(conv_transpose_output_length(i, k, s, 0, 0, 0, d) - o, 0) // 2 if padding == "SAME" else 0
     return padding[0]
+
+
+def keras_output_size(i: int, k: int, s: int, d: int, padding: str, output_padding: int | None) -> int:
+    """``keras.ops.conv_transpose``'s output size for an input of size ``i`` (``padding`` ``'valid'`` or ``'same'``).
+
+    With ``k_eff = d*(k - 1) + 1``: ``'valid'`` gives ``(i - 1)*s + k_eff + output_padding``, and
+    ``output_padding=None`` means ``max(k_eff, s) - k_eff``; ``'same'`` gives ``i*s`` for ``None``,
+    else ``(i - 1)*s + k_eff % 2 + output_padding`` (Keras's ``compute_conv_transpose_output_shape``).
+
+    Examples
+    --------
+    >>> keras_output_size(3, 3, 2, 1, "valid", None), keras_output_size(3, 3, 2, 1, "same", None)
+    (7, 6)
+    >>> keras_output_size(1, 2, 2, 1, "same", 0)
+    0
+    """
+    k_eff = effective_kernel_length(k, d)
+    if padding == "valid":
+        extra = max(k_eff, s) - k_eff if output_padding is None else output_padding
+        return conv_transpose_output_length(i, k, s, 0, 0, extra, d)
+    return i * s if output_padding is None else (i - 1) * s + k_eff % 2 + output_padding
 
 
 def _channels_first(x: np.ndarray, channels_first: bool) -> np.ndarray:
@@ -458,11 +480,7 @@ def keras_conv_transpose(
     _check_in_channels(x_arr, x, k_arr, ("inputs", "kernel", "*kernel_size"), fmt)
     window = []
     for axis, (i, k, s, d) in enumerate(zip(x.shape[2:], k_arr.shape[:ndim], stride, dilation)):
-        k_eff = effective_kernel_length(k, d)
-        if mode == "valid":
-            o = conv_transpose_output_length(i, k, s, 0, 0, max(k_eff, s) - k_eff if extra is None else extra[axis], d)
-        else:
-            o = i * s if extra is None else (i - 1) * s + k_eff % 2 + extra[axis]
+        o = keras_output_size(i, k, s, d, mode, None if extra is None else extra[axis])
         start = tf_window_start(o, i, k, s, d, mode.upper())  # 'same' crops as TensorFlow's 'SAME'
         window.append((start, start + o))  # o >= 0; 0 ('same', i = 1, even k_eff, output_padding 0): empty
     y = window_of_full_output(
