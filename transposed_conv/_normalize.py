@@ -31,11 +31,15 @@ MAX_INT = 2**31 - 1
 
 def is_int(value: Any) -> bool:
     """True for Python and NumPy integers, False for bool (a common mistake)."""
+    if type(value) is int:  # the common case, without the ABC check (bool is a subclass, not int itself)
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def is_sequence(value: Any) -> bool:
     """A list, tuple, range, ... -- but not a string or bytes, which are sequences too."""
+    if type(value) in (tuple, list):  # the common cases, without the ABC check
+        return True
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray, memoryview))
 
 

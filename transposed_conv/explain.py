@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike
 
 from ._normalize import as_choice, as_int_tuple, as_shape
 from .conv import conv
-from .shapes import ConvTransposeGeometry, Padding, spatial_arguments
+from .shapes import ConvTransposeGeometry, Padding, effective_kernel_length, spatial_arguments
 
 __all__ = [
     "MAX_PRINTED_SIDE",
@@ -100,7 +100,7 @@ def _check_printable(
 ) -> None:
     """Raise :class:`TooWideToPrint` if a step's array would be wider than :data:`MAX_PRINTED_SIDE`: integers only."""
     for j, (i, k, s, (pb, pe), a, d) in enumerate(zip(sizes, kernel, stride, pads, extra, dilation)):
-        stretched, flipped = (i - 1) * s + 1, d * (k - 1) + 1
+        stretched, flipped = (i - 1) * s + 1, effective_kernel_length(k, d)
         padded = stretched + 2 * (flipped - 1) - pb - pe + a
         if stretched > MAX_PRINTED_SIDE:
             what = f"the zero-inserted input is (in - 1)*stride + 1 = ({i} - 1)*{s} + 1 = {stretched} wide in dim {j}"

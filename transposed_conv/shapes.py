@@ -194,12 +194,16 @@ def check_groups(groups: Any, in_channels: int, out_channels: int) -> int:
     ValueError: groups must divide both in_channels and out_channels; got groups=4, in_channels=4, out_channels=6
     """
     g = as_int(groups, "groups", minimum=1)
-    if in_channels % g or out_channels % g:
+    _check_dividing(g, in_channels, out_channels)
+    return g
+
+
+def _check_dividing(groups: int, in_channels: int, out_channels: int) -> None:
+    if in_channels % groups or out_channels % groups:
         raise ValueError(
             "groups must divide both in_channels and out_channels; "
-            f"got groups={g}, in_channels={in_channels}, out_channels={out_channels}"
+            f"got groups={groups}, in_channels={in_channels}, out_channels={out_channels}"
         )
-    return g
 
 
 def _spatial(input_shape: Any, kernel_shape: Any, source: Source) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -221,7 +225,8 @@ def _channels(groups: Any, in_channels: Any, out_channels: Any) -> tuple[int, in
     g = as_int(groups, "groups", minimum=1)
     c_in = g if in_channels is None else as_int(in_channels, "in_channels", minimum=1)
     c_out = g if out_channels is None else as_int(out_channels, "out_channels", minimum=1)
-    return check_groups(g, c_in, c_out), c_in, c_out
+    _check_dividing(g, c_in, c_out)
+    return g, c_in, c_out
 
 
 def _size_range(
