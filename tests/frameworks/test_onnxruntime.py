@@ -26,50 +26,34 @@ from hypothesis import event, given
 
 from tests.frameworks import assert_within_float32_rounding, float32_rounding_bound, float64
 from transposed_conv.conventions import onnx_conv_transpose, onnx_pads
+from transposed_conv.frameworks.onnx import onnx_model, onnx_reference_onnx, onnxruntime_onnx
 from transposed_conv.strategies import ConventionCase, onnx_cases
 
 onnx = pytest.importorskip("onnx", reason="onnx is not installed (pip install onnx onnxruntime)")
 onnxruntime = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install onnxruntime)")
-from onnx import TensorProto, helper  # noqa: E402 -- after the importorskip
-from onnx.reference import ReferenceEvaluator  # noqa: E402
+from onnx import helper  # noqa: E402 -- after the importorskip
 
 pytestmark = pytest.mark.onnxruntime
 
-OPSET = 22  # ConvTranspose-22, unchanged in meaning since opset 11
-IR_VERSION = 10  # what ONNX Runtime 1.30 reads for opset 22
-ELEMENT = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
 DOCS = "docs/conventions.md, section Deviations"
 
 
+def given_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    """The attributes a node is written with: those that are not ``None``."""
+    return {name: value for name, value in attributes.items() if value is not None}
+
+
 def model(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]) -> Any:
-    names = ["X", "W"] + ([] if b is None else ["B"])
-    arrays = [x, w] + ([] if b is None else [b])
-    node = helper.make_node("ConvTranspose", names, ["Y"], **{k: v for k, v in attributes.items() if v is not None})
-    graph = helper.make_graph(
-        [node],
-        "conv_transpose",
-        [helper.make_tensor_value_info(name, ELEMENT[a.dtype], list(a.shape)) for name, a in zip(names, arrays)],
-        [helper.make_tensor_value_info("Y", ELEMENT[x.dtype], None)],
-    )
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+    """The single-node model (opset 22) the runners run: ``transposed_conv.frameworks.onnx.onnx_model``."""
+    return onnx_model(x, w, b, given_attributes(attributes))[0]
 
 
 def run_onnxruntime(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]) -> np.ndarray:
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 4  # its own error log would repeat the exception
-    session = onnxruntime.InferenceSession(
-        model(x, w, b, attributes).SerializeToString(), options, providers=["CPUExecutionProvider"]
-    )
-    feeds = {"X": x, "W": w} | ({} if b is None else {"B": b})
-    result: np.ndarray = session.run(None, feeds)[0]
-    return result
+    return onnxruntime_onnx(x, w, b, **given_attributes(attributes))
 
 
 def run_reference(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]) -> np.ndarray:
-    feeds = {"X": x, "W": w} | ({} if b is None else {"B": b})
-    result: np.ndarray = ReferenceEvaluator(model(x, w, b, attributes)).run(None, feeds)[0]
-    return result
+    return onnx_reference_onnx(x, w, b, **given_attributes(attributes))
 
 
 def ours(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]) -> np.ndarray:

@@ -1,24 +1,22 @@
-"""The conformance kit against each installed framework, as `transposed-conv check` runs it (200 cases in CI)."""
+"""The conformance kit against each installed framework, as `transposed-conv check` runs it (200 cases in CI).
+
+The peers, the dtypes they run and the draw that leaves out what they cannot run all come from the
+registry's declarations (``transposed_conv.frameworks``); each test carries its package's marker.
+"""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import settings
 
-from transposed_conv.peers import PEERS
+from transposed_conv.frameworks import PEERS
 from transposed_conv.testing import check_conv_transpose
 
 EXAMPLES = max(settings().max_examples, 1)  # the active profile: 200 in CI
 
 
 @pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param("torch", marks=pytest.mark.torch),
-        pytest.param("onnxruntime", marks=pytest.mark.onnxruntime),
-        pytest.param("jax", marks=pytest.mark.jax),
-        pytest.param("tensorflow", marks=pytest.mark.tensorflow),
-    ],
+    "name", [pytest.param(name, marks=getattr(pytest.mark, peer.module)) for name, peer in PEERS.items()]
 )
 def test_framework_conforms_on_drawn_configurations(name: str) -> None:
     peer = PEERS[name]

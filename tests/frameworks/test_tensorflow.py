@@ -30,6 +30,8 @@ from hypothesis import strategies as st
 
 from tests.frameworks import assert_within_float32_rounding, float32_rounding_bound, float64
 from transposed_conv.conventions import keras_conv_transpose, tf_conv_transpose
+from transposed_conv.frameworks.tf import tf_size_range
+from transposed_conv.shapes import effective_kernel_length
 from transposed_conv.strategies import ConventionCase, keras_cases, tf_cases
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -58,17 +60,7 @@ tf_calls = st.one_of(
 
 
 def effective(case: ConventionCase) -> list[int]:
-    return [(k - 1) * d + 1 for k, d in zip(case.kernel_shape, case.dilation)]
-
-
-def tf_size_range(i: int, k_eff: int, s: int, padding: Any) -> tuple[int, int]:
-    """Output sizes whose forward convolution gives ``i`` (TensorFlow's "Notes on padding")."""
-    if padding == "SAME":
-        return (i - 1) * s + 1, i * s
-    if padding == "VALID":
-        return (i - 1) * s + k_eff, (i - 1) * s + k_eff + s - 1
-    before, after = padding
-    return max((i - 1) * s + k_eff - before - after, 1), (i - 1) * s + k_eff - before - after + s - 1
+    return [effective_kernel_length(k, d) for k, d in zip(case.kernel_shape, case.dilation)]
 
 
 def tensorflow_accepts_a_misfit(case: ConventionCase, x: np.ndarray, padding: Any, axis: int, size: int) -> bool:
@@ -94,9 +86,10 @@ def test_tf_conv_transpose_matches_tensorflow(case: ConventionCase, data: st.Dat
         padding = case.kwargs["padding"]
         low, high = tf_size_range(
             case.input_shape[axis],
-            effective(case)[axis],
+            case.kernel_shape[axis],
             case.stride[axis],
-            padding if isinstance(padding, str) else padding[position],
+            case.dilation[axis],
+            padding if isinstance(padding, str) else tuple(padding[position]),
         )
         size = data.draw(st.sampled_from(sorted({max(low - 1, 1), high + 1})), label="misfit size")
         arguments["output_shape"][position] = size
