@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 __all__ = [
     "FEATURES",
+    "NO_PADDING_MODES_IN_PYTORCH_CONVENTION",
     "Convention",
     "Geometry",
     "Implementation",
@@ -39,6 +40,9 @@ FEATURES = ("float64", "groups", "dilation", "large output_padding", "padding mo
 DTYPES = ("float64", "float32")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The reason a peer, called with PyTorch's arguments, has no padding modes (``lacks`` of every peer).
+NO_PADDING_MODES_IN_PYTORCH_CONVENTION = "called with PyTorch's arguments, which have explicit padding only"
 
 
 def exported_from(module: str) -> Callable[[F], F]:

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._arguments import prepare_conv_transpose, real_array, result_dtypes
+from .._arguments import real_array, result_dtypes
 from .._integers import as_int64
-from .._normalize import as_choice, is_int
+from .._normalize import as_choice, as_int, is_int
 from ..shapes import ConvTransposeGeometry, full_output_shape
 from ..transpose import conv_transpose
 
@@ -157,11 +157,25 @@ def lower_choice(value: Any, name: str, choices: Sequence[str]) -> str:
     return as_choice(value.lower(), name, choices)
 
 
-def geometry_of_call(x: np.ndarray, weight: np.ndarray, **kwargs: Any) -> ConvTransposeGeometry:
-    """Our geometry for a call in PyTorch's convention, ``impl(x, weight, bias, **kwargs)`` (validated as
-    :func:`~transposed_conv.conv_transpose` validates it): what a peer's adapter maps to its framework."""
-    _, geometry = prepare_conv_transpose(x, weight, None, output_size=None, **kwargs)
-    return geometry
+def geometry_of_call(
+    x: np.ndarray, weight: np.ndarray, *, stride: Any, padding: Any, output_padding: Any, groups: Any, dilation: Any
+) -> ConvTransposeGeometry:
+    """Our geometry for a call in PyTorch's convention, ``impl(x, weight, bias, **kwargs)``, every rule checked:
+    what a peer's adapter maps to its framework.  ``x`` is ``(N, C_in, *spatial)``, ``weight``
+    ``(C_in, C_out/groups, *kernel)``."""
+    g = as_int(groups, "groups", minimum=1)
+    return ConvTransposeGeometry.build(
+        x.shape[2:],
+        weight.shape[2:],
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=g,
+        in_channels=x.shape[1],
+        out_channels=weight.shape[1] * g,
+        source="arrays",
+    )
 
 
 def add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:

@@ -17,7 +17,15 @@ from numpy.typing import ArrayLike
 from .._arguments import real_array
 from .._normalize import as_choice, as_int_tuple, is_int
 from ..shapes import effective_kernel_length, full_output_shape
-from ._declarations import Convention, Geometry, Implementation, Inexpressible, Supports, exported_from
+from ._declarations import (
+    NO_PADDING_MODES_IN_PYTORCH_CONVENTION,
+    Convention,
+    Geometry,
+    Implementation,
+    Inexpressible,
+    Supports,
+    exported_from,
+)
 from ._window import add_bias, as_bool, check_input_not_empty, geometry_of_call, int_pairs, window_of_full_output
 
 __all__ = [
@@ -442,6 +450,6 @@ PEERS = (
         "jax",
         "torch",
         jax_conv_transpose_peer,
-        Supports(lacks={"groups": _NO_GROUPS, "padding modes": "called with PyTorch's arguments"}),
+        Supports(lacks={"groups": _NO_GROUPS, "padding modes": NO_PADDING_MODES_IN_PYTORCH_CONVENTION}),
     ),
 )

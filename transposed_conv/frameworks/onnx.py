@@ -18,7 +18,14 @@ from numpy.typing import ArrayLike
 from .._arguments import real_array
 from .._normalize import as_choice, as_int, as_int_tuple, is_int
 from ..shapes import check_output_padding, conv_transpose_output_length, full_output_shape
-from ._declarations import Convention, Geometry, Implementation, Supports, exported_from
+from ._declarations import (
+    NO_PADDING_MODES_IN_PYTORCH_CONVENTION,
+    Convention,
+    Geometry,
+    Implementation,
+    Supports,
+    exported_from,
+)
 from ._window import check_input_not_empty, checked_arrays, geometry_of_call, window_of_full_output
 
 __all__ = [
@@ -439,6 +446,6 @@ PEERS = (
         "onnxruntime",
         "torch",
         onnxruntime_conv_transpose,
-        Supports(lacks={"padding modes": "called with PyTorch's arguments"}, fails=_ONNXRUNTIME_FAILS),
+        Supports(lacks={"padding modes": NO_PADDING_MODES_IN_PYTORCH_CONVENTION}, fails=_ONNXRUNTIME_FAILS),
     ),
 )

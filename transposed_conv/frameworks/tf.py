@@ -22,7 +22,15 @@ from numpy.typing import ArrayLike
 from .._arguments import real_array
 from .._normalize import as_choice, as_int_tuple, is_int
 from ..shapes import conv_transpose_output_length, effective_kernel_length
-from ._declarations import Convention, Geometry, Implementation, Inexpressible, Supports, exported_from
+from ._declarations import (
+    NO_PADDING_MODES_IN_PYTORCH_CONVENTION,
+    Convention,
+    Geometry,
+    Implementation,
+    Inexpressible,
+    Supports,
+    exported_from,
+)
 from ._window import (
     add_bias,
     check_input_not_empty,
@@ -723,7 +731,7 @@ PEERS = (
             lacks={
                 "groups": _NO_GROUPS.format("tf.nn.conv_transpose"),
                 "large output_padding": _FITTING_OUTPUT,
-                "padding modes": "called with PyTorch's arguments",
+                "padding modes": NO_PADDING_MODES_IN_PYTORCH_CONVENTION,
             },
             fails={"dilation": _FLOAT64_DILATION},
         ),
