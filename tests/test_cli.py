@@ -238,8 +238,22 @@ def command(*argv: str, cwd: Path | None = None) -> tuple[int, str, str]:
         (["shape", "--input-size", "x", "--kernel-size", "3"], "argument --input-size: expected comma-separated"),
         (["vectors", "--out", "somewhere", "--count", "10001"], "argument --count: expected at most 10000"),
         (["explain", "--input-size", "3", "--kernel-size", "3", "--seed", "-1"], "expected an integer >= 0"),
+        (["export", "decoder.pt"], "the following arguments are required: output"),
+        (["export", "no/such/decoder.pt", "out.npz"], "no such file: no/such/decoder.pt"),
     ],
-    ids=["command", "no-command", "examples", "framework", "convention-alone", "impl-form", "ints", "count", "seed"],
+    ids=[
+        "command",
+        "no-command",
+        "examples",
+        "framework",
+        "convention-alone",
+        "impl-form",
+        "ints",
+        "count",
+        "seed",
+        "export-arguments",
+        "export-missing",
+    ],
 )
 def test_usage_errors_are_one_line_with_status_2(argv: list[str], message: str) -> None:
     """argparse's complaints too: one line, not the usage block, on the stream main was given."""

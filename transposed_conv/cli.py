@@ -231,9 +231,9 @@ def _import_framework(module: str, verbose: bool) -> None:
 
     def load() -> None:
         if module in ("tensorflow", "keras"):
-            from .peers import _tensorflow  # TensorFlow's settings (oneDNN on) have their home there
+            from .frameworks.tf import import_tensorflow  # TensorFlow's settings (oneDNN on) have their home there
 
-            _tensorflow()
+            import_tensorflow()
         importlib.import_module(module)
 
     try:
@@ -270,7 +270,7 @@ def _ours(method: str) -> Callable[..., Any]:
 
 
 def _targets(framework: str) -> list[_Target]:
-    from .peers import PEERS
+    from .frameworks import PEERS
 
     ours = [_Target(f"ours:{m}", _ours(m), ("float64", "float32"), {}) for m in METHODS]
     if framework == "ours":
@@ -661,6 +661,20 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # --- demo ---------------------------------------------------------------------------------------
 
 
+def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importlib.util import find_spec
+
+    from .export import export_saved_state_dict
+
+    if find_spec("torch") is None:
+        raise UsageError("export needs PyTorch: pip install 'transposed-conv[frameworks]'")
+    if not os.path.isfile(args.state_dict):
+        raise UsageError(f"no such file: {args.state_dict}")
+    arrays = export_saved_state_dict(args.state_dict, args.output)
+    out.write(f"wrote {len(arrays)} arrays to {args.output}\n")
+    return 0
+
+
 def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rng = np.random.default_rng(0)
     x = rng.integers(-3, 4, size=(2, 4, 16, 16))
@@ -820,6 +834,18 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the seed's decoder layer through every method", epilog=EXIT_STATUSES)
     demo.set_defaults(run=_demo)
+
+    export = commands.add_parser(
+        "export",
+        help="convert a PyTorch state_dict saved with torch.save to an .npz for transposed_conv.layers",
+        description="Read a state_dict written by torch.save(module.state_dict(), path) (with weights_only=True, "
+        "which refuses pickled code) and write it as an .npz that transposed_conv.layers' load_state_dict reads. "
+        "Needs PyTorch.",
+        epilog=EXIT_STATUSES,
+    )
+    export.add_argument("state_dict", help="a file written by torch.save(module.state_dict(), path)")
+    export.add_argument("output", help="the .npz to write")
+    export.set_defaults(run=_export)
 
     explain_parser = commands.add_parser(
         "explain",

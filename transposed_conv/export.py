@@ -9,7 +9,7 @@ Python session::
 
 or from a ``state_dict`` saved with ``torch.save``::
 
-    python -m transposed_conv.export decoder.pt decoder.npz
+    transposed-conv export decoder.pt decoder.npz
 
 Keys are kept exactly (``deconv_layers.0.conv_transpose.weight``,
 ``deconv_layers.0.bn.num_batches_tracked``, ...); each tensor becomes a NumPy array of
@@ -20,16 +20,14 @@ colon or NUL, or one that is empty, ``.`` or ``..``) is refused before anything 
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["export_state_dict", "main", "numpy_state_dict", "save_npz"]
+__all__ = ["export_saved_state_dict", "export_state_dict", "numpy_state_dict", "save_npz"]
 
 _NEEDS_TORCH = "exporting a PyTorch state_dict needs PyTorch: pip install 'transposed-conv[frameworks]'"
 
@@ -169,21 +167,31 @@ def _member_name(key: object) -> str:
     return key + ".npy"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m transposed_conv.export STATE_DICT.pt OUT.npz``: convert a ``torch.save``-d state_dict."""
-    parser = argparse.ArgumentParser(
-        prog="python -m transposed_conv.export",
-        description="Convert a PyTorch state_dict saved with torch.save to an .npz for transposed_conv.layers.",
-    )
-    parser.add_argument("state_dict", help="a file written by torch.save(module.state_dict(), path)")
-    parser.add_argument("output", help="the .npz to write")
-    arguments = parser.parse_args(argv)
+def export_saved_state_dict(source: str | os.PathLike[str], path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Convert a ``state_dict`` saved with ``torch.save`` to the ``.npz`` that ``load_state_dict`` reads.
+
+    The file is read with ``torch.load(..., weights_only=True)``, which refuses pickled code.
+    The engine of ``transposed-conv export STATE_DICT.pt OUT.npz``.
+
+    Parameters
+    ----------
+    source : path
+        A file written by ``torch.save(module.state_dict(), source)``.
+    path : path
+        The ``.npz`` to write (the suffix is added when missing).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The arrays written, by key.
+
+    Examples
+    --------
+    >>> import torch  # doctest: +SKIP
+    >>> torch.save(torch.nn.ConvTranspose2d(2, 1, 4).state_dict(), "layer.pt")  # doctest: +SKIP
+    >>> sorted(export_saved_state_dict("layer.pt", "layer.npz"))  # doctest: +SKIP
+    ['bias', 'weight']
+    """
     torch = _torch()
-    state = torch.load(arguments.state_dict, map_location="cpu", weights_only=True)
-    arrays = export_state_dict(state, arguments.output)
-    print(f"wrote {len(arrays)} arrays to {arguments.output}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    state = torch.load(os.fspath(source), map_location="cpu", weights_only=True)
+    return export_state_dict(state, path)

@@ -21,7 +21,6 @@ from .frameworks.onnx import onnx_model as onnx_model
 from .frameworks.onnx import onnx_reference_onnx as onnx_reference_onnx
 from .frameworks.onnx import onnxruntime_conv_transpose as onnxruntime_conv_transpose
 from .frameworks.onnx import onnxruntime_onnx as onnxruntime_onnx
-from .frameworks.tf import import_tensorflow
 from .frameworks.tf import keras_ops as keras_ops
 from .frameworks.tf import tensorflow_conv_transpose as tensorflow_conv_transpose
 from .frameworks.tf import tf_nn as tf_nn
@@ -31,8 +30,6 @@ __all__ = ["PEERS", "Peer", "available_peers"]
 
 #: A peer: a framework's transposed convolution callable in the ``"torch"`` convention.
 Peer = Implementation
-#: TensorFlow imported with its settings (``transposed_conv.frameworks.tf.import_tensorflow``); the CLI uses it.
-_tensorflow = import_tensorflow
 
 
 def available_peers() -> list[Peer]:

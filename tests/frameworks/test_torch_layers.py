@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transposed_conv.export import export_state_dict, main, numpy_state_dict
+from transposed_conv.cli import main
+from transposed_conv.export import export_state_dict, numpy_state_dict
 from transposed_conv.gradients import ConvGradients, conv_backward, conv_transpose_backward
 from transposed_conv.layers import BatchNorm, ResNet50Decoder, padding_to_double
 from transposed_conv.oracle import assert_close
@@ -239,7 +240,7 @@ def test_export_writes_the_npz_that_load_state_dict_reads(tmp_path: Path) -> Non
 def test_export_command_converts_a_saved_state_dict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reference, _ = twin_decoders("float32")
     torch.save(reference.state_dict(), tmp_path / "decoder.pt")
-    assert main([str(tmp_path / "decoder.pt"), str(tmp_path / "decoder.npz")]) == 0
+    assert main(["export", str(tmp_path / "decoder.pt"), str(tmp_path / "decoder.npz")]) == 0
     assert "wrote 18 arrays" in capsys.readouterr().out
     ResNet50Decoder(**SMALL).load_state_dict(tmp_path / "decoder.npz")
 
