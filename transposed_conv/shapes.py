@@ -33,7 +33,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -131,13 +131,16 @@ def spatial_arguments(
     padding: Any = 0,
     output_padding: Any = 0,
     dilation: Any = 1,
+    names: Mapping[str, str] | None = None,
 ) -> SpatialArguments:
     """Normalise the per-dimension arguments into tuples of ``ndim`` entries: the one place this is done.
 
     ``stride`` and ``dilation`` are ``>= 1``, ``output_padding`` ``>= 0`` (an int applies to
     every dimension); ``padding`` becomes one ``(begin, end)`` pair per dimension, ``>= 0``.
     Each is checked on its own, in the order stride, dilation, padding, output_padding; the
-    rules that relate them (:func:`check_output_padding`) are left to the caller.
+    rules that relate them (:func:`check_output_padding`) are left to the caller.  ``names``
+    gives a parameter's name in the caller's convention, for the messages (ONNX:
+    ``{"stride": "strides", "dilation": "dilations"}``).
 
     Raises
     ------
@@ -154,11 +157,16 @@ def spatial_arguments(
     TypeError: padding must be an int, 2 ints, or 2 (begin, end) pairs; got padding=((0, 1), 2)
     >>> spatial_arguments(2, stride=(2, 1), padding=1)
     SpatialArguments(stride=(2, 1), padding=((1, 1), (1, 1)), output_padding=(0, 0), dilation=(1, 1))
+    >>> spatial_arguments(1, dilation=0, names={"dilation": "rhs_dilation"})
+    Traceback (most recent call last):
+    ...
+    ValueError: rhs_dilation must be >= 1 in every dimension; got rhs_dilation=(0,)
     """
-    strides = as_int_tuple(stride, "stride", ndim, minimum=1)
-    dilations = as_int_tuple(dilation, "dilation", ndim, minimum=1)
-    pads = as_padding_pairs(padding, "padding", ndim)
-    extra = as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
+    named = {} if names is None else names
+    strides = as_int_tuple(stride, named.get("stride", "stride"), ndim, minimum=1)
+    dilations = as_int_tuple(dilation, named.get("dilation", "dilation"), ndim, minimum=1)
+    pads = as_padding_pairs(padding, named.get("padding", "padding"), ndim)
+    extra = as_int_tuple(output_padding, named.get("output_padding", "output_padding"), ndim, minimum=0)
     return SpatialArguments(strides, pads, extra, dilations)
 
 

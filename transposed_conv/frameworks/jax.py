@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._arguments import real_array
-from .._normalize import as_choice, as_int_tuple, is_int
-from ..shapes import effective_kernel_length, full_output_shape
+from .._normalize import as_choice, is_int
+from ..shapes import effective_kernel_length, full_output_shape, spatial_arguments
 from ._declarations import (
     NO_PADDING_MODES_IN_PYTORCH_CONVENTION,
     Convention,
@@ -295,8 +295,12 @@ def jax_conv_transpose(
     if any(size < 1 for size in kernel.shape):
         raise ValueError(f"rhs must have no empty axis; got rhs.shape={rhs_arr.shape}")
     check_input_not_empty(x, "lhs", lhs_arr.shape)
-    stride = as_int_tuple(strides, "strides", ndim, minimum=1)
-    dilation = (1,) * ndim if rhs_dilation is None else as_int_tuple(rhs_dilation, "rhs_dilation", ndim, minimum=1)
+    stride, _, _, dilation = spatial_arguments(
+        ndim,
+        stride=strides,
+        dilation=1 if rhs_dilation is None else rhs_dilation,
+        names={"stride": "strides", "dilation": "rhs_dilation"},
+    )
     flip = as_bool(transpose_kernel, "transpose_kernel")
     consistent = as_bool(use_consistent_padding, "use_consistent_padding")
     if flip:

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 
 from .._arguments import real_array
 from .._normalize import as_choice, as_int, as_int_tuple, is_int
-from ..shapes import check_output_padding, conv_transpose_output_length, full_output_shape
+from ..shapes import check_output_padding, conv_transpose_output_length, full_output_shape, spatial_arguments
 from ._declarations import (
     NO_PADDING_MODES_IN_PYTORCH_CONVENTION,
     Convention,
@@ -260,9 +260,13 @@ def onnx_conv_transpose(
     )
     b = None if B is None else real_array(B, "B")
     mode = as_choice(auto_pad, "auto_pad", ONNX_AUTO_PADS)
-    stride = (1,) * ndim if strides is None else as_int_tuple(strides, "strides", ndim, minimum=1)
-    dilation = (1,) * ndim if dilations is None else as_int_tuple(dilations, "dilations", ndim, minimum=1)
-    extra = (0,) * ndim if output_padding is None else as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
+    stride, _, extra, dilation = spatial_arguments(
+        ndim,
+        stride=1 if strides is None else strides,
+        dilation=1 if dilations is None else dilations,
+        output_padding=0 if output_padding is None else output_padding,
+        names={"stride": "strides", "dilation": "dilations"},
+    )
     check_output_padding(extra, stride, dilation, names=("output_padding", "strides", "dilations"))
     g = as_int(group, "group", minimum=1)
     check_input_not_empty(x, "X", x.shape)

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from .._arguments import real_array
 from .._normalize import as_choice, as_int_tuple, is_int
-from ..shapes import conv_transpose_output_length, effective_kernel_length
+from ..shapes import conv_transpose_output_length, effective_kernel_length, spatial_arguments
 from ._declarations import (
     NO_PADDING_MODES_IN_PYTORCH_CONVENTION,
     Convention,
@@ -474,9 +474,14 @@ def keras_conv_transpose(
         raise ValueError(f"keras.ops.conv_transpose supports 1 to 3 spatial dimensions; got inputs.shape={x_arr.shape}")
     fmt = "channels_last" if data_format is None else lower_choice(data_format, "data_format", KERAS_DATA_FORMATS)
     mode = lower_choice(padding, "padding", KERAS_PADDING_MODES)
-    stride = as_int_tuple(strides, "strides", ndim, minimum=1)
-    dilation = as_int_tuple(dilation_rate, "dilation_rate", ndim, minimum=1)
-    extra = None if output_padding is None else as_int_tuple(output_padding, "output_padding", ndim, minimum=0)
+    stride, _, given_extra, dilation = spatial_arguments(
+        ndim,
+        stride=strides,
+        dilation=dilation_rate,
+        output_padding=0 if output_padding is None else output_padding,
+        names={"stride": "strides", "dilation": "dilation_rate"},
+    )
+    extra = None if output_padding is None else given_extra
     if extra is not None and any(a >= s for a, s in zip(extra, stride)):
         raise ValueError(
             "output_padding must be smaller than strides in every dimension; "
