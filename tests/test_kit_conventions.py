@@ -57,9 +57,12 @@ OURS: dict[str, Callable[..., Any]] = {
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("convention", CONVENTIONS)
+@pytest.mark.parametrize("convention", [c for c in CONVENTIONS if c != "torch"])
 def test_our_convention_functions_conform_in_their_own_convention(convention: str) -> None:
-    """The reference passes its own kit in float64 and float32: arguments, layouts and bounds are plumbed right."""
+    """The kit's control group: it passes the reference in float64 and float32 (arguments, layouts, bounds,
+    dtypes plumbed right).  The answer key is the same function, so in float64 the values are compared with
+    themselves; what can fail is the kit: a dtype, a shape, a bound too tight for float32.  PyTorch's convention
+    is ``tests/test_mutants.py::test_the_correct_implementation_passes``, the same run."""
     report = check_conv_transpose(OURS[convention], convention=convention, examples=EXAMPLES, seed=0)
     assert report.convention == convention
     assert report.examples == {"float64": EXAMPLES, "float32": EXAMPLES}
