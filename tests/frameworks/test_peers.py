@@ -13,6 +13,9 @@ from transposed_conv.frameworks import PEERS
 from transposed_conv.testing import check_conv_transpose
 
 EXAMPLES = max(settings().max_examples, 1)  # the active profile: 200 in CI
+#: The other peers' own claim is their wiring (calling the framework, adding the bias, casting); what
+#: their framework computes is the kit's claim in tests/test_kit_conventions.py, in its own convention.
+WIRING_EXAMPLES = min(EXAMPLES, 20)
 
 
 @pytest.mark.parametrize(
@@ -22,6 +25,7 @@ def test_framework_conforms_on_drawn_configurations(name: str) -> None:
     peer = PEERS[name]
     if not peer.available:
         pytest.skip(f"{peer.module} is not installed (pip install 'transposed-conv[frameworks]')")
-    report = check_conv_transpose(peer.impl, examples=EXAMPLES, dtypes=peer.dtypes, seed=0, **peer.draw_options)
-    assert all(count == EXAMPLES for count in report.examples.values())
+    examples = EXAMPLES if name == "torch" else WIRING_EXAMPLES  # torch: the one kit run of torch.nn.functional
+    report = check_conv_transpose(peer.impl, examples=examples, dtypes=peer.dtypes, seed=0, **peer.draw_options)
+    assert all(count == examples for count in report.examples.values())
     assert all(0 <= worst <= 1 for worst in report.worst_fraction.values())
