@@ -123,17 +123,17 @@ def _assert_same(got: ConvGradients, expected: ConvGradients, method: str) -> No
 
 
 @given(cases(), SEEDS)
-def test_every_method_gives_the_same_gradients(case: Case, seed: int) -> None:
-    """Both backward passes give identical gradients, exactly on integers, for every ``method``."""
+def test_every_method_gives_the_same_conv_gradients(case: Case, seed: int) -> None:
+    """``conv_backward`` computes its input gradient with the chosen transposed-convolution ``method``:
+    every method gives identical gradients, exactly on integers.  (``conv_transpose_backward``
+    takes ``method`` for symmetry and computes the same way whatever it says, so comparing its
+    methods would compare one computation with itself.)"""
     x, w = _ints(case)
     rng = np.random.default_rng(seed)
-    dy = rng.integers(-5, 6, size=(x.shape[0], case.out_channels, *case.output_shape))
-    reference = conv_transpose_backward(dy, x, w, **case.kwargs, method="direct")
-    conv_x = rng.integers(-5, 6, size=dy.shape)
+    conv_x = rng.integers(-5, 6, size=(x.shape[0], case.out_channels, *case.output_shape))
     conv_dy = rng.integers(-5, 6, size=conv(conv_x, w, **_conv_args(case)).shape)
     conv_reference = conv_backward(conv_dy, conv_x, w, **_conv_args(case), method="direct")
     for method in ALL_METHODS:
-        _assert_same(conv_transpose_backward(dy, x, w, **case.kwargs, method=method), reference, method)
         _assert_same(conv_backward(conv_dy, conv_x, w, **_conv_args(case), method=method), conv_reference, method)
 
 
