@@ -11,25 +11,28 @@ Point them at your own implementation::
         expected = conv_transpose(case.x, case.weight, case.bias, **case.kwargs)
         np.testing.assert_allclose(my_conv_transpose(case.x, case.weight, case.bias, **case.kwargs), expected)
 
-:func:`conv_transpose_configs` draws only the geometry (shapes, stride, padding, ...);
-:func:`conv_transpose_cases` adds arrays.  Other frameworks' calling conventions have their
-own strategies, each drawing a :class:`ConventionCase` -- the arrays in the framework's layout,
-the call's ``args`` and ``kwargs`` with the framework's own options, and the spec-following
-function of :mod:`transposed_conv.conventions` that computes the answer::
+:func:`conv_transpose_configs` draws only the geometry (shapes, stride, padding, ...), a
+:class:`ConvTransposeConfig`; :func:`conv_transpose_cases` adds arrays.  Each calling convention
+has its own strategy, and every one draws the same type, a :class:`ConvTransposeCase`: the
+configuration, the arrays in the framework's layout, the call's ``args`` and ``kwargs`` with the
+framework's own options, and the function that computes the answer (``case.reference``:
+:func:`~transposed_conv.conv_transpose`, or the spec-following function of
+:mod:`transposed_conv.conventions`)::
 
     @given(onnx_cases(dtype="float32"))
     def test_my_onnx_kernel(case):
         np.testing.assert_allclose(my_conv_transpose(*case.args, **case.kwargs), case.expected(), rtol=1e-5)
 
-========================  ========================================================================
-strategy                  ``impl(*case.args, **case.kwargs)`` is a call of
-========================  ========================================================================
-:func:`torch_cases`       ``conv_transpose(x, weight, bias, stride=..., padding=..., ...)``
-:func:`onnx_cases`        ONNX ``ConvTranspose``: ``(X, W, B, **attributes)``
-:func:`jax_cases`         ``jax.lax.conv_transpose(lhs, rhs, strides, padding, ...)``
-:func:`tf_cases`          ``tf.nn.conv_transpose(input, filters, output_shape, strides, ...)``
-:func:`keras_cases`       ``keras.ops.conv_transpose(inputs, kernel, strides=..., ...)``
-========================  ========================================================================
+==============================  ========================================================================
+strategy                        ``impl(*case.args, **case.kwargs)`` is a call of
+==============================  ========================================================================
+:func:`conv_transpose_cases`    ``conv_transpose(x, weight, bias, stride=..., padding=..., ...)``
+:func:`torch_cases`             the same, ``padding`` as ints where symmetric (as PyTorch takes it)
+:func:`onnx_cases`              ONNX ``ConvTranspose``: ``(X, W, B, **attributes)``
+:func:`jax_cases`               ``jax.lax.conv_transpose(lhs, rhs, strides, padding, ...)``
+:func:`tf_cases`                ``tf.nn.conv_transpose(input, filters, output_shape, strides, ...)``
+:func:`keras_cases`             ``keras.ops.conv_transpose(inputs, kernel, strides=..., ...)``
+==============================  ========================================================================
 
 Everything drawn is valid: the output is at least 1 in every dimension, ``output_padding <
 max(stride, dilation)``, groups divide both channel counts, and each convention's own rules
@@ -47,7 +50,7 @@ this module without it raises an ``ImportError`` that says what to install.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -66,7 +69,8 @@ except ModuleNotFoundError as error:
 from .frameworks.jax import JAX_DEFAULT_DIMENSION_NUMBERS, JAX_PADDING_MODES, SPATIAL_LETTERS
 from .frameworks.onnx import ONNX_AUTO_PADS
 from .frameworks.tf import KERAS_PADDING_MODES, TF_DATA_FORMATS, TF_PADDING_MODES, keras_output_size, tf_size_range
-from .shapes import conv_transpose_output_length, effective_kernel_length, full_output_shape, transposed_lengths
+from .shapes import ConvTransposeGeometry, conv_transpose_output_length, effective_kernel_length, full_output_shape
+from .transpose import conv_transpose
 
 __all__ = [
     "CONVENTION_CASES",
@@ -88,32 +92,40 @@ LAYOUTS = ("C", "F", "strided", "reversed")
 
 
 @dataclass(frozen=True)
-class ConvTransposeConfig:
-    """One valid configuration, without arrays: shapes and per-dimension integer arguments."""
+class ConvTransposeConfig(ConvTransposeGeometry):
+    """One valid configuration, without arrays: a geometry, and the two things only a draw adds.
+
+    A :class:`~transposed_conv.shapes.ConvTransposeGeometry` -- ``input_shape``,
+    ``kernel_shape``, ``stride``, ``padding`` (one ``(begin, end)`` pair per dimension),
+    ``output_padding``, ``dilation``, ``groups``, ``in_channels``, ``out_channels``, and its
+    ``ndim`` and ``output_shape`` -- with the batch size and whether a bias is drawn.  It is
+    one, so it goes wherever a geometry goes (a framework's reverse mapping, say).
+
+    Attributes
+    ----------
+    batch : int
+        ``N``, the batch size (0 for an empty batch).
+    bias : bool
+        Whether the case has a bias.
+    """
 
     batch: int
-    in_channels: int
-    out_channels: int
-    input_shape: tuple[int, ...]
-    kernel_shape: tuple[int, ...]
-    stride: tuple[int, ...]
-    padding: tuple[tuple[int, int], ...]
-    output_padding: tuple[int, ...]
-    dilation: tuple[int, ...]
-    groups: int
     bias: bool
 
-    @property
-    def ndim(self) -> int:
-        """Number of spatial dimensions."""
-        return len(self.input_shape)
+    @classmethod
+    def build(
+        cls, input_shape: Any, kernel_shape: Any, *, batch: int = 1, bias: bool = False, **geometry: Any
+    ) -> ConvTransposeConfig:
+        """A configuration from plain integers: :meth:`ConvTransposeGeometry.build`'s arguments, batch and bias.
 
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        """Spatial output shape, by the transposed-convolution formula."""
-        return transposed_lengths(
-            self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
-        )
+        Examples
+        --------
+        >>> config = ConvTransposeConfig.build((3,), (2,), stride=2, batch=2, bias=True)
+        >>> config.x_shape, config.weight_shape, config.output_shape
+        ((2, 1, 3), (1, 1, 2), (6,))
+        """
+        built = ConvTransposeGeometry.build(input_shape, kernel_shape, **geometry)
+        return cls(**{f.name: getattr(built, f.name) for f in fields(built)}, batch=batch, bias=bias)
 
     @property
     def x_shape(self) -> tuple[int, ...]:
@@ -137,28 +149,146 @@ class ConvTransposeConfig:
         }
 
 
-@dataclass(frozen=True, repr=False)
+#: The configuration's names every case forwards, whatever its convention: the geometry all conventions share.
+GEOMETRY = ("batch", "in_channels", "out_channels", "input_shape", "kernel_shape", "stride", "dilation", "groups")
+
+
+@dataclass(frozen=True, eq=False, repr=False, init=False)
 class ConvTransposeCase:
-    """A configuration with arrays: call ``conv_transpose(case.x, case.weight, case.bias, **case.kwargs)``."""
+    """One valid call of a transposed convolution, in some framework's convention: ``impl(*case.args, **case.kwargs)``.
+
+    Every strategy of this module draws one.  In PyTorch's convention (:func:`conv_transpose_cases`,
+    :func:`torch_cases`) the call is ``conv_transpose(case.x, case.weight, case.bias,
+    **case.kwargs)``; in the others the arrays are in the framework's layout and the call has its
+    own positional ``arguments`` and ``kwargs``.  ``ConvTransposeCase(config, x, weight, bias)``
+    makes a PyTorch-convention case with ``kwargs=config.kwargs``.
+
+    Attributes
+    ----------
+    config : ConvTransposeConfig
+        The geometry drawn first, in PyTorch's terms: shapes, ``stride``, ``padding``,
+        ``output_padding``, ``dilation``, ``groups``, in ``(N, C, *spatial)`` order.  Its
+        ``padding`` and ``output_padding`` apply to the ``'torch'`` and (as ``pads``) ``'onnx'``
+        cases only: the other conventions draw their own padding options.
+    x, weight, bias : numpy.ndarray
+        The arrays, in the convention's layout (``bias`` is ``None`` where the framework has
+        none, or none was drawn).
+    convention : str
+        ``'torch'``, ``'onnx'``, ``'jax'``, ``'tf'`` or ``'keras'``.
+    array_names : tuple of str
+        The names of the array parameters: ``('x', 'weight', 'bias')`` for PyTorch, ``('X', 'W',
+        'B')`` for ONNX, ``('lhs', 'rhs')`` for JAX, ... -- three when the convention takes a bias
+        (passed even when ``None``).
+    arguments : tuple
+        The positional arguments after the arrays (JAX's ``strides, padding``; TensorFlow's
+        ``output_shape, strides``), named by ``argument_names``.
+    kwargs : dict
+        The keyword arguments.
+    reference : callable
+        Our implementation of the convention -- :func:`~transposed_conv.conv_transpose`, or a
+        spec-following function of :mod:`transposed_conv.conventions` such as
+        :func:`~transposed_conv.conventions.onnx_conv_transpose`: ``reference(*case.args,
+        **case.kwargs)`` is the answer.
+
+    The shared geometry (``batch``, ``in_channels``, ``out_channels``, ``input_shape``,
+    ``kernel_shape``, ``stride``, ``dilation``, ``groups``, ``ndim``) is readable on the case
+    itself; in PyTorch's convention, whose arrays and arguments are the configuration's, so is the
+    rest of it (``padding``, ``output_padding``, ``output_shape``, ``x_shape``, ...).
+    ``ConventionCase`` is another name for this type.
+    """
 
     config: ConvTransposeConfig
     x: np.ndarray
     weight: np.ndarray
     bias: np.ndarray | None
+    convention: str
+    array_names: tuple[str, ...]
+    arguments: tuple[Any, ...]
+    argument_names: tuple[str, ...]
+    kwargs: dict[str, Any]
+    reference: Callable[..., np.ndarray]
 
-    def __getattr__(self, name: str) -> Any:  # the configuration's fields and properties
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.config, name)
+    def __init__(
+        self,
+        config: ConvTransposeConfig,
+        x: np.ndarray,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        *,
+        convention: str = "torch",
+        array_names: tuple[str, ...] = ("x", "weight", "bias"),
+        arguments: tuple[Any, ...] = (),
+        argument_names: tuple[str, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+        reference: Callable[..., np.ndarray] = conv_transpose,
+    ) -> None:
+        values = {
+            "config": config,
+            "x": x,
+            "weight": weight,
+            "bias": bias,
+            "convention": convention,
+            "array_names": array_names,
+            "arguments": arguments,
+            "argument_names": argument_names,
+            "kwargs": config.kwargs if kwargs is None else kwargs,
+            "reference": reference,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)  # frozen
+
+    @property
+    def arrays(self) -> tuple[np.ndarray | None, ...]:
+        """``(x, weight)``, or ``(x, weight, bias)`` where the convention takes a bias."""
+        return (self.x, self.weight, self.bias)[: len(self.array_names)]
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """The positional arguments: the arrays, then :attr:`arguments`."""
+        return (*self.arrays, *self.arguments)
+
+    @property
+    def ndim(self) -> int:
+        """Number of spatial dimensions."""
+        return self.config.ndim
+
+    def compute(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+        """:attr:`reference` on other arrays of the same shapes and the same arguments (for the oracle's bounds)."""
+        arrays = (x, weight, bias)[: len(self.array_names)]
+        return self.reference(*arrays, *self.arguments, **self.kwargs)
+
+    def expected(self) -> np.ndarray:
+        """The answer, ``reference(*args, **kwargs)``, in the arrays' own dtype."""
+        return self.reference(*self.args, **self.kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # the configuration's geometry (all of it in PyTorch's convention)
+        if not name.startswith("_") and name not in ("config", "convention"):  # not while unpickling, say
+            if name in GEOMETRY or self.convention == "torch":
+                try:
+                    return getattr(self.config, name)
+                except AttributeError:
+                    pass
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
-        c = self.config
-        bias = "None" if self.bias is None else f"array of shape {self.bias.shape}"
-        return (
-            f"ConvTransposeCase(x: {self.x.dtype} {self.x.shape}, weight: {self.weight.shape}, bias: {bias}, "
-            f"stride={c.stride}, padding={c.padding}, output_padding={c.output_padding}, "
-            f"dilation={c.dilation}, groups={c.groups})"
-        )
+        if self.convention == "torch":  # the configuration, as the kit has always reported PyTorch's cases
+            c = self.config
+            bias = "None" if self.bias is None else f"array of shape {self.bias.shape}"
+            return (
+                f"ConvTransposeCase(x: {self.x.dtype} {self.x.shape}, weight: {self.weight.shape}, bias: {bias}, "
+                f"stride={c.stride}, padding={c.padding}, output_padding={c.output_padding}, "
+                f"dilation={c.dilation}, groups={c.groups})"
+            )
+        shown = []
+        for name, a in zip(self.array_names, self.arrays):
+            shown.append(f"{name}: None" if a is None else f"{name}: {a.dtype} {a.shape}")
+        shown += [f"{name}={value!r}" for name, value in zip(self.argument_names, self.arguments)]
+        shown += [f"{name}={value!r}" for name, value in self.kwargs.items()]
+        return f"ConventionCase({self.convention!r}, {', '.join(shown)})"
+
+
+#: The same type, under the name the other conventions' strategies first drew it as.
+ConventionCase = ConvTransposeCase
 
 
 def _check_bound(name: str, value: int, lowest: int) -> None:
@@ -358,163 +488,9 @@ def _values(rng: np.random.Generator, kind: str, shape: tuple[int, ...], dtype: 
     return rng.standard_normal(size=shape).astype(dtype)
 
 
-def conv_transpose_cases(
-    *,
-    dtype: Any = "float64",
-    values: str = "integers",
-    configs: st.SearchStrategy[ConvTransposeConfig] | None = None,
-    layouts: bool = False,
-    **config_options: Any,
-) -> st.SearchStrategy[ConvTransposeCase]:
-    """Valid configurations with arrays ``x``, ``weight`` and (sometimes) ``bias``.
-
-    Parameters
-    ----------
-    dtype : dtype_like
-        Dtype of the arrays (any real NumPy dtype).
-    values : {'integers', 'uniform', 'normal'}
-        ``'integers'``: small integers in ``[-4, 4]``, exact in every dtype, so that every
-        correct implementation gives the *same* result; ``'uniform'``: ``[-1, 1)``;
-        ``'normal'``: standard normal.  Values come from a drawn seed, so they do not
-        shrink, but the configuration does.
-    configs : strategy, optional
-        Where to draw configurations from; by default ``conv_transpose_configs(**config_options)``.
-    layouts : bool
-        Also vary the arrays' memory layout: C-contiguous, Fortran-ordered, a strided view
-        (every other element of a larger array) or a view with negative strides -- the same
-        values in each case.
-    **config_options
-        Passed to :func:`conv_transpose_configs`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from hypothesis import given
-    >>> from transposed_conv import conv_transpose
-    >>> @given(conv_transpose_cases(dtype="float32", max_ndim=1))
-    ... def test(case):
-    ...     y = conv_transpose(case.x, case.weight, case.bias, **case.kwargs)
-    ...     assert y.shape == (case.batch, case.out_channels, *case.output_shape)
-    ...     assert y.dtype == np.float32
-    >>> test()
-    """
-    if values not in VALUE_KINDS:
-        raise InvalidArgument(f"values must be one of {list(VALUE_KINDS)}; got values={values!r}")
-    dt = np.dtype(dtype)
-    if dt.kind not in "iuf":
-        raise InvalidArgument(f"dtype must be a real integer or floating dtype; got dtype={dtype!r}")
-    return _cases(conv_transpose_configs(**config_options) if configs is None else configs, dt, values, layouts)
-
-
-@st.composite
-def _cases(
-    draw: st.DrawFn,
-    configs: st.SearchStrategy[ConvTransposeConfig],
-    dt: np.dtype[Any],
-    values: str,
-    layouts: bool,
-) -> ConvTransposeCase:
-    config = draw(configs)
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    x = _values(rng, values, config.x_shape, dt)
-    weight = _values(rng, values, config.weight_shape, dt)
-    bias = _values(rng, values, (config.out_channels,), dt) if config.bias else None
-    if layouts:
-        x = _with_layout(x, draw(st.sampled_from(LAYOUTS)))
-        weight = _with_layout(weight, draw(st.sampled_from(LAYOUTS)))
-        bias = None if bias is None else _with_layout(bias, draw(st.sampled_from(LAYOUTS)))
-    return ConvTransposeCase(config, x, weight, bias)
-
-
 # ----------------------------------------------------------------------------------------------
-# Other frameworks' conventions: one drawn call, with the function that computes its answer
+# Cases: a drawn configuration and arrays, as one call in a convention, with its reference
 # ----------------------------------------------------------------------------------------------
-
-#: The configuration fields a :class:`ConventionCase` forwards: the geometry every convention shares.
-GEOMETRY = ("batch", "in_channels", "out_channels", "input_shape", "kernel_shape", "stride", "dilation", "groups")
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class ConventionCase:
-    """One valid call in a framework's convention: ``impl(*case.args, **case.kwargs)``.
-
-    Attributes
-    ----------
-    convention : str
-        ``'torch'``, ``'onnx'``, ``'jax'``, ``'tf'`` or ``'keras'``.
-    config : ConvTransposeConfig
-        The geometry drawn first, in PyTorch's terms: shapes, ``stride``, ``dilation``,
-        ``groups``, in ``(N, C, *spatial)`` order.  Its ``padding`` and ``output_padding`` are
-        PyTorch's and apply to the ``'torch'`` and (as ``pads``) ``'onnx'`` cases only: the other
-        conventions draw their own padding options.
-    x, weight, bias : numpy.ndarray
-        The arrays, in the convention's layout (``bias`` is ``None`` where the framework has
-        none, or none was drawn).
-    array_names : tuple of str
-        The names of the array parameters: ``('X', 'W', 'B')`` for ONNX, ``('lhs', 'rhs')`` for
-        JAX, ... -- three when the convention takes a bias (passed even when ``None``).
-    arguments : tuple
-        The positional arguments after the arrays (JAX's ``strides, padding``; TensorFlow's
-        ``output_shape, strides``), named by ``argument_names``.
-    kwargs : dict
-        The keyword arguments.
-    reference : callable
-        Our spec-following implementation of the convention, e.g.
-        :func:`~transposed_conv.conventions.onnx_conv_transpose`: ``reference(*case.args,
-        **case.kwargs)`` is the answer.
-
-    The geometry fields (``batch``, ``in_channels``, ``out_channels``, ``input_shape``,
-    ``kernel_shape``, ``stride``, ``dilation``, ``groups``, ``ndim``) are readable on the case
-    itself.
-    """
-
-    convention: str
-    config: ConvTransposeConfig
-    x: np.ndarray
-    weight: np.ndarray
-    bias: np.ndarray | None
-    array_names: tuple[str, ...]
-    arguments: tuple[Any, ...]
-    argument_names: tuple[str, ...]
-    kwargs: dict[str, Any]
-    reference: Callable[..., np.ndarray]
-
-    @property
-    def arrays(self) -> tuple[np.ndarray | None, ...]:
-        """``(x, weight)``, or ``(x, weight, bias)`` where the convention takes a bias."""
-        return (self.x, self.weight, self.bias)[: len(self.array_names)]
-
-    @property
-    def args(self) -> tuple[Any, ...]:
-        """The positional arguments: the arrays, then :attr:`arguments`."""
-        return (*self.arrays, *self.arguments)
-
-    @property
-    def ndim(self) -> int:
-        """Number of spatial dimensions."""
-        return self.config.ndim
-
-    def compute(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
-        """:attr:`reference` on other arrays of the same shapes and the same arguments (for the oracle's bounds)."""
-        arrays = (x, weight, bias)[: len(self.array_names)]
-        return self.reference(*arrays, *self.arguments, **self.kwargs)
-
-    def expected(self) -> np.ndarray:
-        """The answer, ``reference(*args, **kwargs)``, in the arrays' own dtype."""
-        return self.reference(*self.args, **self.kwargs)
-
-    def __getattr__(self, name: str) -> Any:  # the geometry of the configuration
-        if name in GEOMETRY:
-            return getattr(self.config, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def __repr__(self) -> str:
-        shown = []
-        for name, a in zip(self.array_names, self.arrays):
-            shown.append(f"{name}: None" if a is None else f"{name}: {a.dtype} {a.shape}")
-        shown += [f"{name}={value!r}" for name, value in zip(self.argument_names, self.arguments)]
-        shown += [f"{name}={value!r}" for name, value in self.kwargs.items()]
-        return f"ConventionCase({self.convention!r}, {', '.join(shown)})"
 
 
 @dataclass(frozen=True)
@@ -579,7 +555,7 @@ def _convention_cases(
     dt: np.dtype[Any],
     values: str,
     layouts: bool,
-) -> ConventionCase:
+) -> ConvTransposeCase:
     config = draw(configs)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     x = _values(rng, values, config.x_shape, dt)  # (N, C_in, *spatial)
@@ -593,12 +569,12 @@ def _convention_cases(
         bias = None if bias is None else _with_layout(bias, draw(st.sampled_from(LAYOUTS)))
     else:
         x, weight = np.ascontiguousarray(x), np.ascontiguousarray(weight)
-    return ConventionCase(
+    return ConvTransposeCase(
+        config,
+        x,
+        weight,
+        bias,
         convention=convention.name,
-        config=config,
-        x=x,
-        weight=weight,
-        bias=bias,
         array_names=convention.array_names,
         arguments=call.arguments,
         argument_names=convention.argument_names,
@@ -634,18 +610,80 @@ def _torch_kwargs(config: ConvTransposeConfig) -> dict[str, Any]:
 def _torch_call(
     draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
 ) -> _Call:
+    """:func:`torch_cases`' call: :func:`_torch_kwargs`."""
     return _Call(x, weight, bias, (), _torch_kwargs(config))
+
+
+def _configuration_call(
+    draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+) -> _Call:
+    """:func:`conv_transpose_cases`' call: the configuration's own keyword arguments, ``padding`` as pairs."""
+    return _Call(x, weight, bias, (), config.kwargs)
+
+
+_TORCH = _Convention("torch", ("x", "weight", "bias"), (), conv_transpose)
+
+
+def conv_transpose_cases(
+    *,
+    dtype: Any = "float64",
+    values: str = "integers",
+    configs: st.SearchStrategy[ConvTransposeConfig] | None = None,
+    layouts: bool = False,
+    **config_options: Any,
+) -> st.SearchStrategy[ConvTransposeCase]:
+    """Valid configurations with arrays ``x``, ``weight`` and (sometimes) ``bias``, in PyTorch's convention.
+
+    Each case is a call ``conv_transpose(case.x, case.weight, case.bias, **case.kwargs)`` whose
+    ``kwargs`` are the configuration's own (:attr:`ConvTransposeConfig.kwargs`: ``padding``
+    always as ``(begin, end)`` pairs); the configuration's fields and properties are readable
+    on the case (``case.stride``, ``case.output_shape``, ...).
+
+    Parameters
+    ----------
+    dtype : dtype_like
+        Dtype of the arrays (any real NumPy dtype).
+    values : {'integers', 'uniform', 'normal'}
+        ``'integers'``: small integers in ``[-4, 4]``, exact in every dtype, so that every
+        correct implementation gives the *same* result; ``'uniform'``: ``[-1, 1)``;
+        ``'normal'``: standard normal.  Values come from a drawn seed, so they do not
+        shrink, but the configuration does.
+    configs : strategy, optional
+        Where to draw configurations from; by default ``conv_transpose_configs(**config_options)``.
+    layouts : bool
+        Also vary the arrays' memory layout: C-contiguous, Fortran-ordered, a strided view
+        (every other element of a larger array) or a view with negative strides -- the same
+        values in each case.
+    **config_options
+        Passed to :func:`conv_transpose_configs`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hypothesis import given
+    >>> from transposed_conv import conv_transpose
+    >>> @given(conv_transpose_cases(dtype="float32", max_ndim=1))
+    ... def test(case):
+    ...     y = conv_transpose(case.x, case.weight, case.bias, **case.kwargs)
+    ...     assert y.shape == (case.batch, case.out_channels, *case.output_shape)
+    ...     assert y.dtype == np.float32
+    >>> test()
+    """
+    dt = _check_values_and_dtype(values, dtype)
+    configs = conv_transpose_configs(**config_options) if configs is None else configs
+    return _convention_cases(_TORCH, configs, _configuration_call, dt, values, layouts)
 
 
 def torch_cases(
     *, dtype: Any = "float64", values: str = "integers", layouts: bool = False, **config_options: Any
-) -> st.SearchStrategy[ConventionCase]:
+) -> st.SearchStrategy[ConvTransposeCase]:
     """Valid calls in PyTorch's convention, ``conv_transpose(x, weight, bias, **case.kwargs)``.
 
-    The same draws as :func:`conv_transpose_cases`, as a :class:`ConventionCase`: ``kwargs``
-    holds ``stride``, ``padding``, ``output_padding``, ``groups`` and ``dilation`` as
-    per-dimension tuples, ``padding`` as ``(begin, end)`` pairs only when drawn asymmetric
-    (``padding="symmetric"`` avoids them, as PyTorch itself needs).
+    The same draws as :func:`conv_transpose_cases` -- the same configurations and arrays for the
+    same seed -- with ``kwargs`` as PyTorch's own functions take them: ``stride``, ``padding``,
+    ``output_padding``, ``groups`` and ``dilation`` as per-dimension tuples, ``padding`` as
+    ``(begin, end)`` pairs only when drawn asymmetric (``padding="symmetric"`` avoids them, as
+    PyTorch itself needs).
 
     Parameters
     ----------
@@ -664,11 +702,8 @@ def torch_cases(
     ...     assert isinstance(case.kwargs["padding"][0], int)
     >>> test()
     """
-    from .transpose import conv_transpose
-
     dt = _check_values_and_dtype(values, dtype)
-    convention = _Convention("torch", ("x", "weight", "bias"), (), conv_transpose)
-    return _convention_cases(convention, conv_transpose_configs(**config_options), _torch_call, dt, values, layouts)
+    return _convention_cases(_TORCH, conv_transpose_configs(**config_options), _torch_call, dt, values, layouts)
 
 
 # --- ONNX ---------------------------------------------------------------------------------------
@@ -722,7 +757,7 @@ def onnx_cases(
     auto_pads: tuple[str, ...] = ONNX_AUTO_PADS,
     beyond_full_output: bool = True,
     **config_options: Any,
-) -> st.SearchStrategy[ConventionCase]:
+) -> st.SearchStrategy[ConvTransposeCase]:
     """Valid calls of ONNX ``ConvTranspose``: ``onnx_conv_transpose(X, W, B, **case.kwargs)``.
 
     ``case.args`` is ``(X, W, B)`` -- ``B`` ``None`` when no bias is drawn -- and ``case.kwargs``
@@ -849,7 +884,7 @@ def jax_cases(
     use_consistent_padding: bool = False,
     empty_outputs: bool = False,
     **config_options: Any,
-) -> st.SearchStrategy[ConventionCase]:
+) -> st.SearchStrategy[ConvTransposeCase]:
     """Valid calls of ``jax.lax.conv_transpose``: ``jax_conv_transpose(lhs, rhs, strides, padding, **case.kwargs)``.
 
     ``case.args`` is ``(lhs, rhs, strides, padding)`` and ``case.kwargs`` always holds
@@ -982,7 +1017,7 @@ def tf_cases(
     paddings: tuple[str, ...] = TF_PADDINGS,
     channels_first: bool | None = None,
     **config_options: Any,
-) -> st.SearchStrategy[ConventionCase]:
+) -> st.SearchStrategy[ConvTransposeCase]:
     """Valid calls of ``tf.nn.conv_transpose``: ``tf_conv_transpose(input, filters, output_shape, strides, **kwargs)``.
 
     ``case.args`` is ``(input, filters, output_shape, strides)`` and ``case.kwargs`` always holds
@@ -1087,7 +1122,7 @@ def keras_cases(
     same_even_zero_output_padding: bool = True,
     empty_outputs: bool = False,
     **config_options: Any,
-) -> st.SearchStrategy[ConventionCase]:
+) -> st.SearchStrategy[ConvTransposeCase]:
     """Valid calls of ``keras.ops.conv_transpose``: ``keras_conv_transpose(inputs, kernel, **case.kwargs)``.
 
     ``case.args`` is ``(inputs, kernel)`` and ``case.kwargs`` always holds ``strides``,
@@ -1153,7 +1188,7 @@ def keras_cases(
 
 
 #: The case strategy of each convention, by name.
-CONVENTION_CASES: dict[str, Callable[..., st.SearchStrategy[ConventionCase]]] = {
+CONVENTION_CASES: dict[str, Callable[..., st.SearchStrategy[ConvTransposeCase]]] = {
     "torch": torch_cases,
     "onnx": onnx_cases,
     "jax": jax_cases,

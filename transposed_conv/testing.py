@@ -36,7 +36,7 @@ except ModuleNotFoundError as error:
 from . import frameworks
 from ._literals import Script
 from .oracle import answer_key
-from .strategies import CONVENTION_CASES, ConventionCase, ConvTransposeCase
+from .strategies import CONVENTION_CASES, ConvTransposeCase
 
 __all__ = ["CONVENTIONS", "ConformanceReport", "NonConformance", "check_conv_transpose"]
 
@@ -59,10 +59,9 @@ class NonConformance(AssertionError):
     problem : str
         What went wrong: ``'raised'``, ``'mutated'``, ``'result'`` (not convertible by
         ``np.asarray``), ``'shape'``, ``'dtype'`` or ``'values'``.
-    case : ConvTransposeCase or ConventionCase
-        The (shrunk) configuration and arrays: a :class:`ConvTransposeCase` in the ``"torch"``
-        convention, a :class:`ConventionCase` (``case.args``, ``case.kwargs``) in the others;
-        both carry the geometry (``case.groups``, ``case.input_shape``, ...).
+    case : ConvTransposeCase
+        The (shrunk) call: its arrays, ``case.args`` and ``case.kwargs`` as ``impl`` received
+        them, and the geometry (``case.groups``, ``case.input_shape``, ...).
     index, actual, expected, bound : optional
         The worst element, for ``'values'``.
     reproducer : str
@@ -74,7 +73,7 @@ class NonConformance(AssertionError):
         message: str,
         *,
         problem: str,
-        case: ConvTransposeCase | ConventionCase,
+        case: ConvTransposeCase,
         reproducer: str,
         index: tuple[int, ...] | None = None,
         actual: float | None = None,
@@ -124,7 +123,7 @@ def _impl_import(impl: Callable[..., Any]) -> str | None:
     return f"from {module} import {name.split('.')[0]}" + (f"  # then {name}" if "." in name else "")
 
 
-def _reproducer(impl: Callable[..., Any], case: ConventionCase, actual: np.ndarray | None, dtype: str) -> str:
+def _reproducer(impl: Callable[..., Any], case: ConvTransposeCase, actual: np.ndarray | None, dtype: str) -> str:
     """A script that shows the failure with NumPy and this package only, and runs as printed: arrays and
     arguments are written by ``transposed_conv._literals`` (NaN, infinities, ``-0.0``, any dtype, exact)."""
     torch = case.convention == "torch"
@@ -170,20 +169,19 @@ def _reproducer(impl: Callable[..., Any], case: ConventionCase, actual: np.ndarr
     return script.text()
 
 
-def _check_case(impl: Callable[..., Any], case: ConventionCase, dtype: str, report: ConformanceReport) -> None:
+def _check_case(impl: Callable[..., Any], case: ConvTransposeCase, dtype: str, report: ConformanceReport) -> None:
     """Run one case; raise NonConformance on the first problem, else record the error fraction."""
     arrays = dict(zip(case.array_names, case.arrays))
     copies = {name: None if a is None else a.copy() for name, a in arrays.items()}
     others = copy.deepcopy((case.arguments, case.kwargs))
-    reported = _reported(case)
-    describe = repr(reported)
+    describe = repr(case)
 
     def fail(problem: str, message: str, result: np.ndarray | None = None, **details: Any) -> NonConformance:
         reproducer = _reproducer(impl, case, result, dtype)
         return NonConformance(
             f"{message}\n  configuration: {describe}\nreproducer:\n{reproducer}",
             problem=problem,
-            case=reported,
+            case=case,
             reproducer=reproducer,
             **details,
         )
@@ -233,13 +231,6 @@ def _check_case(impl: Callable[..., Any], case: ConventionCase, dtype: str, repo
     report.examples[dtype] = report.examples.get(dtype, 0) + 1
 
 
-def _reported(case: ConventionCase) -> ConvTransposeCase | ConventionCase:
-    """The case as :class:`NonConformance` reports it: PyTorch's convention as a :class:`ConvTransposeCase`."""
-    if case.convention == "torch":
-        return ConvTransposeCase(case.config, case.x, case.weight, case.bias)
-    return case
-
-
 def _same_arguments(before: Any, after: Any) -> bool:
     """Equal nested lists, tuples, dicts and scalars (what a convention's non-array arguments are)."""
     try:
@@ -248,7 +239,7 @@ def _same_arguments(before: Any, after: Any) -> bool:
         return True
 
 
-def _strategy(convention: str, dtype: str, draw: dict[str, Any]) -> SearchStrategy[ConventionCase]:
+def _strategy(convention: str, dtype: str, draw: dict[str, Any]) -> SearchStrategy[ConvTransposeCase]:
     """The kit's cases for ``convention``: :data:`KIT_DRAW` where it applies, then the caller's options."""
     defaults = KIT_DRAW if convention in ("torch", "onnx") else {k: v for k, v in KIT_DRAW.items() if k != "max_groups"}
     return CONVENTION_CASES[convention](dtype=dtype, values="normal", layouts=True, **{**defaults, **draw})
@@ -256,7 +247,7 @@ def _strategy(convention: str, dtype: str, draw: dict[str, Any]) -> SearchStrate
 
 def _runner(
     impl: Callable[..., Any],
-    cases: SearchStrategy[ConventionCase],
+    cases: SearchStrategy[ConvTransposeCase],
     dtype: str,
     examples: int,
     report: ConformanceReport,
@@ -276,7 +267,7 @@ def _runner(
         report_multiple_bugs=False,
     )
     @given(cases)
-    def run(case: ConventionCase) -> None:
+    def run(case: ConvTransposeCase) -> None:
         _check_case(impl, case, dtype, report)
         tick()
 
