@@ -33,8 +33,11 @@ def test_the_kit_catches_the_mutant(name: str) -> None:
 
 
 def test_the_correct_implementation_passes() -> None:
+    """The control: the same budget and seed pass a correct implementation, within the bound, and say so."""
     report = check_conv_transpose(correct, examples=EXAMPLES, seed=0)
     assert report.examples == {"float64": EXAMPLES, "float32": EXAMPLES}
+    assert all(0 <= worst <= 1 for worst in report.worst_fraction.values())
+    assert "conforms" in str(report)
 
 
 def test_the_kill_table_lists_every_mutant() -> None:

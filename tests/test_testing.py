@@ -13,13 +13,6 @@ def ours(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
     return conv_transpose(x, weight, bias, **kwargs)
 
 
-def test_our_implementation_conforms() -> None:
-    report = check_conv_transpose(ours, examples=50, seed=1)
-    assert report.examples == {"float64": 50, "float32": 50}
-    assert 0 <= report.worst_fraction["float32"] <= 1
-    assert "conforms" in str(report)
-
-
 def lowers_precision(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
     """Computes float64 inputs in float32: must fail the float64 bound."""
     b = None if bias is None else bias.astype(np.float32)

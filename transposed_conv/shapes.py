@@ -398,10 +398,12 @@ class ConvTransposeGeometry:
 
     @property
     def ndim(self) -> int:
+        """Number of spatial dimensions."""
         return len(self.input_shape)
 
     @property
     def output_shape(self) -> tuple[int, ...]:
+        """Spatial output shape, by the transposed-convolution formula."""
         return transposed_lengths(
             self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
         )
@@ -486,6 +488,7 @@ class ConvGeometry:
 
     @property
     def ndim(self) -> int:
+        """Number of spatial dimensions."""
         return len(self.input_shape)
 
     @property
@@ -495,6 +498,7 @@ class ConvGeometry:
 
     @property
     def output_shape(self) -> tuple[int, ...]:
+        """Spatial output shape, by the convolution formula."""
         return tuple(
             conv_output_length(i, k, s, pb, pe, d)
             for i, k, s, (pb, pe), d in zip(

@@ -20,7 +20,9 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
+
+from ..shapes import ConvTransposeGeometry
 
 __all__ = [
     "FEATURES",
@@ -63,31 +65,8 @@ class Inexpressible(ValueError):
     """A framework cannot express a geometry; the message says which feature and why."""
 
 
-class Geometry(Protocol):
-    """Our geometry, as the reverse mappings read it: a ``ConvTransposeGeometry`` or the kit's configuration."""
-
-    @property
-    def input_shape(self) -> tuple[int, ...]: ...
-    @property
-    def kernel_shape(self) -> tuple[int, ...]: ...
-    @property
-    def stride(self) -> tuple[int, ...]: ...
-    @property
-    def padding(self) -> tuple[tuple[int, int], ...]: ...
-    @property
-    def output_padding(self) -> tuple[int, ...]: ...
-    @property
-    def dilation(self) -> tuple[int, ...]: ...
-    @property
-    def groups(self) -> int: ...
-    @property
-    def in_channels(self) -> int: ...
-    @property
-    def out_channels(self) -> int: ...
-    @property
-    def ndim(self) -> int: ...
-    @property
-    def output_shape(self) -> tuple[int, ...]: ...
+#: Our geometry, as the reverse mappings read it (the kit's drawn configuration is one too).
+Geometry = ConvTransposeGeometry
 
 
 @dataclass(frozen=True)
