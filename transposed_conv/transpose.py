@@ -14,10 +14,18 @@ from numpy.typing import ArrayLike
 from ._arguments import prepare_conv_transpose
 from ._memory import get_memory_limit
 from ._normalize import as_choice
-from .methods import direct, im2col, matrix, polyphase, zero_insertion
+from .methods import direct, fft, im2col, matrix, polyphase, winograd, zero_insertion
 from .shapes import ConvTransposeGeometry, Padding
 
-__all__ = ["METHODS", "MachineRates", "choose_method", "conv_transpose", "estimated_seconds"]
+__all__ = [
+    "ERROR_MODELS",
+    "METHODS",
+    "MachineRates",
+    "choose_method",
+    "conv_transpose",
+    "estimated_seconds",
+    "supports",
+]
 
 Method = Callable[[np.ndarray, np.ndarray, ConvTransposeGeometry], np.ndarray]
 
@@ -29,7 +37,28 @@ METHODS: dict[str, Method] = {
     # the same sums as "im2col" regrouped by output phase: the sub-pixel view, no col2im scatter-add
     "polyphase": polyphase.conv_transpose,
     "matrix": matrix.conv_transpose,
+    # teaching methods that transform instead of summing the definition's products (never chosen by "auto")
+    "fft": fft.conv_transpose,
+    "winograd": winograd.conv_transpose,  # stride 1, dilation 1, 3-tap kernels, 1-D or 2-D only
 }
+
+#: The oracle's error model (``transposed_conv.oracle``'s ``algorithm=``) that each method's rounding obeys:
+#: ``"summation"`` for the methods that sum the definition's products in some order, else the transform's.
+ERROR_MODELS: dict[str, str] = {name: "summation" for name in METHODS} | {"fft": "fft", "winograd": "winograd"}
+
+#: For each method with a restricted domain, the rule it checks: ``method="winograd"`` raises outside it.
+_DOMAINS: dict[str, Callable[[ConvTransposeGeometry], bool]] = {"winograd": winograd.in_domain}
+
+
+def supports(method: str, geometry: ConvTransposeGeometry) -> bool:
+    """Whether ``method`` computes ``geometry`` (only ``"winograd"`` has a restricted domain).
+
+    >>> g = ConvTransposeGeometry.build((8, 8), (3, 3), padding=1)
+    >>> supports("winograd", g), supports("winograd", ConvTransposeGeometry.build((8, 8), (4, 4), stride=2))
+    (True, False)
+    """
+    rule = _DOMAINS.get(method)
+    return rule is None or rule(geometry)
 
 
 @dataclass(frozen=True)
@@ -166,12 +195,17 @@ def conv_transpose(
         The wanted spatial output size (a full ``(N, C_out, *spatial)`` shape is accepted
         too); picks ``output_padding`` as :func:`output_padding_for` does.  Give either
         this or ``output_padding``.
-    method : {'auto', 'im2col', 'polyphase', 'zero_insertion', 'direct', 'matrix'}
-        The algorithm; all give the same result.  ``'auto'`` runs ``'im2col'`` or the
+    method : {'auto', 'im2col', 'polyphase', 'zero_insertion', 'direct', 'matrix', 'fft', 'winograd'}
+        The algorithm; all give the same result up to rounding.  ``'auto'`` runs ``'im2col'`` or the
         polyphase decomposition, whichever :func:`choose_method`'s measured cost model
         expects to be faster, in chunks that keep temporary memory under
         ``transposed_conv._memory.get_memory_limit()`` (256 MiB by default).
-        ``'direct'`` and ``'matrix'`` raise ``ValueError`` for large inputs.
+        ``'direct'`` and ``'matrix'`` raise ``ValueError`` for large inputs.  ``'fft'`` (the
+        convolution theorem) and ``'winograd'`` (F(2, 3); stride 1, dilation 1, 3-tap
+        kernels in 1-D or 2-D only, else ``ValueError``) are teaching methods that do not
+        sum the definition's products: their float results obey the oracle's ``'fft'`` and
+        ``'winograd'`` error models (:data:`ERROR_MODELS`), and integer inputs, which must be
+        exact, are computed by the summing method ``'auto'`` would choose instead.
 
     Returns
     -------
@@ -229,5 +263,9 @@ def conv_transpose(
     if name == "auto":  # integers run in float64 (see _integers)
         dtype = np.float64 if prepared.compute_dtype.kind == "i" else prepared.compute_dtype
         name = choose_method(geometry, prepared.x.shape[0], dtype)
+    if not supports(name, geometry):
+        winograd.check_geometry(geometry)  # raises, naming the rule
+    if prepared.compute_dtype.kind == "i" and ERROR_MODELS[name] != "summation":
+        name = choose_method(geometry, prepared.x.shape[0], np.float64)  # a transform is not exact: sum instead
     algorithm = METHODS[name]
     return prepared.evaluate(lambda x, w: algorithm(x, w, geometry), terms=geometry.products_per_output)

@@ -16,8 +16,16 @@ dispatches, or imports a framework.
 * :mod:`.polyphase` -- the sub-pixel decomposition: each of the ``prod(stride)`` output
   phases is a stride-1 correlation, all computed by one GEMM on shifted copies of the
   input; only ``"auto"`` runs it (see :func:`transposed_conv.transpose.choose_method`).
+* :mod:`.fft` -- the convolution theorem: zero insertion, then the full convolution of each
+  output channel by real FFTs, summed over input channels in the frequency domain, cropped.
+* :mod:`.winograd` -- Winograd's F(m, 3) for stride 1, dilation 1 and 3-tap kernels in 1-D
+  or 2-D: the stride-1 transposed convolution as a correlation with the flipped kernel.
 
-``im2col``, ``zero_insertion`` and ``polyphase`` chunk the batch so that their temporary
+``fft`` and ``winograd`` do not sum the definition's products, so their rounding errors follow
+their own error models (``transposed_conv.oracle``, ``algorithm=``); they give the definition's
+IEEE result for non-finite inputs through :mod:`._transforms`.
+
+``im2col``, ``zero_insertion``, ``polyphase``, ``fft`` and ``winograd`` chunk the batch so that their temporary
 buffers stay under :func:`transposed_conv._memory.get_memory_limit`; ``direct`` and
 ``matrix`` refuse sizes beyond their documented bounds instead.
 """
