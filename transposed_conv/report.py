@@ -1,5 +1,9 @@
 """The conformance report: the kit run against every installed implementation, by feature area.
 
+:func:`check_areas` runs the same areas for one implementation of one convention, with what it
+declares it supports (``transposed-conv check --impl``): an area it declares it does not support
+is ``unsupported`` where it raises there, which is not a non-conformance.
+
 Each row is a real implementation called in *its own* convention -- PyTorch's functional
 ``conv_transpose{1,2,3}d``, ONNX Runtime and ONNX's reference evaluator on single-node
 ``ConvTranspose`` models, ``jax.lax.conv_transpose``, ``tf.nn.conv_transpose`` and
@@ -11,22 +15,28 @@ where the implementation's API cannot express the feature at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from hypothesis.errors import Unsatisfiable
 
 from .frameworks import CONVENTIONS
 from .frameworks import IMPLEMENTATIONS as IMPLEMENTATIONS
 from .frameworks import Implementation as Implementation
-from .testing import NonConformance, check_conv_transpose
+from .testing import Declaration, NonConformance, check_conv_transpose
 
 __all__ = [
     "AREAS",
     "IMPLEMENTATIONS",
+    "TOGETHER",
     "Area",
+    "AreaReport",
+    "AreasInterrupted",
     "Cell",
     "Implementation",
     "ReportInterrupted",
+    "check_areas",
     "render_markdown",
     "run_report",
 ]
@@ -56,13 +66,20 @@ def _draws(form: str) -> dict[str, dict[str, Any]]:
 
 
 _PLAIN: dict[str, Any] = {"max_groups": 1, "max_dilation": 1, "large_output_padding": False, "empty_batch": False}
+
+#: What :func:`check_areas` runs before the areas: everything the implementation supports, drawn together
+#: (features meet in one case there, as they do in real calls), per dtype.
+TOGETHER: tuple[Area, ...] = (
+    Area("all declared features (float64)", "float64", {}, "float64"),
+    Area("all declared features (float32)", "float32", {}),
+)
 _PLAIN_PADDING = _draws("plain")
 
 #: The columns of the report.
 AREAS: tuple[Area, ...] = (
     Area("basics (float32)", "float32", _PLAIN, None, _PLAIN_PADDING),
     Area("float64", "float64", _PLAIN, "float64", _PLAIN_PADDING),
-    Area("empty batch", "float32", {**_PLAIN, "empty_batch": "only"}, None, _PLAIN_PADDING),
+    Area("empty batch", "float32", {**_PLAIN, "empty_batch": "only"}, "empty batch", _PLAIN_PADDING),
     Area(
         "groups",
         "float32",
@@ -95,7 +112,7 @@ AREAS: tuple[Area, ...] = (
         "asymmetric padding",
         "float32",
         {**_PLAIN, "padding": "asymmetric"},
-        "asymmetric",
+        "asymmetric padding",
         _draws("asymmetric"),
     ),
 )
@@ -106,13 +123,35 @@ _TORCH_ONLY = ("max_groups", "bias", "padding", "large_output_padding")
 
 @dataclass
 class Cell:
-    """One implementation on one area."""
+    """One implementation on one area.
 
-    status: str  # "pass", "fail", "n/a", "error"; "interrupted" or "not run" after SIGINT
+    ``status`` is ``'pass'``, ``'fail'`` (``problem`` says which, ``details`` holds the message
+    with the reproducer), ``'unsupported'`` (it raised on the area's feature, declared
+    unsupported: ``refused`` cases, the first error in ``details``), ``'n/a'`` (the API cannot
+    express the feature), ``'error'`` (the area's draw options are wrong: a bug in the table),
+    ``'not run'`` (``details`` says why) or ``'interrupted'`` (SIGINT).  ``cases`` counts the
+    cases that conformed, ``worst`` is the largest ``|error| / bound`` among them.
+    """
+
+    status: str
     worst: float = 0.0
     problem: str = ""
     configuration: str = ""
     details: str = ""
+    cases: int = 0
+    refused: int = 0
+
+    def text(self) -> str:
+        """The result as one short line of a table: ``pass``, ``FAIL (values)``, ``unsupported (...)``, ..."""
+        if self.status == "fail":
+            return f"FAIL ({self.problem})"
+        if self.status == "unsupported":
+            return f"unsupported (raised on {self.refused} of {self.refused + self.cases} cases: {self.details})"
+        if self.status == "interrupted":
+            return "interrupted (these cases passed)"
+        if self.status in ("n/a", "not run", "error") and self.details:
+            return f"{self.status} ({self.details})"
+        return self.status
 
 
 class ReportInterrupted(KeyboardInterrupt):
@@ -151,32 +190,211 @@ def run_report(
                 continue
             if progress is not None:
                 progress(f"{implementation.name}: {area.name}")
-            options = {**area.draw, **area.by_convention.get(implementation.convention, {})}
-            if not CONVENTIONS[implementation.convention].pytorch_options:  # no groups, bias or PyTorch padding
-                options = {k: v for k, v in options.items() if k not in _TORCH_ONLY}
             try:
-                report = check_conv_transpose(
-                    implementation.impl,
-                    convention=implementation.convention,
-                    examples=examples,
-                    dtypes=(area.dtype,),
-                    seed=seed,
-                    **options,
-                )
+                row[area.name] = _run_area(implementation.impl, implementation.convention, area, examples, seed)
             except KeyboardInterrupt:
                 row[area.name] = Cell("interrupted")
                 for later in areas[number + 1 :]:
                     row[later.name] = Cell("not run" if later.applies_to(implementation) else "n/a")
                 raise ReportInterrupted(table) from None
-            except NonConformance as failure:
-                row[area.name] = Cell(
-                    "fail", problem=failure.problem, configuration=repr(failure.case), details=str(failure)
-                )
-            except Exception as error:  # a draw option the convention does not take: a bug in this table
-                row[area.name] = Cell("error", details=f"{type(error).__name__}: {error}")
-            else:
-                row[area.name] = Cell("pass", worst=max(report.worst_fraction.values(), default=0.0))
     return table
+
+
+def _run_area(
+    impl: Callable[..., Any],
+    convention: str,
+    area: Area,
+    examples: int,
+    seed: int | None,
+    progress: Callable[[int, int], None] | None = None,
+    **declared: Any,
+) -> Cell:
+    """The kit on one area: its draw options, the convention's for the area, and ``declared`` (check_conv_transpose's
+    ``without``, ``may_refuse``, ...)."""
+    options = {**area.draw, **area.by_convention.get(convention, {})}
+    if not CONVENTIONS[convention].pytorch_options:  # no groups, bias or PyTorch padding
+        options = {k: v for k, v in options.items() if k not in _TORCH_ONLY}
+    try:
+        report = check_conv_transpose(
+            impl,
+            convention=convention,
+            examples=examples,
+            dtypes=(area.dtype,),
+            seed=seed,
+            progress=progress,
+            **declared,
+            **options,
+        )
+    except NonConformance as failure:
+        return Cell("fail", problem=failure.problem, configuration=repr(failure.case), details=str(failure))
+    except Unsatisfiable:
+        return Cell("not run", details="no case of this area fits the declared options")
+    except Exception as error:  # a draw option the convention does not take: a bug in this table
+        return Cell("error", details=f"{type(error).__name__}: {error}")
+    cases, refused = report.examples.get(area.dtype, 0), report.refused.get(area.dtype, 0)
+    worst = max(report.worst_fraction.values(), default=0.0)
+    if refused:
+        return Cell("unsupported", worst=worst, details=report.refusal, cases=cases, refused=refused)
+    return Cell("pass", worst=worst, cases=cases)
+
+
+@dataclass
+class AreaReport:
+    """:func:`check_areas`' result: one :class:`Cell` per area, and what was declared.
+
+    ``str(report)`` is the table ``transposed-conv check --impl`` prints, then each failure with
+    its reproducer.
+    """
+
+    name: str
+    declaration: Declaration
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> dict[str, Cell]:
+        """The areas where the implementation does not conform: a wrong result, shape or dtype, a mutated
+        argument, or a raise on something it supports."""
+        return {area: cell for area, cell in self.cells.items() if cell.status == "fail"}
+
+    @property
+    def checked(self) -> int:
+        """How many cases were checked (conformed or were refused) in all."""
+        return sum(cell.cases + cell.refused for cell in self.cells.values())
+
+    @property
+    def conforms(self) -> bool:
+        """No area failed, and some case was checked (a run that checks nothing is no pass)."""
+        return not self.failures and self.checked > 0
+
+    def table(self) -> str:
+        """The areas as a text table: cases, worst error as a fraction of the bound, result."""
+        width = max(len(area) for area in [*self.cells, "area"])
+        lines = [f"{'area':<{width}}  {'cases':>5}  {'worst error / bound':>19}  result"]
+        for area, cell in self.cells.items():
+            ran = cell.status in ("pass", "unsupported", "interrupted") or cell.cases
+            worst = f"{cell.worst:.3g}" if cell.status in ("pass", "unsupported") and cell.cases else "-"
+            cases = str(cell.cases) if ran else "-"
+            lines.append(f"{area:<{width}}  {cases:>5}  {worst:>19}  {cell.text()}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        parts = [self.table()]
+        for area, cell in self.failures.items():
+            parts.append(f"--- {self.name}: {area} ---\n{cell.details}")
+        return "\n\n".join(parts)
+
+
+class AreasInterrupted(KeyboardInterrupt):
+    """:func:`check_areas` was interrupted (SIGINT); ``report`` holds the areas that ran, the one running
+    ``interrupted`` and the rest ``not run``."""
+
+    def __init__(self, report: AreaReport) -> None:
+        super().__init__("interrupted")
+        self.report = report
+
+
+def check_areas(
+    impl: Callable[..., Any],
+    *,
+    convention: str = "torch",
+    examples: int = 200,
+    dtypes: tuple[str, ...] = ("float64", "float32"),
+    seed: int | None = None,
+    without: Collection[str] = (),
+    extensions: Collection[str] = (),
+    max_dims: int | None = None,
+    only: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> AreaReport:
+    """Check an implementation area by area: what it supports, and what it declares it does not.
+
+    The kit (:func:`~transposed_conv.testing.check_conv_transpose`) runs first on everything the
+    implementation supports drawn together (:data:`TOGETHER`, per dtype), then on each feature
+    area of the conformance report (:data:`AREAS`).  An area of a feature declared ``without`` is
+    run too, and a call that raises on a case of that feature is a refusal: the area is
+    ``unsupported``, which is no failure.  A wrong result, shape or dtype, a mutated argument,
+    or a raise on anything declared supported is ``fail``, with the shrunk configuration and a
+    reproducer.
+
+    Parameters
+    ----------
+    impl : callable
+        The implementation, in ``convention``'s calling convention.
+    convention, examples, dtypes, seed, without, extensions, max_dims, only
+        As for :func:`~transposed_conv.testing.check_conv_transpose`; ``examples`` per area.
+        Areas of a dtype not in ``dtypes`` are left out.
+    name : str, optional
+        The implementation's name in the failures' headings (its ``__qualname__`` by default).
+    progress : callable, optional
+        Called as ``progress(area, done, total)`` after each case.
+
+    Returns
+    -------
+    AreaReport
+        One :class:`Cell` per area; ``report.conforms`` says whether it conforms, ``str(report)``
+        is the table with every failure's reproducer.
+
+    Raises
+    ------
+    ValueError
+        As :func:`~transposed_conv.testing.check_conv_transpose` does for bad options, before any case runs.
+    AreasInterrupted
+        On SIGINT, with the areas that ran.
+
+    Examples
+    --------
+    An implementation without groups that says so, and one that does not:
+
+    >>> from transposed_conv import conv_transpose
+    >>> def no_groups(x, weight, bias, *, groups, **kwargs):
+    ...     if groups > 1:
+    ...         raise NotImplementedError("no groups here")
+    ...     return conv_transpose(x, weight, bias, **kwargs)
+    >>> report = check_areas(no_groups, examples=20, seed=0, without=["groups"])
+    >>> report.conforms, report.cells["groups"].status, report.cells["asymmetric padding"].status
+    (True, 'unsupported', 'n/a')
+    >>> report = check_areas(no_groups, examples=20, seed=0)
+    >>> report.conforms, report.cells["groups"].status, report.cells["groups"].problem
+    (False, 'fail', 'raised')
+    """
+    declaration = Declaration.build(convention, without=without, extensions=extensions, max_dims=max_dims, only=only)
+    if isinstance(dtypes, str):
+        dtypes = (dtypes,)
+    report = AreaReport(name or str(getattr(impl, "__qualname__", "impl")), declaration)
+    supports = CONVENTIONS[convention].supports
+    runs = [area for area in (*TOGETHER, *AREAS) if area.dtype in dtypes]
+    for number, area in enumerate(runs):
+        needs = area.needs
+        if needs is not None and not supports.expresses(needs) and needs not in declaration.extensions:
+            report.cells[area.name] = Cell("n/a", details=f"not in the {convention!r} convention's API")
+            continue
+        declared: dict[str, Any] = {
+            "without": declaration.without - {needs},
+            "extensions": declaration.extensions,
+            "max_dims": declaration.max_dims,
+            "only": declaration.only or None,
+        }
+        if needs in declaration.without:
+            if area in TOGETHER:
+                report.cells[area.name] = Cell("not run", details=f"declared without {needs}")
+                continue
+            declared["may_refuse"] = (needs,)
+        done = [0]
+
+        def tick(count: int, total: int, label: str = area.name, done: list[int] = done) -> None:
+            done[0] = count
+            if progress is not None:
+                progress(label, count, total)
+
+        try:
+            report.cells[area.name] = _run_area(impl, convention, area, examples, seed, tick, **declared)
+        except KeyboardInterrupt:
+            report.cells[area.name] = Cell("interrupted", cases=done[0])
+            for later in runs[number + 1 :]:
+                report.cells[later.name] = Cell("not run")
+            raise AreasInterrupted(report) from None
+    return report
 
 
 def render_markdown(table: dict[str, dict[str, Cell]], *, examples: int, seed: int, versions: dict[str, str]) -> str:

@@ -49,7 +49,7 @@ this module without it raises an ``ImportError`` that says what to install.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -66,6 +66,7 @@ except ModuleNotFoundError as error:
         'transposed_conv.strategies needs hypothesis: pip install "transposed-conv[kit]"', name="hypothesis"
     ) from None
 
+from .frameworks import CONVENTIONS
 from .frameworks.jax import JAX_DEFAULT_DIMENSION_NUMBERS, JAX_PADDING_MODES, SPATIAL_LETTERS
 from .frameworks.onnx import ONNX_AUTO_PADS
 from .frameworks.tf import KERAS_PADDING_MODES, TF_DATA_FORMATS, TF_PADDING_MODES, keras_output_size, tf_size_range
@@ -74,11 +75,14 @@ from .transpose import conv_transpose
 
 __all__ = [
     "CONVENTION_CASES",
+    "ONLY_PARAMETERS",
     "ConvTransposeCase",
     "ConvTransposeConfig",
     "ConventionCase",
+    "case_features",
     "conv_transpose_cases",
     "conv_transpose_configs",
+    "feature_draw_options",
     "jax_cases",
     "keras_cases",
     "onnx_cases",
@@ -87,6 +91,9 @@ __all__ = [
 ]
 
 PADDING_KINDS = ("any", "symmetric", "asymmetric")
+#: What ``conv_transpose_configs(only=...)`` can fix: the number of spatial dimensions, and per-dimension
+#: kernel sizes, strides and dilations (an int for every dimension, or a tuple that also fixes ``dims``), and groups.
+ONLY_PARAMETERS = ("dims", "kernel", "stride", "dilation", "groups")
 VALUE_KINDS = ("integers", "uniform", "normal")
 LAYOUTS = ("C", "F", "strided", "reversed")
 
@@ -312,6 +319,7 @@ def conv_transpose_configs(
     large_output_padding: bool = True,
     max_large_side: int | None = None,
     empty_batch: bool | str = True,
+    only: Mapping[str, Any] | None = None,
 ) -> st.SearchStrategy[ConvTransposeConfig]:
     """Valid transposed-convolution configurations (no arrays).
 
@@ -341,6 +349,11 @@ def conv_transpose_configs(
     max_large_side : int, optional
         When given (``>= 17``), about one example in eight gets one spatial size drawn from
         ``17 .. max_large_side`` (1-D and 2-D cases), where tiled kernels cross tile edges.
+    only : mapping, optional
+        Parameters drawn with one value only, from :data:`ONLY_PARAMETERS`: ``{"kernel": (3, 3),
+        "stride": 1}`` draws 2-D cases with a 3x3 kernel and stride 1 (a fast path's domain).  An
+        int stands for every dimension; a tuple also fixes the number of dimensions.  A fixed
+        value wins over the ``max_*`` bound of its parameter.
 
     Notes
     -----
@@ -374,6 +387,9 @@ def conv_transpose_configs(
         _check_bound("max_large_side", max_large_side, 17)
     if empty_batch not in (True, False, "only"):
         raise InvalidArgument(f"empty_batch must be True, False or 'only'; got empty_batch={empty_batch!r}")
+    fixed = _check_only(only, InvalidArgument)
+    if "dims" in fixed:
+        min_ndim = max_ndim = fixed["dims"]
     return _configs(
         min_ndim=min_ndim,
         max_ndim=max_ndim,
@@ -389,7 +405,47 @@ def conv_transpose_configs(
         large_output_padding=large_output_padding,
         max_large_side=max_large_side,
         empty_batch=empty_batch,
+        only=fixed,
     )
+
+
+def _check_only(only: Mapping[str, Any] | None, error: type[Exception]) -> dict[str, Any]:
+    """``only`` as ``{name: value}``, each per-dimension value an int or a tuple, and ``dims`` where a tuple sets it.
+
+    Raises ``error`` (``InvalidArgument`` here, ``ValueError`` from the kit) naming what is wrong.
+    """
+    if only is None:
+        return {}
+    if not isinstance(only, Mapping):
+        raise error(f"only must be a mapping of parameter names from {list(ONLY_PARAMETERS)} to values; got {only!r}")
+    fixed: dict[str, Any] = {}
+    for name, value in only.items():
+        if name not in ONLY_PARAMETERS:
+            raise error(f"only takes the parameters {list(ONLY_PARAMETERS)}; got {name!r}")
+        values = tuple(value) if isinstance(value, (tuple, list)) and name not in ("dims", "groups") else (value,)
+        if not values or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in values):
+            form = "an int >= 1" if name in ("dims", "groups") else "an int >= 1, or a tuple of them per dimension"
+            raise error(f"only[{name!r}] must be {form}; got {value!r}")
+        fixed[name] = tuple(int(v) for v in values) if isinstance(value, (tuple, list)) else int(values[0])
+    lengths = {name: len(v) for name, v in fixed.items() if isinstance(v, tuple)}
+    if "dims" in fixed:
+        lengths = {"dims": fixed["dims"], **lengths}
+    if len(set(lengths.values())) > 1:
+        raise error(f"only's per-dimension values must agree on the number of dimensions; got {dict(fixed)!r}")
+    if lengths:
+        fixed["dims"] = next(iter(lengths.values()))
+        if not 1 <= fixed["dims"] <= 3:
+            raise error(f"only fixes 1 to 3 spatial dimensions; got {dict(fixed)!r}")
+    return fixed
+
+
+def _per_dimension_draw(
+    draw: st.DrawFn, fixed: Any, ndim: int, strategy: Callable[[], st.SearchStrategy[int]]
+) -> tuple[int, ...]:
+    """A drawn value per dimension, or ``only``'s (an int for every dimension, or a tuple)."""
+    if fixed is None:
+        return tuple(draw(strategy()) for _ in range(ndim))
+    return fixed if isinstance(fixed, tuple) else (fixed,) * ndim
 
 
 @st.composite
@@ -410,6 +466,7 @@ def _configs(
     large_output_padding: bool,
     max_large_side: int | None,
     empty_batch: bool | str,
+    only: dict[str, Any],
 ) -> ConvTransposeConfig:
     ndim = draw(st.integers(min_ndim, max_ndim))
     side = max(2, max_side - 2 * (ndim - 1)) if max_side > 1 else 1
@@ -417,9 +474,10 @@ def _configs(
     if max_large_side is not None and ndim <= 2 and draw(st.integers(0, 7)) == 7:
         sizes[draw(st.integers(0, ndim - 1))] = draw(st.integers(17, max_large_side))
     input_shape = tuple(sizes)
-    kernel_shape = tuple(draw(st.integers(1, max_kernel if ndim < 3 else min(max_kernel, 3))) for _ in range(ndim))
-    stride = tuple(draw(st.integers(1, max_stride)) for _ in range(ndim))
-    dilation = tuple(draw(st.integers(1, max_dilation)) for _ in range(ndim))
+    largest_kernel = max_kernel if ndim < 3 else min(max_kernel, 3)
+    kernel_shape = _per_dimension_draw(draw, only.get("kernel"), ndim, lambda: st.integers(1, largest_kernel))
+    stride = _per_dimension_draw(draw, only.get("stride"), ndim, lambda: st.integers(1, max_stride))
+    dilation = _per_dimension_draw(draw, only.get("dilation"), ndim, lambda: st.integers(1, max_dilation))
     output_padding = tuple(
         draw(st.integers(0, (max(s, d) if large_output_padding else s) - 1)) for s, d in zip(stride, dilation)
     )
@@ -435,7 +493,7 @@ def _configs(
         else:
             begin = draw(st.integers(0, full - 1))
             pads.append((begin, draw(st.integers(0, full - 1 - begin))))
-    groups = draw(_mostly_small(max_groups))
+    groups = only["groups"] if "groups" in only else draw(_mostly_small(max_groups))
     in_per_group = draw(_mostly_small(max_channels_per_group))
     out_per_group = draw(_mostly_small(max_channels_per_group))
     if empty_batch == "only":
@@ -543,6 +601,11 @@ def _no_groups_or_bias(convention: str, config_options: dict[str, Any]) -> dict[
                 f"{name} does not apply to the {convention!r} convention, which has no groups, no bias and its own "
                 f"padding options; got {name}={config_options[name]!r}"
             )
+    only = config_options.get("only") or {}
+    if isinstance(only, Mapping) and only.get("groups", 1) != 1:
+        raise InvalidArgument(
+            f"only groups={only['groups']!r} does not apply to the {convention!r} convention, which has no groups"
+        )
     return {**config_options, "max_groups": 1, "bias": False}
 
 
@@ -1185,6 +1248,125 @@ def keras_cases(
 
     convention = _Convention("keras", ("inputs", "kernel"), (), keras_conv_transpose)
     return _convention_cases(convention, configs, build, dt, values, layouts)
+
+
+# --- features: what a case exercises, and the draw options that leave one out -------------------
+
+_PYTORCH_OPTIONS_LEAVE_OUT: dict[str, dict[str, Any]] = {
+    "groups": {"max_groups": 1},
+    "dilation": {"max_dilation": 1},
+    "large output_padding": {"large_output_padding": False},
+    "asymmetric padding": {"padding": "symmetric"},
+    "empty batch": {"empty_batch": False},
+}
+_OWN_PADDING_LEAVE_OUT: dict[str, dict[str, Any]] = {
+    "dilation": {"max_dilation": 1},
+    "empty batch": {"empty_batch": False},
+}
+
+#: Each convention's strategy options that leave a feature (:data:`~transposed_conv.frameworks.FEATURES`) out of
+#: the draw; a feature a strategy never draws (JAX's groups, say) needs none, and ``float64`` is a dtype.
+LEAVE_OUT: dict[str, dict[str, dict[str, Any]]] = {
+    "torch": _PYTORCH_OPTIONS_LEAVE_OUT,
+    "onnx": {
+        **_PYTORCH_OPTIONS_LEAVE_OUT,
+        "padding modes": {"auto_pads": ("NOTSET",), "beyond_full_output": False},
+    },
+    "jax": {
+        **_OWN_PADDING_LEAVE_OUT,
+        "padding modes": {"paddings": ("VALID", "explicit")},
+        "asymmetric padding": {"paddings": JAX_PADDING_MODES},
+    },
+    "tf": {
+        **_OWN_PADDING_LEAVE_OUT,
+        "padding modes": {"paddings": ("VALID", "explicit")},
+        "asymmetric padding": {"paddings": TF_PADDING_MODES},
+    },
+    "keras": {**_OWN_PADDING_LEAVE_OUT, "padding modes": {"paddings": ("valid", "VALID")}},
+}
+#: Features beyond a convention's API that its strategy can draw all the same, with the options that draw them:
+#: our :func:`~transposed_conv.conv_transpose` takes ``(begin, end)`` padding pairs in PyTorch's convention.
+EXTENSIONS: dict[str, dict[str, dict[str, Any]]] = {"torch": {"asymmetric padding": {"padding": "any"}}}
+
+
+def feature_draw_options(
+    convention: str, without: Collection[str] = (), extensions: Collection[str] = ()
+) -> dict[str, Any]:
+    """Options for ``CONVENTION_CASES[convention]`` that draw what the convention's API expresses.
+
+    Leaves out the features the API lacks (``CONVENTIONS[convention].supports.lacks``, ``(begin,
+    end)`` padding pairs in PyTorch's convention, say) and those in ``without``, and draws those in
+    ``extensions`` (:data:`EXTENSIONS`) all the same.  Feature names are those of
+    :data:`~transposed_conv.frameworks.FEATURES`; the caller checks them.
+
+    Examples
+    --------
+    >>> feature_draw_options("torch")
+    {'padding': 'symmetric'}
+    >>> feature_draw_options("torch", without=("groups",), extensions=("asymmetric padding",))
+    {'max_groups': 1, 'padding': 'any'}
+    >>> feature_draw_options("jax", without=("padding modes", "asymmetric padding"))
+    {'paddings': ('VALID',)}
+    """
+    leave_out = LEAVE_OUT[convention]
+    lacks = [feature for feature in CONVENTIONS[convention].supports.lacks if feature not in extensions]
+    options: dict[str, Any] = {}
+    for feature in [feature for feature in leave_out if feature in lacks or feature in without]:
+        for name, value in leave_out[feature].items():
+            if isinstance(value, tuple) and isinstance(options.get(name), tuple):  # both restrict a choice
+                value = tuple(item for item in options[name] if item in value)
+            options[name] = value
+    for feature in extensions:
+        options.update(EXTENSIONS.get(convention, {}).get(feature, {}))
+    return options
+
+
+def case_features(case: ConvTransposeCase) -> frozenset[str]:
+    """The features (:data:`~transposed_conv.frameworks.FEATURES`) a case exercises.
+
+    ``groups`` (more than one), ``dilation`` (above 1 in some dimension), ``large
+    output_padding`` (``output_padding >= stride`` somewhere), ``asymmetric padding`` (different
+    begin and end padding given explicitly: PyTorch's pairs, ONNX ``pads``, JAX's and
+    TensorFlow's explicit pairs), ``padding modes`` (ONNX ``auto_pad`` other than ``NOTSET`` or
+    ``output_shape``; ``SAME`` in JAX, TensorFlow and Keras), ``empty batch`` and ``float64``.
+
+    Examples
+    --------
+    >>> config = ConvTransposeConfig.build((3,), (2,), stride=2, padding=((1, 0),), groups=2, in_channels=2,
+    ...                                    out_channels=2, batch=1)
+    >>> x, weight = np.zeros(config.x_shape), np.zeros(config.weight_shape)
+    >>> sorted(case_features(ConvTransposeCase(config, x, weight, None)))
+    ['asymmetric padding', 'float64', 'groups']
+    """
+    config, kwargs = case.config, case.kwargs
+    features = set()
+    if config.groups > 1:
+        features.add("groups")
+    if any(d > 1 for d in config.dilation):
+        features.add("dilation")
+    if case.convention in ("torch", "onnx") and any(a >= s for a, s in zip(config.output_padding, config.stride)):
+        features.add("large output_padding")
+    if config.batch == 0:
+        features.add("empty batch")
+    if case.x.dtype == np.float64:
+        features.add("float64")
+    padding: Any = None
+    if case.convention == "torch":
+        padding = config.padding if any(isinstance(p, tuple) for p in kwargs["padding"]) else None
+    elif case.convention == "onnx":
+        if kwargs.get("auto_pad", "NOTSET") != "NOTSET" or "output_shape" in kwargs:
+            features.add("padding modes")
+        pads = kwargs.get("pads")
+        padding = None if pads is None else list(zip(pads[: config.ndim], pads[config.ndim :]))
+    else:
+        given = case.arguments[1] if case.convention == "jax" else kwargs["padding"]
+        if isinstance(given, str):
+            features.update(["padding modes"] if given.upper() == "SAME" else [])
+        else:
+            padding = given
+    if padding is not None and any(len(set(pair)) > 1 for pair in padding):
+        features.add("asymmetric padding")
+    return frozenset(features)
 
 
 #: The case strategy of each convention, by name.

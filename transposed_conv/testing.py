@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,10 +35,18 @@ except ModuleNotFoundError as error:
 
 from . import frameworks
 from ._literals import Script
+from .frameworks._declarations import FEATURES, feature_name
 from .oracle import answer_key
-from .strategies import CONVENTION_CASES, ConvTransposeCase
+from .strategies import (
+    CONVENTION_CASES,
+    EXTENSIONS,
+    ConvTransposeCase,
+    _check_only,
+    case_features,
+    feature_draw_options,
+)
 
-__all__ = ["CONVENTIONS", "ConformanceReport", "NonConformance", "check_conv_transpose"]
+__all__ = ["CONVENTIONS", "ConformanceReport", "Declaration", "NonConformance", "check_conv_transpose"]
 
 #: What the kit draws unless told otherwise: up to 4 groups of up to 9 channels (blocked kernels
 #: break on remainders) and, now and then, a spatial size of 17 to 40 (tiled kernels break at tile edges).
@@ -96,17 +104,24 @@ class ConformanceReport:
 
     ``examples`` counts the cases run per dtype and ``worst_fraction`` the largest
     ``|error| / bound`` seen per dtype (at most 1 for a conforming implementation).
+    ``refused`` counts, per dtype, the cases that raised on a feature of ``may_refuse``
+    (``check_conv_transpose(may_refuse=...)``), and ``refusal`` is the first such error.
     """
 
     convention: str
     examples: dict[str, int] = field(default_factory=dict)
     worst_fraction: dict[str, float] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
+    refusal: str = ""
 
     def __str__(self) -> str:
         parts = [
             f"{dtype}: {count} cases, worst error {self.worst_fraction.get(dtype, 0.0):.3g} of the bound"
             for dtype, count in self.examples.items()
         ]
+        refused = sum(self.refused.values())
+        if refused:
+            parts.append(f"refused {refused} cases of features it may refuse ({self.refusal})")
         return f"conforms to the {self.convention!r} convention ({'; '.join(parts)})"
 
 
@@ -169,7 +184,123 @@ def _reproducer(impl: Callable[..., Any], case: ConvTransposeCase, actual: np.nd
     return script.text()
 
 
-def _check_case(impl: Callable[..., Any], case: ConvTransposeCase, dtype: str, report: ConformanceReport) -> None:
+def _features(name: str, given: Any) -> frozenset[str]:
+    """``given`` (feature names, or one) as :data:`~transposed_conv.frameworks.FEATURES` names; ValueError if not."""
+    items = (given,) if isinstance(given, str) else given
+    if not isinstance(items, Collection):
+        raise ValueError(f"{name} must be a collection of feature names from {list(FEATURES)}; got {name}={given!r}")
+    named = {item: feature_name(item) for item in items}
+    unknown = [item for item, feature in named.items() if feature is None]
+    if unknown:
+        raise ValueError(f"{name} must name features from {list(FEATURES)}; got {', '.join(map(repr, unknown))}")
+    return frozenset(feature for feature in named.values() if feature is not None)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What an implementation declares about itself: the features it does not support, and the cases to draw.
+
+    Built, and checked, by :meth:`build` from the options of :func:`check_conv_transpose`
+    (``without``, ``extensions``, ``max_dims``, ``only``); :meth:`draw_options` are the convention
+    strategy's options that draw what it declares.
+
+    Attributes
+    ----------
+    convention : str
+        The calling convention.
+    without : frozenset of str
+        Features it declares it does not support (never drawn), beyond those the convention lacks.
+    extensions : frozenset of str
+        Features beyond the convention's API that it takes all the same (drawn).
+    max_dims : int or None
+        The most spatial dimensions drawn.
+    only : dict
+        Parameters drawn with one value (``conv_transpose_configs(only=...)``).
+    """
+
+    convention: str
+    without: frozenset[str] = frozenset()
+    extensions: frozenset[str] = frozenset()
+    max_dims: int | None = None
+    only: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        convention: str,
+        *,
+        without: Collection[str] = (),
+        extensions: Collection[str] = (),
+        max_dims: int | None = None,
+        only: Mapping[str, Any] | None = None,
+    ) -> Declaration:
+        """Check and normalise the options; ``ValueError`` names the option, the rule and the value.
+
+        Examples
+        --------
+        >>> Declaration.build("torch", without=["groups", "large-output-padding"], only={"kernel": (3, 3)}).without
+        frozenset({'groups', 'large output_padding'})
+        >>> Declaration.build("jax", extensions=["groups"])
+        Traceback (most recent call last):
+        ...
+        ValueError: extensions must name features the 'jax' convention's API lacks and the kit can draw ...
+        """
+        if convention not in CONVENTIONS:
+            raise ValueError(f"convention must be one of {list(CONVENTIONS)}; got convention={convention!r}")
+        left_out, extra = _features("without", without), _features("extensions", extensions)
+        drawable = sorted(EXTENSIONS.get(convention, {}))
+        if not extra <= set(drawable):
+            raise ValueError(
+                f"extensions must name features the {convention!r} convention's API lacks and the kit can draw all the "
+                f"same: {drawable}; got {sorted(extra)}"
+            )
+        if left_out & extra:
+            raise ValueError(f"without and extensions both name {sorted(left_out & extra)}")
+        if max_dims is not None and (
+            isinstance(max_dims, bool) or not isinstance(max_dims, int) or not 1 <= max_dims <= 3
+        ):
+            raise ValueError(f"max_dims must be 1, 2 or 3; got max_dims={max_dims!r}")
+        fixed = _check_only(only, ValueError)
+        if max_dims is not None and fixed.get("dims", 1) > max_dims:
+            raise ValueError(f"only fixes {fixed['dims']} dimensions, more than max_dims={max_dims}; got only={only!r}")
+        if fixed.get("groups", 1) > 1 and (
+            "groups" in left_out or not frameworks.CONVENTIONS[convention].supports.expresses("groups")
+        ):
+            reason = (
+                "declared without groups" if "groups" in left_out else f"the {convention!r} convention has no groups"
+            )
+            raise ValueError(f"only groups={fixed['groups']} contradicts what is drawn: {reason}")
+        if fixed.get("dilation", 1) != 1 and "dilation" in left_out:
+            raise ValueError(f"only dilation={fixed['dilation']!r} contradicts without=['dilation']")
+        return cls(convention, left_out, extra, max_dims, fixed)
+
+    @property
+    def unsupported(self) -> frozenset[str]:
+        """Every feature not drawn: those declared ``without`` and those the convention lacks (less ``extensions``)."""
+        lacks = frozenset(frameworks.CONVENTIONS[self.convention].supports.lacks) - self.extensions
+        return self.without | lacks
+
+    def draw_options(self) -> dict[str, Any]:
+        """Options for the convention's strategy (``CONVENTION_CASES``) that draw what is declared."""
+        options = feature_draw_options(self.convention, self.without, self.extensions)
+        if self.max_dims is not None:
+            options["max_ndim"] = self.max_dims
+        if self.only:
+            options["only"] = dict(self.only)
+        return options
+
+
+class _Refused(Exception):
+    """A case of a feature the implementation may refuse, refused: counted, not a failure."""
+
+
+def _check_case(
+    impl: Callable[..., Any],
+    case: ConvTransposeCase,
+    dtype: str,
+    report: ConformanceReport,
+    may_refuse: frozenset[str] = frozenset(),
+) -> None:
     """Run one case; raise NonConformance on the first problem, else record the error fraction."""
     arrays = dict(zip(case.array_names, case.arrays))
     copies = {name: None if a is None else a.copy() for name, a in arrays.items()}
@@ -189,6 +320,10 @@ def _check_case(impl: Callable[..., Any], case: ConvTransposeCase, dtype: str, r
     try:
         raw = impl(*case.args, **case.kwargs)
     except Exception as error:
+        if may_refuse & case_features(case):
+            report.refused[dtype] = report.refused.get(dtype, 0) + 1
+            report.refusal = report.refusal or f"{type(error).__name__}: {error}"
+            raise _Refused from None
         raise fail("raised", f"raised {type(error).__name__}: {error} on a valid configuration") from error
     for name, original in copies.items():
         current = arrays[name]
@@ -239,10 +374,13 @@ def _same_arguments(before: Any, after: Any) -> bool:
         return True
 
 
-def _strategy(convention: str, dtype: str, draw: dict[str, Any]) -> SearchStrategy[ConvTransposeCase]:
-    """The kit's cases for ``convention``: :data:`KIT_DRAW` where it applies, then the caller's options."""
+def _strategy(declaration: Declaration, dtype: str, draw: dict[str, Any]) -> SearchStrategy[ConvTransposeCase]:
+    """The kit's cases for a convention: :data:`KIT_DRAW` where it applies, what is declared, then the caller's
+    options."""
+    convention = declaration.convention
     defaults = KIT_DRAW if convention in ("torch", "onnx") else {k: v for k, v in KIT_DRAW.items() if k != "max_groups"}
-    return CONVENTION_CASES[convention](dtype=dtype, values="normal", layouts=True, **{**defaults, **draw})
+    options = {**defaults, **declaration.draw_options(), **draw}
+    return CONVENTION_CASES[convention](dtype=dtype, values="normal", layouts=True, **options)
 
 
 def _runner(
@@ -252,6 +390,7 @@ def _runner(
     examples: int,
     report: ConformanceReport,
     tick: Callable[[], None],
+    may_refuse: frozenset[str],
 ) -> Callable[[], None]:
     """A hypothesis test function that checks ``impl`` on ``examples`` drawn cases of ``dtype``."""
 
@@ -268,7 +407,10 @@ def _runner(
     )
     @given(cases)
     def run(case: ConvTransposeCase) -> None:
-        _check_case(impl, case, dtype, report)
+        try:
+            _check_case(impl, case, dtype, report, may_refuse)
+        except _Refused:
+            pass
         tick()
 
     return run
@@ -282,6 +424,11 @@ def check_conv_transpose(
     dtypes: tuple[str, ...] = ("float64", "float32"),
     seed: int | None = None,
     progress: Progress | None = None,
+    without: Collection[str] = (),
+    extensions: Collection[str] = (),
+    max_dims: int | None = None,
+    only: Mapping[str, Any] | None = None,
+    may_refuse: Collection[str] = (),
     **draw: Any,
 ) -> ConformanceReport:
     """Check an implementation of transposed convolution against the oracle on drawn configurations.
@@ -303,10 +450,32 @@ def check_conv_transpose(
         Makes the run reproducible; ``None`` draws at random.
     progress : callable, optional
         Called as ``progress(done, total)`` after each case.
+    without : collection of str
+        Features ``impl`` does not support, never drawn: names from
+        :data:`~transposed_conv.frameworks.FEATURES` (``'float64'``, ``'groups'``,
+        ``'dilation'``, ``'large output_padding'``, ``'padding modes'``, ``'asymmetric
+        padding'``, ``'empty batch'``), with hyphens or underscores for spaces if you like.
+        Those the convention's API lacks are never drawn anyway (in PyTorch's convention,
+        ``(begin, end)`` padding pairs and padding modes).
+    extensions : collection of str
+        Features beyond the convention's API that ``impl`` takes all the same, drawn too: in
+        PyTorch's convention ``'asymmetric padding'`` (``(begin, end)`` pairs, as our
+        :func:`~transposed_conv.conv_transpose` takes them).
+    max_dims : int, optional
+        The most spatial dimensions drawn (1, 2 or 3).
+    only : mapping, optional
+        Parameters drawn with one value only: ``{"kernel": (3, 3), "stride": 1}`` draws 2-D
+        cases with a 3x3 kernel and stride 1 (``dims``, ``kernel``, ``stride``, ``dilation``,
+        ``groups``; see :func:`~transposed_conv.strategies.conv_transpose_configs`).
+    may_refuse : collection of str
+        Features ``impl`` may refuse by raising: a call that raises on a case exercising one
+        of them is counted in ``report.refused``, not a non-conformance (a wrong result still
+        is one).  :func:`~transposed_conv.report.check_areas` uses it to tell an unsupported
+        feature from a wrong one.
     **draw
         Options for the convention's strategy in :mod:`transposed_conv.strategies`, to
-        restrict what is drawn to what ``impl`` supports (``max_groups=1``,
-        ``padding="symmetric"``, ``beyond_full_output=False``, ...); see Notes.
+        restrict what is drawn further (``max_groups=1``, ``beyond_full_output=False``,
+        ...); they win over the options above.  See Notes.
 
     Returns
     -------
@@ -318,7 +487,8 @@ def check_conv_transpose(
     NonConformance
         On the first non-conforming case, after shrinking it.
     ValueError
-        For an unknown ``convention``, ``examples < 1`` or another dtype.
+        For an unknown ``convention``, ``examples < 1``, another dtype, an unknown feature, or
+        declarations that contradict each other.
 
     Notes
     -----
@@ -328,8 +498,10 @@ def check_conv_transpose(
         ``impl(x, weight, bias, stride=..., padding=..., output_padding=..., groups=...,
         dilation=...)``: ``x`` ``(N, C_in, *spatial)``, ``weight`` ``(C_in, C_out/groups,
         *kernel)``, ``bias`` ``(C_out,)`` or ``None``; the integer arguments as per-dimension
-        tuples, ``padding`` as ``(begin, end)`` pairs only when drawn asymmetric (pass
-        ``padding="symmetric"`` to avoid them).
+        tuples, as ``torch.nn.functional.conv_transpose{1,2,3}d`` takes them: ``padding`` one
+        int per dimension, ``output_padding < max(stride, dilation)``.  With
+        ``extensions=("asymmetric padding",)``, ``padding`` comes as ``(begin, end)`` pairs
+        where drawn asymmetric.
     ``"onnx"`` -- :func:`~transposed_conv.strategies.onnx_cases`
         ``impl(X, W, B, *, auto_pad=..., dilations=..., group=..., kernel_shape=...,
         output_padding=..., output_shape=..., pads=..., strides=...)`` with ONNX
@@ -359,7 +531,9 @@ def check_conv_transpose(
     arguments are unchanged afterwards; the result converts with ``np.asarray``; the output
     shape; the dtype (that of the inputs); every value within
     :func:`~transposed_conv.oracle.linear_error_bound` of the answer for the input dtype.
-    What is drawn: 1-D to 3-D, different values per dimension; batches of
+    By default each convention draws what its framework's API takes (the registry's
+    ``CONVENTIONS[convention].supports``); ``without``, ``max_dims`` and ``only`` narrow it, and
+    ``extensions`` widens it.  What is drawn: 1-D to 3-D, different values per dimension; batches of
     0, 1 and several; up to 9 channels per group and (ONNX, PyTorch) 4 groups; now and then
     a spatial size of 17 to 40; kernels smaller than, equal to and larger than the stride;
     padding from 0 to beyond ``dilation*(kernel - 1)``; with and without bias where the
@@ -374,9 +548,25 @@ def check_conv_transpose(
     >>> from transposed_conv import conv_transpose
     >>> def ours(x, weight, bias, **kwargs):
     ...     return conv_transpose(x, weight, bias, **kwargs)
-    >>> report = check_conv_transpose(ours, examples=20, seed=0, padding="symmetric")
+    >>> report = check_conv_transpose(ours, examples=20, seed=0)
     >>> report.examples
     {'float64': 20, 'float32': 20}
+
+    One without groups says so, and is never called with them; the draw can be narrowed to a
+    fast path's domain, and our extension of PyTorch's padding to ``(begin, end)`` pairs asked for:
+
+    >>> def no_groups(x, weight, bias, *, groups, **kwargs):
+    ...     if groups > 1:
+    ...         raise NotImplementedError("groups")
+    ...     return conv_transpose(x, weight, bias, **kwargs)
+    >>> check_conv_transpose(no_groups, examples=20, seed=0, without=["groups"]).examples
+    {'float64': 20, 'float32': 20}
+    >>> report = check_conv_transpose(ours, examples=20, seed=0, only={"kernel": (3, 3), "stride": 1},
+    ...                               extensions=["asymmetric padding"])
+    >>> check_conv_transpose(ours, without=["bias"])
+    Traceback (most recent call last):
+    ...
+    ValueError: without must name features from ['float64', 'groups', ..., 'empty batch']; got 'bias'
 
     One that forgets the bias does not:
 
@@ -411,7 +601,13 @@ def check_conv_transpose(
     for dtype in dtypes:
         if dtype not in ("float64", "float32"):
             raise ValueError(f"dtypes must contain only 'float64' and 'float32'; got {dtype!r}")
-    strategies = {dtype: _strategy(convention, dtype, draw) for dtype in dtypes}  # bad options raise here
+    declaration = Declaration.build(convention, without=without, extensions=extensions, max_dims=max_dims, only=only)
+    refusable = _features("may_refuse", may_refuse)
+    if "float64" in declaration.without:
+        dtypes = tuple(dtype for dtype in dtypes if dtype != "float64")
+        if not dtypes:
+            raise ValueError("without=['float64'] leaves nothing to check with dtypes=('float64',)")
+    strategies = {dtype: _strategy(declaration, dtype, draw) for dtype in dtypes}  # bad options raise here
     report = ConformanceReport(convention)
     total = examples * len(dtypes)
     counter = [0]
@@ -422,7 +618,7 @@ def check_conv_transpose(
             progress(min(counter[0], total), total)
 
     for dtype in dtypes:
-        run = _runner(impl, strategies[dtype], dtype, examples, report, tick)
+        run = _runner(impl, strategies[dtype], dtype, examples, report, tick, refusable)
         if seed is not None:
             run = hypothesis_seed(seed)(run)
         run()

@@ -34,10 +34,23 @@ __all__ = [
     "Supports",
     "arguments_or_none",
     "exported_from",
+    "feature_name",
 ]
 
-#: The features a convention may lack, as the report's areas name them.
-FEATURES = ("float64", "groups", "dilation", "large output_padding", "padding modes", "asymmetric")
+#: The features a convention may lack, as the report's areas name them; also the names that
+#: ``check_conv_transpose(without=..., extensions=...)`` and ``transposed-conv check --without`` take
+#: (on the command line with hyphens for spaces and underscores: ``large-output-padding``).
+FEATURES = (
+    "float64",
+    "groups",
+    "dilation",
+    "large output_padding",
+    "padding modes",
+    "asymmetric padding",
+    "empty batch",
+)
+#: Names features had before: still read, as the feature they became.
+_FORMER_NAMES = {"asymmetric": "asymmetric padding"}
 #: The dtypes the kit draws, in the order it draws them.
 DTYPES = ("float64", "float32")
 
@@ -59,6 +72,30 @@ def exported_from(module: str) -> Callable[[F], F]:
         return function
 
     return decorate
+
+
+def _spelling(name: str) -> str:
+    return name.strip().lower().replace("_", " ").replace("-", " ")
+
+
+#: Every accepted spelling of a feature (its name; hyphens or underscores for spaces; any case), by spelling.
+_SPELLINGS = {_spelling(name): name for name in FEATURES} | {
+    _spelling(former): name for former, name in _FORMER_NAMES.items()
+}
+
+
+def feature_name(text: str) -> str | None:
+    """The feature of :data:`FEATURES` that ``text`` names, or ``None``.
+
+    A feature is named as :data:`FEATURES` writes it, or with hyphens or underscores for its
+    spaces, in any case, as a command line writes it.
+
+    Examples
+    --------
+    >>> feature_name("large-output-padding"), feature_name("Asymmetric-Padding"), feature_name("bias")
+    ('large output_padding', 'asymmetric padding', None)
+    """
+    return _SPELLINGS.get(_spelling(text)) if isinstance(text, str) else None
 
 
 class Inexpressible(ValueError):
@@ -89,11 +126,13 @@ class Supports:
 
     def __post_init__(self) -> None:
         for name, limits in (("lacks", self.lacks), ("fails", self.fails)):
-            unknown = sorted(set(limits) - set(FEATURES))
+            unknown = sorted(feature for feature in limits if feature not in FEATURES and feature not in _FORMER_NAMES)
             if unknown:
                 raise ValueError(f"Supports.{name} must name features from {list(FEATURES)}; got {unknown}")
             if any(not isinstance(reason, str) or not reason for reason in limits.values()):
                 raise ValueError(f"Supports.{name} must give a reason for every limit; got {dict(limits)!r}")
+            named = {_FORMER_NAMES.get(feature, feature): reason for feature, reason in limits.items()}
+            object.__setattr__(self, name, named)  # frozen; former names read as the features they became
 
     def expresses(self, feature: str) -> bool:
         """Whether the API can express ``feature``."""
@@ -119,13 +158,20 @@ class Supports:
         options: dict[str, Any] = {}
         if not self.runs("groups"):
             options["max_groups"] = 1
-        if not self.runs("asymmetric"):
+        if not self.runs("asymmetric padding"):
             options["padding"] = "symmetric"
         if not self.runs("large output_padding"):
             options["large_output_padding"] = False
         if not self.runs("dilation"):
             options["max_dilation"] = 1
+        if not self.runs("empty batch"):
+            options["empty_batch"] = False
         return options
+
+    @property
+    def unsupported(self) -> frozenset[str]:
+        """The features it does not run (``lacks`` and ``fails``): what ``check`` declares it without."""
+        return frozenset(self.lacks) | frozenset(self.fails)
 
 
 @dataclass(frozen=True)
@@ -189,7 +235,7 @@ class Implementation:
 
     def __post_init__(self) -> None:
         if isinstance(self.supports, (set, frozenset)):  # the report's former ``features`` argument
-            features = set(self.supports)
+            features = {_FORMER_NAMES.get(feature, feature) for feature in self.supports}
             lacks = {f: "not among the features it was declared with" for f in FEATURES if f not in features}
             object.__setattr__(self, "supports", Supports(lacks=lacks))
 
