@@ -505,10 +505,10 @@ def test_cli_impl_that_conforms_exits_0(workdir: Path) -> None:
     (workdir / "kit_impls_ok.py").write_text(IMPLEMENTATIONS)
     status, out, _ = run("check", "--impl", "kit_impls_ok:good", "--convention", "onnx", "--examples", "30")
     assert status == 0, out
-    assert out.count("pass") == 2 and "kit_impls_ok:good" in out
+    assert "pass" in out and "FAIL" not in out and "kit_impls_ok:good" in out  # every area that applies passes
     status, out, _ = run("check", "--impl", "kit_impls_ok:Ops.keras", "--convention", "keras", "--dtype", "float32")
     assert status == 0, out
-    assert out.count("pass") == 1 and "float64" not in out
+    assert "pass" in out and "FAIL" not in out and "float64" not in out
 
 
 def test_cli_impl_that_does_not_conform_exits_1_with_the_reproducer(workdir: Path) -> None:

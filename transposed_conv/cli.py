@@ -38,8 +38,10 @@ import numpy as np
 
 from . import METHODS, __version__, conv, conv_transpose, convolve
 from .explain import MAX_PRINTED_SIDE, MAX_SIDE, VALUE_KINDS, TooWideToPrint, explain
-from .frameworks import CONVENTIONS, PEERS
+from .frameworks import CONVENTIONS, FEATURES, PEERS
+from .frameworks._declarations import feature_name
 from .shapes import conv_output_shape, conv_transpose_output_shape, output_padding_for, transposed_size_range
+from .transpose import ERROR_MODELS
 from .vectors import write_vectors
 
 __all__ = ["EXIT_STATUSES", "main", "main_exit"]
@@ -120,6 +122,49 @@ def _vector_count(text: str) -> int:
             "values and --out directories for more"
         )
     return value
+
+
+def _option_spelling(feature: str) -> str:
+    """A feature as the command line writes it: ``large output_padding`` -> ``large-output-padding``."""
+    return feature.replace(" ", "-").replace("_", "-")
+
+
+#: The names ``--without`` and ``--extensions`` take: the registry's features, spelt for a command line.
+FEATURE_OPTIONS = tuple(_option_spelling(feature) for feature in FEATURES)
+#: What ``--only`` can fix (``strategies.ONLY_PARAMETERS``; the kit may be absent when the parser is built).
+ONLY_OPTIONS = ("dims", "kernel", "stride", "dilation", "groups")
+
+
+def _features(text: str) -> tuple[str, ...]:
+    """``groups,asymmetric-padding`` as feature names (``FEATURES``)."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if feature_name(name) is None]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated features from {', '.join(FEATURE_OPTIONS)}; got {text!r}"
+        )
+    return tuple(str(feature_name(name)) for name in names)
+
+
+def _only(text: str) -> dict[str, int | tuple[int, ...]]:
+    """``kernel=3x3,stride=1`` as ``{"kernel": (3, 3), "stride": 1}``: an int, or one per dimension joined by x."""
+    fixed: dict[str, int | tuple[int, ...]] = {}
+    for part in text.split(","):
+        name, equals, value = part.strip().partition("=")
+        try:
+            if not equals or name not in ONLY_OPTIONS or name in fixed:
+                raise ValueError
+            values = tuple(int(v) for v in value.lower().split("x"))
+            if any(v < 1 for v in values) or (len(values) > 1 and name in ("dims", "groups")):
+                raise ValueError
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected NAME=VALUE pairs separated by commas, like kernel=3x3,stride=1: NAME once each from "
+                f"{', '.join(ONLY_OPTIONS)}, VALUE a positive integer, or one per dimension joined by x for kernel, "
+                f"stride and dilation; got {part.strip()!r}"
+            ) from None
+        fixed[name] = values if len(values) > 1 else values[0]
+    return fixed
 
 
 # --- output paths, checked before any work --------------------------------------------------------
@@ -257,7 +302,7 @@ class _Target:
     name: str
     impl: Callable[..., Any]
     dtypes: tuple[str, ...]
-    draw: dict[str, Any]
+    without: tuple[str, ...] = ()  # what the registry declares it does not run
     module: str | None = None  # the framework to import before the run
 
 
@@ -272,7 +317,10 @@ def _ours(method: str) -> Callable[..., Any]:
 def _targets(framework: str) -> list[_Target]:
     from .frameworks import PEERS
 
-    ours = [_Target(f"ours:{m}", _ours(m), ("float64", "float32"), {}) for m in METHODS]
+    # the methods whose rounding the kit's bound describes (any order of summing the products); the transforms,
+    # fft and winograd, obey other error models, which the kit does not take yet
+    summing = [m for m in METHODS if ERROR_MODELS.get(m, "summation") == "summation"]
+    ours = [_Target(f"ours:{m}", _ours(m), ("float64", "float32")) for m in summing]
     if framework == "ours":
         return ours
     chosen = list(PEERS.values()) if framework == "all" else [PEERS[framework]]
@@ -282,7 +330,8 @@ def _targets(framework: str) -> list[_Target]:
             if framework != "all":
                 raise UsageError(f"--framework {framework}: the package {peer.module!r} is not installed")
             continue
-        targets.append(_Target(peer.name, peer.impl, peer.dtypes, peer.draw_options, peer.module))
+        without = tuple(feature for feature in FEATURES if feature in peer.supports.unsupported)
+        targets.append(_Target(peer.name, peer.impl, peer.dtypes, without, peer.module))
     return targets or ours
 
 
@@ -358,17 +407,40 @@ def _exit_is_an_error(impl: Callable[..., Any]) -> Callable[..., Any]:
 _Row = tuple[str, str, "int | str", float, str]
 
 
+def _declared(args: argparse.Namespace, convention: str, without: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The kit's declaration options from ``--without``, ``--extensions``, ``--max-dims`` and ``--only``, checked
+    against each other and the convention before any work (a contradiction is a usage error)."""
+    from .testing import Declaration
+
+    declared: dict[str, Any] = {
+        "without": tuple(dict.fromkeys((*without, *(args.without or ())))),
+        "extensions": tuple(args.extensions or ()),
+        "max_dims": args.max_dims,
+        "only": args.only,
+    }
+    names = {"without": "--without", "extensions": "--extensions", "max_dims": "--max-dims", "only": "--only"}
+    try:
+        Declaration.build(convention, **declared, names=names)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return declared
+
+
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _need_hypothesis("check")
     requested = ("float64", "float32") if args.dtype == "all" else (args.dtype,)
-    convention = "torch"
     if args.impl is not None:
         convention = args.convention or "torch"
-        targets = [_Target(args.impl, _import_impl(args.impl), ("float64", "float32"), {})]
-    elif args.convention is not None:
+        declared = _declared(args, convention)
+        return _check_impl(args, convention, requested, declared, _import_impl(args.impl), out, err)
+    if args.convention is not None:
         raise UsageError("--convention applies to --impl MODULE:NAME only (--framework checks use 'torch')")
-    else:
-        targets = _targets(args.framework or "all")
+    targets = _targets(args.framework or "all")
+    extensions = set(args.extensions or ())
+    declarations = {
+        target.name: _declared(args, "torch", tuple(f for f in target.without if f not in extensions))
+        for target in targets
+    }
     plan = [(target, dtype) for target in targets for dtype in requested if dtype in target.dtypes]
     if not plan:
         computes = "; ".join(f"{t.name} computes in {', '.join(t.dtypes)} only" for t in targets)
@@ -382,7 +454,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _import_framework(module, args.verbose)
         except UsageError as error:
             raise UsageError(f"--framework {args.framework or 'all'}: {error}, or choose another --framework") from None
-    from .testing import NonConformance, check_conv_transpose
+    from . import testing
 
     rows: list[_Row] = []
     failures = []
@@ -399,19 +471,19 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 continue
             bar = _ProgressBar(f"{target.name} {dtype}", err)
             try:
-                report = check_conv_transpose(
+                report = testing.check_conv_transpose(
                     target.impl,
-                    convention=convention,
+                    convention="torch",
                     examples=args.examples,
                     dtypes=(dtype,),
                     seed=args.seed,
                     progress=bar,
-                    **target.draw,
+                    **declarations[target.name],
                 )
                 count = report.examples.get(dtype, 0)
                 result = "pass" if count else "NOT CHECKED (no case ran)"
                 rows.append((target.name, dtype, count, report.worst_fraction.get(dtype, float("nan")), result))
-            except NonConformance as error:
+            except testing.NonConformance as error:
                 rows.append((target.name, dtype, "-", float("nan"), f"FAIL ({error.problem})"))
                 failures.append((target.name, dtype, error))
             except KeyboardInterrupt:
@@ -433,6 +505,83 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if failures:
         return 1
     if not checked:
+        _say(err, "check", "error: no case was checked, so nothing passed")
+        return 2
+    return 0
+
+
+def _declaration_line(declared: dict[str, Any]) -> str:
+    parts = []
+    if declared["without"]:
+        parts.append("without " + ", ".join(_option_spelling(f) for f in declared["without"]))
+    if declared["extensions"]:
+        parts.append("with the extensions " + ", ".join(_option_spelling(f) for f in declared["extensions"]))
+    if declared["max_dims"] is not None:
+        parts.append(f"at most {declared['max_dims']}-D")
+    if declared["only"]:
+        shown = (
+            f"{name}={'x'.join(map(str, value)) if isinstance(value, tuple) else value}"
+            for name, value in declared["only"].items()
+        )
+        parts.append("only " + ",".join(shown))
+    return f"declared: {'; '.join(parts)}\n" if parts else ""
+
+
+def _check_impl(
+    args: argparse.Namespace,
+    convention: str,
+    requested: tuple[str, ...],
+    declared: dict[str, Any],
+    impl: Callable[..., Any],
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """``check --impl``: the kit area by area (``report.check_areas``), as a table; unsupported is not wrong."""
+    from .report import AREAS, AreasInterrupted, check_areas
+
+    bar = _ProgressBar(args.impl, err)
+
+    def progress(area: str, done: int, total: int) -> None:
+        bar.label = area[:24]
+        bar(done, total)
+
+    out.write(
+        f"{args.impl} in the {convention!r} convention: {args.examples} cases per area, seed {args.seed}\n"
+        + _declaration_line(declared)
+    )
+    try:
+        report = check_areas(
+            impl,
+            convention=convention,
+            examples=args.examples,
+            dtypes=requested,
+            seed=args.seed,
+            name=args.impl,
+            progress=progress,
+            **declared,
+        )
+    except AreasInterrupted as interrupted:
+        bar.close()
+        out.write(interrupted.report.table() + "\n")
+        passed = sum(cell.cases for cell in interrupted.report.cells.values())
+        _say(err, "check", f"interrupted after {passed} passing cases; the table above shows what ran")
+        return 130
+    bar.close()
+    out.write(str(report) + "\n")
+    needs = {area.name: area.needs for area in AREAS}
+    raised = {needs[area] for area, cell in report.failures.items() if cell.problem == "raised" and needs.get(area)}
+    for feature in sorted(str(f) for f in raised):
+        out.write(
+            f"\nIf {args.impl} does not support {feature}, declare it (--without {_option_spelling(feature)}): "
+            "a raise on a feature declared unsupported is 'unsupported', not a failure.\n"
+        )
+    if report.failures:
+        return 1
+    errors = [area for area, cell in report.cells.items() if cell.status == "error"]
+    if errors:
+        _say(err, "check", f"error: the kit could not run {', '.join(errors)} (see the table)")
+        return 2
+    if not report.checked:
         _say(err, "check", "error: no case was checked, so nothing passed")
         return 2
     return 0
@@ -729,9 +878,11 @@ def _parser() -> argparse.ArgumentParser:
         help="check installed frameworks, our methods, or your implementation against the oracle",
         description="Draw configurations, run them through each installed framework, and compare with the oracle "
         "within the rigorous rounding bound. With no framework installed, check our own methods. With --impl "
-        "MODULE:NAME, check your own implementation in the calling convention --convention instead. "
-        "A non-conformance prints a minimal reproducer. Options that leave nothing to check (a framework that "
-        "does not compute in --dtype) are refused before any work.",
+        "MODULE:NAME, check your own implementation in the calling convention --convention instead, area by area "
+        "(as the report does): pass, FAIL with a minimal reproducer, or unsupported where it raises on a feature "
+        "declared with --without. Each convention draws what its framework's API takes; --extensions draws more, "
+        "--without, --max-dims and --only draw less. Options that leave nothing to check (a framework that "
+        "does not compute in --dtype) or that contradict each other are refused before any work.",
         epilog=EXIT_STATUSES,
     )
     what = check.add_mutually_exclusive_group()
@@ -753,9 +904,35 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="the calling convention of --impl (torch); see transposed_conv.testing.check_conv_transpose",
     )
-    check.add_argument("--examples", type=_positive, default=200, help="cases per framework and dtype (200)")
+    check.add_argument(
+        "--examples", type=_positive, default=200, help="cases per framework and dtype, or per area with --impl (200)"
+    )
     check.add_argument("--dtype", choices=["float64", "float32", "all"], default="all", help="input dtype (all)")
     check.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    check.add_argument(
+        "--without",
+        type=_features,
+        metavar="FEATURE[,FEATURE...]",
+        help="features the implementation does not support, never drawn; with --impl, a raise on them is "
+        f"'unsupported', not a failure: {', '.join(FEATURE_OPTIONS)} (a --framework's come from the registry)",
+    )
+    check.add_argument(
+        "--extensions",
+        type=_features,
+        metavar="FEATURE[,FEATURE...]",
+        help="features beyond the convention's API that the implementation takes all the same, drawn too: "
+        "asymmetric-padding in the torch convention ((begin, end) pairs, as transposed_conv.conv_transpose takes)",
+    )
+    check.add_argument(
+        "--max-dims", type=int, choices=[1, 2, 3], default=None, help="the most spatial dimensions drawn (3)"
+    )
+    check.add_argument(
+        "--only",
+        type=_only,
+        metavar="NAME=VALUE[,...]",
+        help=f"draw these parameters with one value only, like kernel=3x3,stride=1 (a fast path's domain): NAME from "
+        f"{', '.join(ONLY_OPTIONS)}; VALUE an integer for every dimension, or one per dimension joined by x",
+    )
     _add_verbose(check, argparse.SUPPRESS)
     check.set_defaults(run=_check)
 

@@ -409,33 +409,36 @@ def conv_transpose_configs(
     )
 
 
-def _check_only(only: Mapping[str, Any] | None, error: type[Exception]) -> dict[str, Any]:
+def _check_only(only: Mapping[str, Any] | None, error: type[Exception], label: str = "only") -> dict[str, Any]:
     """``only`` as ``{name: value}``, each per-dimension value an int or a tuple, and ``dims`` where a tuple sets it.
 
-    Raises ``error`` (``InvalidArgument`` here, ``ValueError`` from the kit) naming what is wrong.
+    Raises ``error`` (``InvalidArgument`` here, ``ValueError`` from the kit) naming what is wrong, the option
+    called ``label``.
     """
     if only is None:
         return {}
     if not isinstance(only, Mapping):
-        raise error(f"only must be a mapping of parameter names from {list(ONLY_PARAMETERS)} to values; got {only!r}")
+        raise error(
+            f"{label} must be a mapping of parameter names from {list(ONLY_PARAMETERS)} to values; got {only!r}"
+        )
     fixed: dict[str, Any] = {}
     for name, value in only.items():
         if name not in ONLY_PARAMETERS:
-            raise error(f"only takes the parameters {list(ONLY_PARAMETERS)}; got {name!r}")
+            raise error(f"{label} takes the parameters {list(ONLY_PARAMETERS)}; got {name!r}")
         values = tuple(value) if isinstance(value, (tuple, list)) and name not in ("dims", "groups") else (value,)
         if not values or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in values):
             form = "an int >= 1" if name in ("dims", "groups") else "an int >= 1, or a tuple of them per dimension"
-            raise error(f"only[{name!r}] must be {form}; got {value!r}")
+            raise error(f"{label}[{name!r}] must be {form}; got {value!r}")
         fixed[name] = tuple(int(v) for v in values) if isinstance(value, (tuple, list)) else int(values[0])
     lengths = {name: len(v) for name, v in fixed.items() if isinstance(v, tuple)}
     if "dims" in fixed:
         lengths = {"dims": fixed["dims"], **lengths}
     if len(set(lengths.values())) > 1:
-        raise error(f"only's per-dimension values must agree on the number of dimensions; got {dict(fixed)!r}")
+        raise error(f"{label}'s per-dimension values must agree on the number of dimensions; got {dict(fixed)!r}")
     if lengths:
         fixed["dims"] = next(iter(lengths.values()))
         if not 1 <= fixed["dims"] <= 3:
-            raise error(f"only fixes 1 to 3 spatial dimensions; got {dict(fixed)!r}")
+            raise error(f"{label} fixes 1 to 3 spatial dimensions; got {dict(fixed)!r}")
     return fixed
 
 

@@ -233,8 +233,11 @@ class Declaration:
         extensions: Collection[str] = (),
         max_dims: int | None = None,
         only: Mapping[str, Any] | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> Declaration:
         """Check and normalise the options; ``ValueError`` names the option, the rule and the value.
+
+        ``names`` spells the options in the messages (``{"max_dims": "--max-dims"}`` for a command line).
 
         Examples
         --------
@@ -247,31 +250,37 @@ class Declaration:
         """
         if convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {list(CONVENTIONS)}; got convention={convention!r}")
-        left_out, extra = _features("without", without), _features("extensions", extensions)
+        n = {name: name for name in ("without", "extensions", "max_dims", "only")} | dict(names or {})
+        left_out, extra = _features(n["without"], without), _features(n["extensions"], extensions)
         drawable = sorted(EXTENSIONS.get(convention, {}))
         if not extra <= set(drawable):
             raise ValueError(
-                f"extensions must name features the {convention!r} convention's API lacks and the kit can draw all the "
-                f"same: {drawable}; got {sorted(extra)}"
+                f"{n['extensions']} must name features the {convention!r} convention's API lacks and the kit can draw "
+                f"all the same: {drawable}; got {sorted(extra)}"
             )
         if left_out & extra:
-            raise ValueError(f"without and extensions both name {sorted(left_out & extra)}")
+            raise ValueError(f"{n['without']} and {n['extensions']} both name {sorted(left_out & extra)}")
         if max_dims is not None and (
             isinstance(max_dims, bool) or not isinstance(max_dims, int) or not 1 <= max_dims <= 3
         ):
-            raise ValueError(f"max_dims must be 1, 2 or 3; got max_dims={max_dims!r}")
-        fixed = _check_only(only, ValueError)
+            raise ValueError(f"{n['max_dims']} must be 1, 2 or 3; got {n['max_dims']}={max_dims!r}")
+        fixed = _check_only(only, ValueError, n["only"])
         if max_dims is not None and fixed.get("dims", 1) > max_dims:
-            raise ValueError(f"only fixes {fixed['dims']} dimensions, more than max_dims={max_dims}; got only={only!r}")
+            raise ValueError(
+                f"{n['only']} fixes {fixed['dims']} dimensions, more than {n['max_dims']}={max_dims}; "
+                f"got {n['only']}={only!r}"
+            )
         if fixed.get("groups", 1) > 1 and (
             "groups" in left_out or not frameworks.CONVENTIONS[convention].supports.expresses("groups")
         ):
             reason = (
-                "declared without groups" if "groups" in left_out else f"the {convention!r} convention has no groups"
+                f"declared {n['without']} groups"
+                if "groups" in left_out
+                else f"the {convention!r} convention has no groups"
             )
-            raise ValueError(f"only groups={fixed['groups']} contradicts what is drawn: {reason}")
+            raise ValueError(f"{n['only']} groups={fixed['groups']} contradicts what is drawn: {reason}")
         if fixed.get("dilation", 1) != 1 and "dilation" in left_out:
-            raise ValueError(f"only dilation={fixed['dilation']!r} contradicts without=['dilation']")
+            raise ValueError(f"{n['only']} dilation={fixed['dilation']!r} contradicts {n['without']} dilation")
         return cls(convention, left_out, extra, max_dims, fixed)
 
     @property
