@@ -12,6 +12,7 @@ from transposed_conv.methods.im2col import col2im, im2col
 from transposed_conv.methods.matrix import convolution_matrix_of
 from transposed_conv.strategies import ConvTransposeCase as Case
 from transposed_conv.strategies import conv_transpose_cases as cases
+from transposed_conv.transpose import supports
 
 
 def _as_int(case: Case) -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +36,7 @@ def test_conv_transpose_is_adjoint_of_conv(case: Case, seed: int) -> None:
     assert forward.shape == x.shape[:2] + expected_sizes
     forward = forward[(slice(None), slice(None), *(slice(0, i) for i in x.shape[2:]))]
     left = int(np.sum(forward * x))
-    for method in METHODS:
+    for method in (m for m in METHODS if supports(m, case.config)):
         right = int(np.sum(y * conv_transpose(x, w, **case.kwargs, method=method)))
         assert left == right, f"method={method}"
 

@@ -44,6 +44,9 @@ FEW_MIB = 2 * 2**20
 #: ``dilation = padding = 2**14`` with kernel 3: the centre tap alone lands on the one output.
 H = 2**14
 ALL_METHODS = ["auto", *METHODS]
+#: winograd computes stride-1 3-tap kernels only: no degenerate stride or dilation reaches it, and a padding can
+#: crop at most the input's own size there (its memory test is below, in its domain).
+DEGENERATE_METHODS = [m for m in ALL_METHODS if m != "winograd"]
 
 
 def traced(call: Callable[[], Any]) -> tuple[Any, int]:
@@ -110,7 +113,7 @@ def transpose_cases() -> list[Any]:
     ]
 
 
-@pytest.mark.parametrize("method", ALL_METHODS)
+@pytest.mark.parametrize("method", DEGENERATE_METHODS)
 @pytest.mark.parametrize(("x", "w", "kwargs", "expected"), transpose_cases())
 def test_degenerate_conv_transpose_costs_only_its_sizes(
     method: str, x: np.ndarray, w: np.ndarray, kwargs: dict[str, Any], expected: np.ndarray
@@ -160,7 +163,7 @@ def test_degenerate_conv_with_padding_balanced_by_stride() -> None:
     assert peak < FEW_MIB
 
 
-@pytest.mark.parametrize("method", ALL_METHODS)
+@pytest.mark.parametrize("method", DEGENERATE_METHODS)
 def test_degenerate_conv_backward_costs_only_its_sizes(method: str) -> None:
     """``conv_backward`` with dilation = padding = 2**14 (3-D): the gradient reaches the centre tap only."""
     x = np.full((1, 1, 1, 1, 1), 3.0)
@@ -299,15 +302,24 @@ def batch_case() -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     return x, w, {"stride": 2, "padding": 1}
 
 
-@pytest.mark.parametrize("method", ["auto", "im2col", "polyphase", "zero_insertion"])
+@pytest.mark.parametrize(
+    "method", ["auto", "im2col", "polyphase", "zero_insertion", "fft", pytest.param("winograd", id="winograd-3x3")]
+)
 def test_chunked_methods_stay_under_the_memory_limit_beside_the_output(method: str) -> None:
     """With a limit that holds one batch element's temporaries, the peak beyond the output stays under it."""
     x, w, kwargs = batch_case()
+    if method == "winograd":  # its domain: the same arrays with a 3x3 kernel, stride 1
+        w, kwargs = w[:, :, :3, :3], {"padding": 1}
+    # fft: one batch element's spectra (16 input channels, two complex stages of a 26x26 grid) take about 350 KiB
+    limit = 2 * LIMIT if method == "fft" else LIMIT
     expected = conv_transpose(x, w, **kwargs, method="im2col")  # integers: exact in any order
-    with memory_limit(LIMIT):
+    with memory_limit(limit):
         y, peak = traced(lambda: conv_transpose(x, w, **kwargs, method=method))
-    np.testing.assert_array_equal(y, expected)
-    assert peak - y.nbytes <= LIMIT + SLACK, f"{method}: {peak - y.nbytes} bytes beside the output"
+    if method == "fft":  # the FFT rounds: within its error model (test_algorithm_bounds), here far below 1/2
+        np.testing.assert_array_equal(np.rint(y), expected)
+    else:
+        np.testing.assert_array_equal(y, expected)
+    assert peak - y.nbytes <= limit + SLACK, f"{method}: {peak - y.nbytes} bytes beside the output"
 
 
 def test_direct_needs_only_its_output_whatever_the_padding() -> None:

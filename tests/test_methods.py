@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from transposed_conv import METHODS, conv_transpose, conv_transpose_output_shape
 from transposed_conv.strategies import ConvTransposeCase as Case
 from transposed_conv.strategies import conv_transpose_cases as cases
+from transposed_conv.transpose import ERROR_MODELS, supports
 
 ALL_METHODS = ["auto", *METHODS]
 
@@ -21,7 +22,7 @@ def test_every_method_gives_the_same_result_exactly_for_integers(case: Case) -> 
     b = None if case.bias is None else case.bias.astype(np.int64)
     reference = conv_transpose(x, w, b, **case.kwargs, method="direct")
     assert reference.dtype == np.int64
-    for method in METHODS:
+    for method in (m for m in METHODS if supports(m, case.config)):  # fft and winograd sum exactly for integers
         result = conv_transpose(x, w, b, **case.kwargs, method=method)
         assert result.dtype == np.int64
         np.testing.assert_array_equal(result, reference, err_msg=f"method={method}")
@@ -50,7 +51,8 @@ def test_every_method_agrees_on_random_floats(case: Case, seed: int) -> None:
     if case.bias is not None:
         magnitude = magnitude + _channel_column(np.abs(case.bias), ndim)
     bound = 2 * terms * np.finfo(np.float64).eps * magnitude
-    for method in METHODS:
+    # the methods that sum the products; fft and winograd obey their own error models (test_algorithm_bounds)
+    for method in (m for m in METHODS if ERROR_MODELS[m] == "summation"):
         result = conv_transpose(x, w, case.bias, **case.kwargs, method=method)
         assert result.dtype == np.float64
         assert np.all(np.abs(result - reference) <= bound), f"method={method}"
@@ -69,7 +71,7 @@ def test_output_shape_equals_the_formula_for_every_method(case: Case) -> None:
     )
     assert formula == case.output_shape
     expected = (case.x.shape[0], case.weight.shape[1] * case.groups, *formula)
-    for method in ALL_METHODS:
+    for method in (m for m in ALL_METHODS if supports(m, case.config)):
         assert conv_transpose(case.x, case.weight, case.bias, **case.kwargs, method=method).shape == expected
 
 
@@ -78,9 +80,15 @@ def test_unbatched_input_gives_the_unbatched_output(case: Case) -> None:
     """(C_in, *L) in gives (C_out, *O) out, equal to the batched result's first element."""
     batched = np.concatenate([case.x, np.ones((1, *case.x.shape[1:]))])
     expected = conv_transpose(batched, case.weight, case.bias, **case.kwargs)[-1]
-    for method in ALL_METHODS:
+    for method in (m for m in ALL_METHODS if supports(m, case.config)):
         result = conv_transpose(batched[-1], case.weight, case.bias, **case.kwargs, method=method)
-        np.testing.assert_array_equal(result, expected)
+        if (
+            ERROR_MODELS.get(method, "summation") != "summation"
+        ):  # a transform rounds differently: compare it with itself
+            expected_here = conv_transpose(batched, case.weight, case.bias, **case.kwargs, method=method)[-1]
+            np.testing.assert_array_equal(result, expected_here)
+        else:
+            np.testing.assert_array_equal(result, expected)
 
 
 @given(cases(bias=True))
@@ -97,7 +105,7 @@ def test_bias_is_added_to_every_output_position(case: Case) -> None:
 @given(cases())
 def test_zero_batch_gives_an_empty_batch_of_the_right_shape(case: Case) -> None:
     x = case.x[:0]
-    for method in ALL_METHODS:
+    for method in (m for m in ALL_METHODS if supports(m, case.config)):
         y = conv_transpose(x, case.weight, case.bias, **case.kwargs, method=method)
         assert y.shape == (0, case.weight.shape[1] * case.groups, *case.output_shape)
 
@@ -115,7 +123,9 @@ def test_groups_are_independent_transposed_convolutions(case: Case) -> None:
     np.testing.assert_array_equal(conv_transpose(case.x, case.weight, **case.kwargs), np.concatenate(parts, axis=1))
 
 
-@pytest.mark.parametrize("method", ALL_METHODS)
+@pytest.mark.parametrize(
+    "method", [m for m in ALL_METHODS if m != "winograd"]
+)  # winograd computes stride-1 3-tap kernels only; test_algorithm_bounds checks it in its domain
 def test_integer_padding_forms_are_equivalent(method: str) -> None:
     """An int, one int per dimension, and symmetric (begin, end) pairs mean the same padding."""
     rng = np.random.default_rng(0)

@@ -42,6 +42,7 @@ all inputs.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,9 +53,12 @@ from numpy.typing import ArrayLike
 
 from ._arguments import real_array
 from ._literals import Script
+from .methods import winograd as _winograd
+from .shapes import ConvTransposeGeometry
 from .transpose import conv_transpose
 
 __all__ = [
+    "ALGORITHMS",
     "PRECISIONS",
     "AnswerKey",
     "OracleMismatch",
@@ -240,12 +244,151 @@ def _growth(m: np.ndarray, u: float) -> np.ndarray:
     return np.expm1(m * math.log1p(u))
 
 
+#: The error models, by the algorithm an implementation uses (``algorithm=``; docs/oracle.md derives each):
+#: ``"summation"`` -- any order of summing the definition's products (elementwise); ``"fft"`` -- the convolution
+#: theorem (normwise, Higham ch. 24); ``"winograd"`` -- Winograd F(2, 3) or F(4, 3), any tiling (elementwise, from
+#: the transforms in absolute value).
+ALGORITHMS = ("summation", "fft", "winograd")
+
+
+def _algorithm(algorithm: str) -> str:
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}; got algorithm={algorithm!r}")
+    return algorithm
+
+
+def _gamma(k: float, u: float) -> float:
+    """Higham's ``gamma_k = k*u / (1 - k*u)``."""
+    return k * u / (1 - k * u)
+
+
+def _geometry(x: np.ndarray, weight: np.ndarray, conv_args: dict[str, Any]) -> ConvTransposeGeometry:
+    """The geometry of ``conv_transpose(x, weight, **conv_args)``, for batched ``x`` in our layout."""
+    groups = int(conv_args.get("groups", 1))
+    return ConvTransposeGeometry.build(
+        x.shape[2:],
+        weight.shape[2:],
+        **{key: value for key, value in conv_args.items() if key not in ("groups", "output_size")},
+        groups=groups,
+        in_channels=x.shape[1],
+        out_channels=weight.shape[1] * groups,
+        output_size=conv_args.get("output_size"),
+        output_leading=(x.shape[0], weight.shape[1] * groups),
+    )
+
+
+def fft_unit_error(u: float, grid: int, channels: int) -> float:
+    """``beta``: an FFT convolution's error is at most ``beta * sum_c ||x_c||_2 ||w_c||_1`` in the 2-norm.
+
+    ``grid`` bounds the product of the transform lengths, ``channels`` the input channels summed
+    in the frequency domain.  Per transform (Higham 2002, Theorem 24.2, radix 2, twiddle factors
+    accurate to ``mu = u``): ``eps = log2(L) eta / (1 - log2(L) eta)``, ``eta = mu + gamma_4 (sqrt(2) + mu)``;
+    three times that covers Bluestein's three transforms for other lengths.  The forward
+    transforms of ``x`` and ``w`` and the inverse one give ``3 eps``; the complex products and the
+    channel sum ``sqrt(2) gamma_(C + 2)``; the scaling by ``1/L`` one ``u`` (docs/oracle.md).
+
+    >>> round(fft_unit_error(2.0**-24, 2**10, 16) / 2.0**-24)
+    626
+    """
+    eta = u + _gamma(4, u) * (math.sqrt(2) + u)
+    levels = math.log2(max(grid, 2))
+    eps = 3 * levels * eta / (1 - 3 * levels * eta)
+    return 3 * eps + math.sqrt(2) * _gamma(channels + 2, u) + u
+
+
+def _fft_error(
+    x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry, p: Precision
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fft model's bound on the implementation's error (per batch element and output channel, broadcast over
+    the output), and where its spectra can overflow; ``x`` and ``weight`` finite, in our layout."""
+    n, g = x.shape[0], geometry.groups
+    c_in_g, c_out_g = geometry.in_channels // g, geometry.out_channels // g
+    spatial_x, spatial_w = tuple(range(2, x.ndim)), tuple(range(2, weight.ndim))
+    norm2 = np.sqrt(np.sum(np.square(x), axis=spatial_x)).reshape(n, g, c_in_g)  # (N, G, C_in/G)
+    norm1_x = np.sum(np.abs(x), axis=spatial_x).reshape(n, g, c_in_g)  # (N, G, C_in/G)
+    norm1_w = np.sum(np.abs(weight), axis=spatial_w).reshape(g, c_in_g, c_out_g)  # (G, C_in/G, C_out/G)
+    coupled = np.einsum("ngc,gcm->ngm", norm2, norm1_w).reshape(n, geometry.out_channels)  # sum_c |x_c|_2 |w_c|_1
+    spectra = np.einsum("ngc,gcm->ngm", norm1_x, norm1_w).reshape(n, geometry.out_channels)  # bounds every spectrum
+    full = [
+        (i - 1) * s + d * (k - 1) + 1 + a
+        for i, s, d, k, a in zip(
+            geometry.input_shape, geometry.stride, geometry.dilation, geometry.kernel_shape, geometry.output_padding
+        )
+    ]
+    grid = math.prod(4 * f for f in full)  # a power of two or Bluestein's length: under 4x the full output
+    beta = fft_unit_error(p.unit_roundoff, grid, c_in_g)
+    shape = (n, geometry.out_channels) + (1,) * geometry.ndim
+    error = (beta * coupled + grid * p.underflow).reshape(shape)
+    overflow = (spectra * (1 + beta) >= p.overflow).reshape(shape)
+    return error, overflow
+
+
+def winograd_magnitude(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry, tile: int) -> np.ndarray:
+    """``Phi``: ``|A^T| (sum_c |G| |g_c| |G^T| * |B^T| |d_c| |B|) |A|`` at every output, maximised over where the
+    output sits in its tile, for F(``tile``, 3); ``x`` and ``weight`` finite, in our layout.
+
+    Output ``o`` at position ``r`` of a tile reads the tile ``d = xpad[o - r : o - r + a]`` (``a = tile + 2``),
+    so ``Phi_r(o) = sum_beta |xpad[o - r + beta]| H_r[beta]`` with ``H_r[beta] = sum_t Q_r[beta, t] |g[t]|`` and
+    ``Q_r[beta, t] = sum_alpha |A^T[r, alpha]| |B^T[alpha, beta]| |G[alpha, t]|``: a transposed convolution of
+    ``|x|`` with an ``a``-tap kernel, cropped by ``p_begin - r + tile - 1`` (docs/oracle.md).
+
+    >>> g = ConvTransposeGeometry.build((4,), (3,), in_channels=1, out_channels=1)
+    >>> winograd_magnitude(np.ones((1, 1, 4)), np.ones((1, 1, 3)), g, 2).ravel().tolist()
+    [4.0, 7.0, 8.0, 8.0, 7.0, 4.0]
+    """
+    transforms = _winograd.TRANSFORMS[tile]
+    bt, gm, at = (np.abs(m) for m in transforms)
+    ndim = geometry.ndim
+    q = np.einsum("ra,ab,at->rbt", at, bt, gm)  # (tile, a, 3): Q_r[beta, t]
+    flipped = np.abs(np.flip(weight, axis=tuple(range(2, weight.ndim))))  # |g|, the correlation's kernel
+    out = geometry.output_shape
+    best = np.zeros((x.shape[0], geometry.out_channels, *out))
+    for r in itertools.product(range(tile), repeat=ndim):
+        h = flipped
+        for axis, position in enumerate(r):  # H_r = Q_r1 |g| Q_r2^T: apply Q_r along each spatial axis
+            h = np.moveaxis(np.tensordot(h, q[position], axes=([2 + axis], [1])), -1, 2 + axis)
+        kernel = np.flip(h, axis=tuple(range(2, h.ndim)))  # K_r[jj] = H_r[a - 1 - jj]
+        full = conv_transpose(np.abs(x), kernel, groups=geometry.groups)  # (N, C_out, *(L + a - 1))
+        starts = [pb - rr + tile - 1 for (pb, _), rr in zip(geometry.padding, r)]
+        window = full[(slice(None), slice(None), *(slice(st, st + o) for st, o in zip(starts, out)))]
+        np.maximum(best, window, out=best)
+    return best
+
+
+def _winograd_error(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geometry: ConvTransposeGeometry, p: Precision
+) -> tuple[np.ndarray, np.ndarray]:
+    """The winograd model's bound on the implementation's error, and where its intermediates can overflow."""
+    if not _winograd.in_domain(geometry):
+        raise ValueError(
+            "algorithm='winograd' describes Winograd's F(m, 3): stride 1, dilation 1 and a kernel of 3 taps in each "
+            f"of 1 or 2 spatial dimensions; got kernel_shape={geometry.kernel_shape}, stride={geometry.stride}, "
+            f"dilation={geometry.dilation}"
+        )
+    ndim, channels = geometry.ndim, geometry.in_channels // geometry.groups
+    b = 0.0 if bias is None else np.abs(bias).reshape((-1,) + (1,) * ndim)
+    errors, overflow = [], []
+    for tile in sorted(_winograd.TRANSFORMS):
+        a = tile + 2
+        # roundings per term: kernel transform, input transform, product and channel sum, output transform, bias
+        depth = (3**ndim + 2 * ndim) + (a**ndim + ndim) + channels + (a**ndim + ndim) + 1
+        gamma = _gamma(depth, p.unit_roundoff)
+        magnitude = winograd_magnitude(x, weight, geometry, tile) + b
+        terms = channels * (3 * a * a) ** ndim
+        errors.append(gamma * magnitude + terms * p.underflow)
+        overflow.append(
+            magnitude * (1 + gamma) * max(1.0, float(np.abs(_winograd.TRANSFORMS[tile].BT).sum(1).max())) >= p.overflow
+        )
+    return np.maximum.reduce(errors), np.logical_or.reduce(overflow)
+
+
 def error_bound(
     x: ArrayLike,
     weight: ArrayLike,
     bias: ArrayLike | None = None,
     *,
     precision: str | float | Precision = "float32",
+    algorithm: str = "summation",
     **conv_args: Any,
 ) -> np.ndarray:
     """Elementwise bound on ``|result - reference(...)|`` for any correct implementation in ``precision``.
@@ -264,6 +407,13 @@ def error_bound(
         ``'float16'``, ``'bfloat16-accumulate'``, ``'float16-accumulate'``), the unit roundoff of
         the accumulation as a float (inputs then taken as given, underflow ignored), or a
         :class:`Precision`.
+    algorithm : {'summation', 'fft', 'winograd'}
+        The error model (:data:`ALGORITHMS`, derived in ``docs/oracle.md``): ``'summation'``, the
+        elementwise bound above, holds for any order of summing the definition's products;
+        ``'fft'`` is the normwise bound of an FFT convolution, the same allowance at every
+        position of an output channel (positions that receive no product included);
+        ``'winograd'`` is the elementwise bound of Winograd's F(2, 3) or F(4, 3) in any tiling,
+        for stride-1, dilation-1, 3-tap kernels in 1-D or 2-D (``ValueError`` otherwise).
     **conv_args
         ``stride``, ``padding``, ``output_padding``, ``dilation``, ``groups``, ``output_size``.
 
@@ -279,15 +429,35 @@ def error_bound(
     >>> bound = error_bound([[1.0, 1.0]], [[[1.0, 1.0]]], precision="float32")
     >>> (bound / 2**-24).round(2).tolist()
     [[2.0, 6.0, 2.0]]
+
+    Stride 3 with a 1-tap kernel: the summation bound allows no error where no product lands,
+    the fft bound allows its normwise error everywhere:
+
+    >>> [(error_bound([[1.0, 1.0]], [[[1.0]]], stride=3, algorithm=a) > 0).tolist() for a in ("summation", "fft")]
+    [[[True, False, False, True]], [[True, True, True, True]]]
     """
-    return linear_error_bound(_torch_convention(conv_args), x, weight, bias, precision=precision)
+    return answer_key(
+        _torch_convention(conv_args), x, weight, bias, precision=precision, algorithm=algorithm, conv_args=conv_args
+    ).bound
 
 
-def _bound(counts: np.ndarray, magnitude: np.ndarray, exact: np.ndarray, p: Precision) -> np.ndarray:
-    """The bound of the module docstring from ``n`` (``counts``), ``S`` (``magnitude``) and the float64 result."""
+def _bound(
+    counts: np.ndarray,
+    magnitude: np.ndarray,
+    exact: np.ndarray,
+    p: Precision,
+    algorithm_error: np.ndarray | None = None,
+) -> np.ndarray:
+    """The bound of the module docstring from ``n`` (``counts``), ``S`` (``magnitude``) and the float64 result.
+
+    ``algorithm_error``, when given, replaces the summation bound on the implementation's own
+    error (the fft and winograd models); the reference's error and the final rounding stay.
+    """
     magnitude = magnitude * (1 + _growth(counts + 1, 2.0**-53))  # S itself was summed in float64: round it up
     input_growth = (1 + p.input_roundoff) ** 2
     implementation = (input_growth * (1 + _growth(counts + 1, p.unit_roundoff)) - 1) * magnitude + counts * p.underflow
+    if algorithm_error is not None:
+        implementation = algorithm_error * input_growth + (input_growth - 1) * magnitude
     reference_error = _growth(counts + 1, 2.0**-53) * magnitude + counts * _F64_ETA
     stored = p.output_roundoff * (np.abs(exact) + implementation + reference_error) + p.output_underflow
     total: np.ndarray = (implementation + reference_error + stored) * (1 + 2.0**-40)  # cover this sum's rounding
@@ -444,12 +614,17 @@ def answer_key(
     bias: ArrayLike | None = None,
     *,
     precision: str | float | Precision = "float32",
+    algorithm: str = "summation",
+    conv_args: dict[str, Any] | None = None,
 ) -> AnswerKey:
     """The :class:`AnswerKey` of ``compute(x, weight, bias)`` for an implementation computing in ``precision``.
 
     ``compute`` is as for :func:`linear_error_bound`.  Non-finite inputs are allowed:
     they decide :attr:`AnswerKey.exact`, and the bound is computed from the finite
-    entries (the only ones the other positions receive).
+    entries (the only ones the other positions receive).  ``algorithm`` picks the error
+    model (:data:`ALGORITHMS`); ``"fft"`` and ``"winograd"`` read the arrays in our
+    (PyTorch's) layout, so they need ``conv_args``, the keyword arguments of
+    :func:`~transposed_conv.conv_transpose` that ``compute`` applies.
 
     Examples
     --------
@@ -469,6 +644,12 @@ def answer_key(
     [inf, inf]
     """
     p = _precision(precision)
+    model = _algorithm(algorithm)
+    if model != "summation" and conv_args is None:
+        raise ValueError(
+            f"algorithm={model!r} reads the arrays in PyTorch's layout: pass conv_args, the keyword arguments of "
+            "conv_transpose (bound_fraction, error_bound and assert_close do)"
+        )
     xs, ws, bs = _as_seen(x, weight, bias, p)
     expected = np.asarray(compute(xs, ws, bs), dtype=np.float64)
     finite_x, finite_w = _finite_part(xs), _finite_part(ws)
@@ -478,20 +659,59 @@ def answer_key(
         compute(np.abs(finite_x), np.abs(finite_w), None if finite_b is None else np.abs(finite_b)), dtype=np.float64
     )
     exact = _reached_by_non_finite(compute, xs, ws, bs, expected.shape)
+    algorithm_error, algorithm_overflow = None, np.zeros((), dtype=bool)
     with np.errstate(invalid="ignore", over="ignore"):
-        bound = _bound(counts, magnitude, np.where(exact, 0.0, expected), p)
-        may_overflow = (magnitude * (1 + _growth(counts + 1, p.unit_roundoff)) >= p.overflow) | (
-            np.abs(np.where(exact, 0.0, expected)) + bound >= p.output_overflow
+        if model != "summation" and conv_args is not None:
+            algorithm_error, algorithm_overflow = _model_error(model, finite_x, finite_w, finite_b, conv_args, p)
+            if model == "fft" and bs is not None:  # the bias is added to the transformed-back result: one rounding
+                algorithm_error = algorithm_error + p.unit_roundoff * (
+                    np.abs(np.where(exact, 0.0, expected)) + algorithm_error
+                )
+        bound = _bound(counts, magnitude, np.where(exact, 0.0, expected), p, algorithm_error)
+        may_overflow = (
+            (magnitude * (1 + _growth(counts + 1, p.unit_roundoff)) >= p.overflow)
+            | algorithm_overflow
+            | (np.abs(np.where(exact, 0.0, expected)) + bound >= p.output_overflow)
         )
     bound[exact] = 0.0
     scaled, exponent = None, 0
     if (~exact & ~np.isfinite(bound)).any():  # S overflowed float64: only a scaled problem can hold the answer
-        scaled, exponent = _scaled_key(compute, finite_x, finite_w, finite_b, p)
+        scaled, exponent = _scaled_key(compute, finite_x, finite_w, finite_b, p, model, conv_args)
     return AnswerKey(expected, bound, exact, may_overflow & ~exact, scaled, exponent)
 
 
+def _model_error(
+    model: str,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    conv_args: dict[str, Any],
+    p: Precision,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fft or winograd model's bound on the implementation's error, and where it may overflow, in the output's
+    shape (batched or not, as ``x``)."""
+    batched = x.ndim == weight.ndim
+    xb = x if batched else x[np.newaxis]
+    geometry = _geometry(xb, weight, conv_args)
+    if model == "fft":
+        error, overflow = _fft_error(xb, weight, geometry, p)
+        if bias is not None:
+            error = error + p.unit_roundoff * np.abs(bias).reshape((-1,) + (1,) * geometry.ndim)
+    else:
+        error, overflow = _winograd_error(xb, weight, bias, geometry, p)
+    shape = (xb.shape[0], geometry.out_channels, *geometry.output_shape)
+    error, overflow = np.broadcast_to(error, shape), np.broadcast_to(overflow, shape)
+    return (error, overflow) if batched else (error[0], overflow[0])
+
+
 def _scaled_key(
-    compute: Compute, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, p: Precision
+    compute: Compute,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    p: Precision,
+    algorithm: str = "summation",
+    conv_args: dict[str, Any] | None = None,
 ) -> tuple[AnswerKey, int]:
     """The answer key of ``x * 2**-a``, ``weight * 2**-b``, ``bias * 2**-(a + b)`` (all finite), and ``a + b``.
 
@@ -502,7 +722,15 @@ def _scaled_key(
     """
     a, b = (int(np.frexp(np.abs(v).max())[1]) if v.size else 0 for v in (x, weight))
     scaled_bias = None if bias is None else np.ldexp(bias, -(a + b))
-    key = answer_key(compute, np.ldexp(x, -a), np.ldexp(weight, -b), scaled_bias, precision=p)
+    key = answer_key(
+        compute,
+        np.ldexp(x, -a),
+        np.ldexp(weight, -b),
+        scaled_bias,
+        precision=p,
+        algorithm=algorithm,
+        conv_args=conv_args,
+    )
     counts = np.asarray(compute(np.ones(x.shape, np.int64), np.ones(weight.shape, np.int64), None), dtype=np.float64)
     loss = counts * 2.0**-1074 + (0.0 if bias is None else 2.0**-1075)
     return AnswerKey(key.expected, key.bound + loss, key.exact, key.may_overflow), a + b
@@ -613,6 +841,7 @@ def _reproducer(
     bias: np.ndarray | None,
     precision: Precision,
     conv_args: dict[str, Any],
+    algorithm: str = "summation",
 ) -> str:
     """A script that runs as printed and raises the same :class:`OracleMismatch`: every array bit for bit
     (NaN, infinities, ``-0.0``, any dtype and integer size; ``transposed_conv._literals``), the arguments, the
@@ -622,7 +851,8 @@ def _reproducer(
     script.assign_arrays({"x": x, "weight": weight, "actual": actual, "bias": bias})
     arguments = "".join(f", {key}={script.literal(value)}" for key, value in conv_args.items())
     name = _precision_literal(script, precision)
-    script.add(f"assert_close(actual, x, weight, bias{arguments}, precision={name})")
+    model = "" if algorithm == "summation" else f", algorithm={algorithm!r}"
+    script.add(f"assert_close(actual, x, weight, bias{arguments}, precision={name}{model})")
     return script.text()
 
 
@@ -651,6 +881,7 @@ def bound_fraction(
     bias: ArrayLike | None = None,
     *,
     precision: str | float | Precision = "float32",
+    algorithm: str = "summation",
     **conv_args: Any,
 ) -> np.ndarray:
     """Elementwise ``|actual - reference| / error_bound``: at most 1 wherever ``actual`` is correct.
@@ -659,6 +890,7 @@ def bound_fraction(
     (:class:`AnswerKey`): where a non-finite input reaches, ``actual`` must be the same NaN
     or infinity as the reference (0 if so, ``inf`` if not); elsewhere a non-finite
     ``actual`` gives ``inf`` unless the precision could overflow there.  Never NaN.
+    ``algorithm`` picks the error model, as for :func:`error_bound`.
 
     Examples
     --------
@@ -668,7 +900,10 @@ def bound_fraction(
     >>> float(bound_fraction(conv_transpose(x, w), x, w).max())
     0.0
     """
-    return linear_bound_fraction(actual, _torch_convention(conv_args), x, weight, bias, precision=precision)
+    key = answer_key(
+        _torch_convention(conv_args), x, weight, bias, precision=precision, algorithm=algorithm, conv_args=conv_args
+    )
+    return key.fraction(actual)
 
 
 def assert_close(
@@ -678,6 +913,7 @@ def assert_close(
     bias: ArrayLike | None = None,
     *,
     precision: str | float | Precision = "float32",
+    algorithm: str = "summation",
     **conv_args: Any,
 ) -> None:
     """Check a transposed-convolution result against the oracle, within the rigorous rounding bound.
@@ -690,6 +926,8 @@ def assert_close(
         The inputs it was computed from, in our (PyTorch's) layout.
     precision : str, float or Precision
         How the implementation computed; see :func:`error_bound`.
+    algorithm : {'summation', 'fft', 'winograd'}
+        The algorithm whose error model applies; see :func:`error_bound`.
     **conv_args
         ``stride``, ``padding``, ``output_padding``, ``dilation``, ``groups``, ``output_size``.
 
@@ -716,7 +954,10 @@ def assert_close(
     got = np.asarray(actual)
     x_arr, w_arr = real_array(x, "x"), real_array(weight, "weight")
     b_arr = None if bias is None else real_array(bias, "bias")
-    key = answer_key(_torch_convention(conv_args), x_arr, w_arr, b_arr, precision=p)
+    model = _algorithm(algorithm)
+    key = answer_key(
+        _torch_convention(conv_args), x_arr, w_arr, b_arr, precision=p, algorithm=model, conv_args=conv_args
+    )
     expected, bound = key.expected, key.bound
     configuration = _describe(x_arr, w_arr, b_arr, conv_args)
     if got.shape != expected.shape:
@@ -732,9 +973,10 @@ def assert_close(
     if not bad.any():
         return
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), ratio.shape))
-    reproducer = _reproducer(got, x_arr, w_arr, b_arr, p, conv_args)
+    reproducer = _reproducer(got, x_arr, w_arr, b_arr, p, conv_args, model)
+    described = "" if model == "summation" else f" ({model} error model)"
     message = (
-        f"result differs from the oracle beyond the {p.name} rounding bound "
+        f"result differs from the oracle beyond the {p.name} rounding bound{described} "
         f"at {int(bad.sum())} of {got.size} elements\n"
         f"  worst element {worst}: actual {float(got[worst])!r}, expected {float(expected[worst])!r}, "
         f"{_why(key, got, worst)}\n"

@@ -187,19 +187,23 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeo
     if any(t.start >= t.stop for t in targets):
         return y
     real = x.dtype.itemsize
-    complex_size = 2 * real
-    size = math.prod(grid)
-    half = math.prod(grid[:-1]) * (grid[-1] // 2 + 1)
-    channel_bytes = size * real + half * complex_size
+    size, half = math.prod(grid), math.prod(grid[:-1]) * (grid[-1] // 2 + 1)
+    spectrum = half * 2 * real  # bytes of one channel's half spectrum (complex)
+    channel_bytes = size * real + 2 * spectrum  # a transform's input and its two latest stages
     _check_grid(geometry, grid, channel_bytes)
-    per_channel = geometry.in_channels * channel_bytes  # one output channel's dilated kernels and their spectra
+    # Kept: the weight spectra of a chunk of output channels, at most half the limit.  Per batch element:
+    # the stretched input and its transform, then the products and their inverse transform.
+    per_channel = geometry.in_channels * spectrum
     channel_chunk = min(c_out_g, chunk_count(per_channel, limit=max(get_memory_limit() // 2, 1)))
+    stretched = math.prod(
+        (i - 1) * s + 1 for i, s in zip((r.stop_input - r.first_input for r in plan), geometry.stride)
+    )
     everything = (slice(None), slice(None))
     stretched_inputs = x[everything + inputs]  # (N, C_in, *L_reach): a view
     for channels in chunks(c_out_g, channel_chunk):
         mc = channels.stop - channels.start
         w = dilate(weight[(slice(None), channels, *kernel_taps)], geometry.dilation)  # (C_in, mc, *K_reach)
-        per_item = (geometry.in_channels + g * mc) * channel_bytes
+        per_item = geometry.in_channels * (stretched * real + 2 * spectrum) + g * mc * channel_bytes
         batch_chunk = min(n, chunk_count(per_item, mc * per_channel))
         outputs = np.concatenate(
             [np.arange(group * c_out_g + channels.start, group * c_out_g + channels.stop) for group in range(g)]

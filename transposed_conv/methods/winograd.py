@@ -124,14 +124,6 @@ def check_geometry(geometry: ConvTransposeGeometry) -> None:
         )
 
 
-def along_last_axes(matrix: np.ndarray, array: np.ndarray, ndim: int) -> np.ndarray:
-    """``matrix`` applied along each of the last ``ndim`` axes of ``array``: ``B^T d`` in 1-D, ``B^T d B`` in 2-D."""
-    matrix = matrix.astype(array.dtype)
-    for axis in range(array.ndim - ndim, array.ndim):
-        array = np.moveaxis(np.tensordot(array, matrix, axes=([axis], [1])), -1, axis)
-    return array
-
-
 def padded_window(x: np.ndarray, geometry: ConvTransposeGeometry, size: tuple[int, ...]) -> np.ndarray:
     """``(N, C, *L)`` -> ``(N, C, *size)``: ``xpad[q] = x[q - 2 + p_begin]``, zero outside ``x``."""
     window = np.zeros((*x.shape[:2], *size), dtype=x.dtype)  # (N, C, *size)
@@ -144,10 +136,20 @@ def padded_window(x: np.ndarray, geometry: ConvTransposeGeometry, size: tuple[in
     return window
 
 
+#: The einsum subscripts of the three transforms, by number of spatial dimensions: the kernel ``G g G^T`` from
+#: ``(G, C_in/G, C_out/G, *3)``, the input tiles ``B^T d B`` from ``(n, G, C_in/G, *tiles, *a)`` and the output
+#: ``A^T M A`` from ``(*a, G, C_out/G, n, *tiles)``; each writes straight into the layout of the next step.
+SUBSCRIPTS = {
+    1: ("ai,gcmi->agmc", "ai,ngcxi->agcnx", "ri,igmnx->ngmxr"),
+    2: ("ai,bj,gcmij->abgmc", "ai,bj,ngcxyij->abgcnxy", "ri,sj,ijgmnxy->ngmxrys"),
+}
+
+
 def _winograd(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry, tile: int) -> np.ndarray:
     check_geometry(geometry)
-    BT, G, AT = TRANSFORMS[tile]
+    BT, G, AT = (matrix.astype(x.dtype) for matrix in TRANSFORMS[tile])
     a, ndim, groups = tile + 2, geometry.ndim, geometry.groups
+    kernel_subscripts, input_subscripts, output_subscripts = SUBSCRIPTS[ndim]
     n = x.shape[0]
     c_in_g, c_out_g = geometry.in_channels // groups, geometry.out_channels // groups
     out = geometry.output_shape
@@ -156,33 +158,28 @@ def _winograd(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry
     if n == 0:
         return y
     spatial = tuple(range(2, 2 + ndim))
-    g = np.flip(weight, axis=spatial)  # (C_in, C_out/G, *3): the correlation's kernel
-    u = along_last_axes(G, g, ndim)  # (C_in, C_out/G, *a): G g G^T
-    u = u.reshape(groups, c_in_g, c_out_g, a**ndim)  # (G, C_in/G, C_out/G, a**d)
-    u = np.ascontiguousarray(np.moveaxis(u, 3, 0).swapaxes(2, 3))  # (a**d, G, C_out/G, C_in/G)
+    g = np.flip(weight, axis=spatial).reshape(groups, c_in_g, c_out_g, *(3,) * ndim)  # (G, C_in/G, C_out/G, *3)
+    u = np.einsum(kernel_subscripts, *(G,) * ndim, g)  # (*a, G, C_out/G, C_in/G): G g G^T
+    u = u.reshape(a**ndim, groups, c_out_g, c_in_g)  # (a**d, G, C_out/G, C_in/G)
     count = math.prod(tiles)
-    itemsize = x.dtype.itemsize
-    per_item = (
-        geometry.in_channels * (math.prod(t * tile + 2 for t in tiles) + 2 * count * a**ndim)
-        + geometry.out_channels * count * (a**ndim + 2 * tile**ndim)
-    ) * itemsize
-    batch_chunk = min(n, chunk_count(per_item, u.nbytes))
     size = tuple(t * tile + 2 for t in tiles)
+    per_item = (
+        geometry.in_channels * (math.prod(size) + count * a**ndim)
+        + geometry.out_channels * count * (a**ndim + tile**ndim)
+    ) * x.dtype.itemsize
+    batch_chunk = min(n, chunk_count(per_item, u.nbytes))
     for batch in chunks(n, batch_chunk):
         nb = batch.stop - batch.start
         xpad = padded_window(x[batch], geometry, size)  # (n_b, C_in, *(tiles*m + 2))
-        d = sliding_window_view(xpad, (a,) * ndim, axis=spatial)  # (n_b, C_in, *(tiles*m - m + 1)... , *a)
+        d = sliding_window_view(xpad, (a,) * ndim, axis=spatial)  # (n_b, C_in, *(tiles*m - m + 1), *a): a view
         d = d[(slice(None), slice(None), *(slice(None, None, tile),) * ndim)]  # (n_b, C_in, *tiles, *a)
-        v = along_last_axes(BT, d, ndim)  # (n_b, C_in, *tiles, *a): B^T d B
-        v = v.reshape(nb, groups, c_in_g, count, a**ndim)  # (n_b, G, C_in/G, tiles, a**d)
-        v = np.moveaxis(v, 4, 0).transpose(0, 2, 3, 1, 4).reshape(a**ndim, groups, c_in_g, nb * count)
-        # (a**d, G, C_in/G, n_b * tiles): one GEMM per transformed position sums over the input channels
+        d = d.reshape(nb, groups, c_in_g, *d.shape[2:])  # (n_b, G, C_in/G, *tiles, *a)
+        v = np.einsum(input_subscripts, *(BT,) * ndim, d)  # (*a, G, C_in/G, n_b, *tiles): B^T d B
+        v = v.reshape(a**ndim, groups, c_in_g, nb * count)  # (a**d, G, C_in/G, n_b * tiles)
+        # one GEMM per transformed position sums the products over the input channels
         m = np.matmul(u, v)  # (a**d, G, C_out/G, n_b * tiles)
-        m = m.reshape(*(a,) * ndim, geometry.out_channels, nb, *tiles)  # (*a, C_out, n_b, *tiles)
-        m = np.moveaxis(m, tuple(range(ndim)), tuple(range(-ndim, 0)))  # (C_out, n_b, *tiles, *a)
-        result = along_last_axes(AT, m, ndim)  # (C_out, n_b, *tiles, *m): A^T M A
-        order = [1, 0] + [axis for pair in zip(range(2, 2 + ndim), range(2 + ndim, 2 + 2 * ndim)) for axis in pair]
-        result = result.transpose(order)  # (n_b, C_out, tiles_1, m, tiles_2, m)
+        m = m.reshape(*(a,) * ndim, groups, c_out_g, nb, *tiles)  # (*a, G, C_out/G, n_b, *tiles)
+        result = np.einsum(output_subscripts, *(AT,) * ndim, m)  # (n_b, G, C_out/G, tiles_1, m, ...): A^T M A
         result = result.reshape(nb, geometry.out_channels, *(t * tile for t in tiles))  # (n_b, C_out, *tiles*m)
         y[batch] = result[(slice(None), slice(None), *(slice(0, o) for o in out))]
     return y
