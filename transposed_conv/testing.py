@@ -36,7 +36,7 @@ except ModuleNotFoundError as error:
 from . import frameworks
 from ._literals import Script
 from .frameworks._declarations import FEATURES, feature_name
-from .oracle import answer_key
+from .oracle import ALGORITHMS, answer_key
 from .strategies import (
     CONVENTION_CASES,
     EXTENSIONS,
@@ -309,6 +309,7 @@ def _check_case(
     dtype: str,
     report: ConformanceReport,
     may_refuse: frozenset[str] = frozenset(),
+    algorithm: str = "summation",
 ) -> None:
     """Run one case; raise NonConformance on the first problem, else record the error fraction."""
     arrays = dict(zip(case.array_names, case.arrays))
@@ -349,7 +350,15 @@ def _check_case(
             f"{type(error).__name__}: {error}",
         ) from error
     compute, x, weight, bias = case.compute, case.x, case.weight, case.bias
-    key = answer_key(compute, x, weight, bias, precision=dtype)
+    key = answer_key(  # a transform's error model reads our (the torch convention's) layout and arguments
+        compute,
+        x,
+        weight,
+        bias,
+        precision=dtype,
+        algorithm=algorithm,
+        conv_args=case.kwargs if algorithm != "summation" else None,
+    )
     expected, bound = key.expected, key.bound
     if actual.shape != expected.shape:
         raise fail("shape", f"returned shape {actual.shape}; the transposed convolution has shape {expected.shape}")
@@ -400,6 +409,7 @@ def _runner(
     report: ConformanceReport,
     tick: Callable[[], None],
     may_refuse: frozenset[str],
+    algorithm: str = "summation",
 ) -> Callable[[], None]:
     """A hypothesis test function that checks ``impl`` on ``examples`` drawn cases of ``dtype``."""
 
@@ -417,7 +427,7 @@ def _runner(
     @given(cases)
     def run(case: ConvTransposeCase) -> None:
         try:
-            _check_case(impl, case, dtype, report, may_refuse)
+            _check_case(impl, case, dtype, report, may_refuse, algorithm)
         except _Refused:
             pass
         tick()
@@ -438,6 +448,7 @@ def check_conv_transpose(
     max_dims: int | None = None,
     only: Mapping[str, Any] | None = None,
     may_refuse: Collection[str] = (),
+    algorithm: str = "summation",
     **draw: Any,
 ) -> ConformanceReport:
     """Check an implementation of transposed convolution against the oracle on drawn configurations.
@@ -481,6 +492,9 @@ def check_conv_transpose(
         of them is counted in ``report.refused``, not a non-conformance (a wrong result still
         is one).  :func:`~transposed_conv.report.check_areas` uses it to tell an unsupported
         feature from a wrong one.
+    algorithm : {'summation', 'fft', 'winograd'}
+        The error model of the oracle (:func:`transposed_conv.oracle.error_bound`): an FFT or
+        Winograd implementation is judged by its algorithm's bound (``convention='torch'`` only).
     **draw
         Options for the convention's strategy in :mod:`transposed_conv.strategies`, to
         restrict what is drawn further (``max_groups=1``, ``beyond_full_output=False``,
@@ -603,6 +617,11 @@ def check_conv_transpose(
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {list(CONVENTIONS)}; got convention={convention!r}")
+    if algorithm not in ALGORITHMS or (algorithm != "summation" and convention != "torch"):
+        raise ValueError(
+            f"algorithm must be one of {list(ALGORITHMS)}, and 'fft' or 'winograd' only with convention='torch'; "
+            f"got algorithm={algorithm!r}, convention={convention!r}"
+        )
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
         raise ValueError(f"examples must be an int >= 1; got examples={examples!r}")
     if isinstance(dtypes, str):
@@ -627,7 +646,7 @@ def check_conv_transpose(
             progress(min(counter[0], total), total)
 
     for dtype in dtypes:
-        run = _runner(impl, strategies[dtype], dtype, examples, report, tick, refusable)
+        run = _runner(impl, strategies[dtype], dtype, examples, report, tick, refusable, algorithm)
         if seed is not None:
             run = hypothesis_seed(seed)(run)
         run()
