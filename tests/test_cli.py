@@ -264,6 +264,106 @@ def test_usage_errors_are_one_line_with_status_2(argv: list[str], message: str) 
     assert_refused(run(*argv), 2, message)
 
 
+FEATURE_LIST = "float64, groups, dilation, large-output-padding, padding-modes, asymmetric-padding, empty-batch"
+ONLY_FORM = "expected NAME=VALUE pairs separated by commas, like kernel=3x3,stride=1"
+IMPL = ["check", "--impl", "transposed_conv:conv_transpose"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            [*IMPL, "--without", "bias"],
+            f"argument --without: expected comma-separated features from {FEATURE_LIST}; got 'bias'",
+            id="without-unknown",
+        ),
+        pytest.param([*IMPL, "--without", ","], "argument --without: expected comma-separated", id="without-empty"),
+        pytest.param(
+            [*IMPL, "--extensions", "groups"],
+            "--extensions must name features the 'torch' convention's API lacks and the kit can draw all the same: "
+            "['asymmetric padding']; got ['groups']",
+            id="extensions-not-drawable",
+        ),
+        pytest.param(
+            [*IMPL, "--convention", "onnx", "--extensions", "asymmetric-padding"],
+            "the 'onnx' convention's API lacks",
+            id="extensions-expressed",
+        ),
+        pytest.param(
+            [*IMPL, "--without", "asymmetric-padding", "--extensions", "asymmetric-padding"],
+            "--without and --extensions both name ['asymmetric padding']",
+            id="without-and-extensions",
+        ),
+        pytest.param(
+            [*IMPL, "--max-dims", "4"], "argument --max-dims: invalid choice: 4 (choose from 1, 2, 3)", id="md"
+        ),
+        pytest.param([*IMPL, "--max-dims", "two"], "argument --max-dims: invalid int value: 'two'", id="md-text"),
+        pytest.param([*IMPL, "--only", "kernel"], f"argument --only: {ONLY_FORM}", id="only-no-value"),
+        pytest.param([*IMPL, "--only", "padding=1"], "NAME once each from dims, kernel, stride", id="only-name"),
+        pytest.param([*IMPL, "--only", "kernel=3x0"], "got 'kernel=3x0'", id="only-zero"),
+        pytest.param([*IMPL, "--only", "groups=2x2"], "got 'groups=2x2'", id="only-groups-per-dimension"),
+        pytest.param([*IMPL, "--only", "stride=1,stride=2"], "got 'stride=2'", id="only-twice"),
+        pytest.param(
+            [*IMPL, "--only", "kernel=3x3,stride=1x1x1"],
+            "--only's per-dimension values must agree on the number of dimensions",
+            id="only-dims",
+        ),
+        pytest.param(
+            [*IMPL, "--only", "kernel=3x3", "--max-dims", "1"],
+            "--only fixes 2 dimensions, more than --max-dims=1",
+            id="only-max-dims",
+        ),
+        pytest.param(
+            [*IMPL, "--convention", "jax", "--only", "groups=2"],
+            "--only groups=2 contradicts what is drawn: the 'jax' convention has no groups",
+            id="only-groups-jax",
+        ),
+        pytest.param(
+            [*IMPL, "--without", "groups", "--only", "groups=3"],
+            "--only groups=3 contradicts what is drawn: declared --without groups",
+            id="only-groups-without",
+        ),
+        pytest.param(
+            ["check", "--framework", "ours", "--only", "dilation=2", "--without", "dilation"],
+            "--only dilation=2 contradicts --without dilation",
+            id="framework-declaration",
+        ),
+    ],
+)
+def test_declarations_that_make_no_sense_are_refused_in_one_line_before_any_work(
+    argv: list[str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each option's bad values, and options that contradict each other or the convention, exit 2 with one line
+    naming the option and the valid values -- before a single case runs."""
+    import transposed_conv.report as report
+    import transposed_conv.testing as testing
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the kit ran before the options were checked")
+
+    monkeypatch.setattr(report, "check_areas", no_work)
+    monkeypatch.setattr(testing, "check_conv_transpose", no_work)
+    assert_refused(run(*argv), 2, message)
+
+
+def test_the_framework_checks_read_their_declarations_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check --framework X`` leaves out what the registry says X does not run, and adds the user's --without."""
+    import transposed_conv.testing as testing
+
+    seen: dict[str, object] = {}
+
+    def record(impl: object, **kwargs: object) -> testing.ConformanceReport:
+        seen.update(kwargs)
+        return testing.ConformanceReport("torch", examples={"float32": 1}, worst_fraction={"float32": 0.0})
+
+    monkeypatch.setattr(testing, "check_conv_transpose", record)
+    status, out, err = run("check", "--framework", "onnxruntime", "--dtype", "float32", "--without", "groups")
+    if "is not installed" in err:
+        pytest.skip("onnxruntime is not installed")
+    assert status == 0, out + err
+    assert set(seen["without"]) == {"float64", "large output_padding", "padding modes", "groups"}  # type: ignore[arg-type]
+
+
 def test_the_argument_error_line_names_the_subcommand() -> None:
     assert run("shape")[2].startswith("transposed-conv shape: error: the following arguments are required")
 

@@ -40,8 +40,15 @@ from . import METHODS, __version__, conv, conv_transpose, convolve
 from .explain import MAX_PRINTED_SIDE, MAX_SIDE, VALUE_KINDS, TooWideToPrint, explain
 from .frameworks import CONVENTIONS, FEATURES, PEERS
 from .frameworks._declarations import feature_name
-from .shapes import conv_output_shape, conv_transpose_output_shape, output_padding_for, transposed_size_range
-from .transpose import ERROR_MODELS
+from .oracle import ALGORITHMS
+from .shapes import (
+    ConvTransposeGeometry,
+    conv_output_shape,
+    conv_transpose_output_shape,
+    output_padding_for,
+    transposed_size_range,
+)
+from .transpose import ERROR_MODELS, supports
 from .vectors import write_vectors
 
 __all__ = ["EXIT_STATUSES", "main", "main_exit"]
@@ -314,12 +321,11 @@ def _ours(method: str) -> Callable[..., Any]:
     return impl
 
 
-def _targets(framework: str) -> list[_Target]:
+def _targets(framework: str, algorithm: str = "summation") -> list[_Target]:
     from .frameworks import PEERS
 
-    # the methods whose rounding the kit's bound describes (any order of summing the products); the transforms,
-    # fft and winograd, obey other error models, which the kit does not take yet
-    summing = [m for m in METHODS if ERROR_MODELS.get(m, "summation") == "summation"]
+    # our methods whose rounding the chosen error model describes: the summing ones by default, fft or winograd
+    summing = [m for m in METHODS if ERROR_MODELS.get(m, "summation") == algorithm]
     ours = [_Target(f"ours:{m}", _ours(m), ("float64", "float32")) for m in summing]
     if framework == "ours":
         return ours
@@ -431,11 +437,13 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     requested = ("float64", "float32") if args.dtype == "all" else (args.dtype,)
     if args.impl is not None:
         convention = args.convention or "torch"
+        if args.algorithm != "summation":
+            raise UsageError("--algorithm applies to --framework checks only, for now (the area report takes no model)")
         declared = _declared(args, convention)
         return _check_impl(args, convention, requested, declared, _import_impl(args.impl), out, err)
     if args.convention is not None:
         raise UsageError("--convention applies to --impl MODULE:NAME only (--framework checks use 'torch')")
-    targets = _targets(args.framework or "all")
+    targets = _targets(args.framework or "all", args.algorithm)
     extensions = set(args.extensions or ())
     declarations = {
         target.name: _declared(args, "torch", tuple(f for f in target.without if f not in extensions))
@@ -478,6 +486,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     dtypes=(dtype,),
                     seed=args.seed,
                     progress=bar,
+                    algorithm=args.algorithm,
                     **declarations[target.name],
                 )
                 count = report.examples.get(dtype, 0)
@@ -831,7 +840,9 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     (size, _) = conv_transpose_output_shape((16, 16), (4, 4), stride=2, padding=1)
     out.write("the seed's decoder layer: kernel 4, stride 2, padding 1\n")
     out.write(f"  out = (16 - 1)*2 - 2*1 + 1*(4 - 1) + 0 + 1 = {size}\n")
-    results = {name: conv_transpose(x, w, stride=2, padding=1, method=name) for name in METHODS}
+    layer = ConvTransposeGeometry.build((16, 16), (4, 4), stride=2, padding=1, in_channels=4, out_channels=3)
+    methods = [name for name in METHODS if supports(name, layer)]  # winograd computes stride-1 3-tap kernels only
+    results = {name: conv_transpose(x, w, stride=2, padding=1, method=name) for name in methods}
     reference = results["direct"]
     ok = True
     for name, y in results.items():
@@ -908,6 +919,13 @@ def _parser() -> argparse.ArgumentParser:
         "--examples", type=_positive, default=200, help="cases per framework and dtype, or per area with --impl (200)"
     )
     check.add_argument("--dtype", choices=["float64", "float32", "all"], default="all", help="input dtype (all)")
+    check.add_argument(
+        "--algorithm",
+        choices=list(ALGORITHMS),
+        default="summation",
+        help="the oracle's error model: any order of summing the products (summation), or an FFT or Winograd "
+        "algorithm's (docs/oracle.md); with --framework ours, checks our methods of that algorithm",
+    )
     check.add_argument("--seed", type=int, default=0, help="random seed (0)")
     check.add_argument(
         "--without",

@@ -776,7 +776,11 @@ def torch_cases(
 
 
 def _onnx_attributes(
-    draw: st.DrawFn, config: ConvTransposeConfig, auto_pads: tuple[str, ...], beyond_full_output: bool
+    draw: st.DrawFn,
+    config: ConvTransposeConfig,
+    auto_pads: tuple[str, ...],
+    beyond_full_output: bool,
+    output_shapes: bool = True,
 ) -> dict[str, Any]:
     """``ConvTranspose`` attributes: every ``auto_pad``, ``pads`` (asymmetric) or ``output_shape`` (also beyond the
     full output), ``kernel_shape`` given or not; attributes at their defaults left out at random."""
@@ -801,7 +805,7 @@ def _onnx_attributes(
     attributes["output_padding"] = list(config.output_padding)
     if auto_pad == "NOTSET" and draw(st.booleans(), label="give pads"):
         attributes["pads"] = [begin for begin, _ in config.padding] + [end for _, end in config.padding]
-    if draw(st.booleans(), label="give output_shape"):
+    if output_shapes and draw(st.booleans(), label="give output_shape"):
         attributes["output_shape"] = [
             draw(st.integers(max(1, full - 3), full + s if beyond_full_output else full), label=f"output_shape[{axis}]")
             for axis, (full, s) in enumerate(zip(fulls, config.stride))
@@ -822,6 +826,7 @@ def onnx_cases(
     layouts: bool = False,
     auto_pads: tuple[str, ...] = ONNX_AUTO_PADS,
     beyond_full_output: bool = True,
+    output_shapes: bool = True,
     **config_options: Any,
 ) -> st.SearchStrategy[ConvTransposeCase]:
     """Valid calls of ONNX ``ConvTranspose``: ``onnx_conv_transpose(X, W, B, **case.kwargs)``.
@@ -847,6 +852,9 @@ def onnx_cases(
         Also draw outputs larger than the full transposed convolution: ``output_shape`` beyond
         it, and ``SAME_*`` where ``X_i * strides`` exceeds it.  The specification gives those
         positions the bias alone; ONNX Runtime deviates there (``docs/conventions.md``).
+    output_shapes : bool
+        Also draw ``output_shape`` (in about half the draws); without it the size comes from
+        ``pads`` or ``auto_pad`` alone.
     **config_options
         Passed to :func:`conv_transpose_configs` (``large_output_padding=False`` keeps
         ``output_padding < strides``, as ONNX Runtime needs).
@@ -866,12 +874,14 @@ def onnx_cases(
 
     dt = _check_values_and_dtype(values, dtype)
     modes = _check_subset("auto_pads", auto_pads, ONNX_AUTO_PADS)
+    if not isinstance(output_shapes, bool):
+        raise InvalidArgument(f"output_shapes must be a bool; got output_shapes={output_shapes!r}")
     configs = conv_transpose_configs(**config_options)
 
     def build(
         draw: st.DrawFn, config: ConvTransposeConfig, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
     ) -> _Call:
-        return _Call(x, weight, bias, (), _onnx_attributes(draw, config, modes, beyond_full_output))
+        return _Call(x, weight, bias, (), _onnx_attributes(draw, config, modes, beyond_full_output, output_shapes))
 
     convention = _Convention("onnx", ("X", "W", "B"), (), onnx_conv_transpose)
     return _convention_cases(convention, configs, build, dt, values, layouts)
@@ -1273,7 +1283,7 @@ LEAVE_OUT: dict[str, dict[str, dict[str, Any]]] = {
     "torch": _PYTORCH_OPTIONS_LEAVE_OUT,
     "onnx": {
         **_PYTORCH_OPTIONS_LEAVE_OUT,
-        "padding modes": {"auto_pads": ("NOTSET",), "beyond_full_output": False},
+        "padding modes": {"auto_pads": ("NOTSET",), "beyond_full_output": False, "output_shapes": False},
     },
     "jax": {
         **_OWN_PADDING_LEAVE_OUT,
