@@ -35,9 +35,10 @@ accumulator's smallest subnormal).  Fused multiply-adds only remove roundings, s
 are covered.  The float64 reference obeys the same bound with ``u = 2**-53``, and a
 result stored in a narrower format than the accumulator (float16 outputs of a float32
 accumulation) adds one rounding, ``w * |computed| + eta_out``.  The bound is the sum of
-the three, with ``S`` itself rounded upwards.  It does **not** cover algorithms that are
-not sums of the products, such as FFT or Winograd convolution, whose error depends on
-all inputs.
+the three, with ``S`` itself rounded upwards.  Algorithms that are not sums of the
+products -- FFT or Winograd convolution -- have their own error models, chosen with
+``algorithm=`` (:data:`ALGORITHMS`): ``"fft"``, a normwise bound per output channel, and
+``"winograd"``, from the transforms in absolute value (derived in ``docs/oracle.md``).
 """
 
 from __future__ import annotations
