@@ -17,6 +17,7 @@ from tests.test_special_values import assert_same_ieee_result, has_subnormals, s
 from transposed_conv import METHODS, conv, conv_transpose
 from transposed_conv.oracle import assert_close
 from transposed_conv.strategies import ConvTransposeCase
+from transposed_conv.transpose import ERROR_MODELS
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0)")
 pytestmark = pytest.mark.torch
@@ -29,7 +30,8 @@ def test_every_method_matches_pytorch_on_special_values(case: ConvTransposeCase,
     x, w = case.x.astype(dtype), case.weight.astype(dtype)
     b = None if case.bias is None else case.bias.astype(dtype)
     theirs = torch_functional(ConvTransposeCase(case.config, x, w, b))
-    for method in ["auto", *METHODS]:
+    # the methods that sum the products; fft and winograd are checked against the definition in test_special_values
+    for method in (m for m in ["auto", *METHODS] if ERROR_MODELS.get(m, "summation") == "summation"):
         ours = conv_transpose(x, w, b, **case.kwargs, method=method)
         assert_same_ieee_result(ours, theirs, exact_zero_sign=not has_subnormals(case))
     assert_close(theirs, x, w, b, **case.kwargs, precision=dtype)
