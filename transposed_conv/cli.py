@@ -437,8 +437,11 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     requested = ("float64", "float32") if args.dtype == "all" else (args.dtype,)
     if args.impl is not None:
         convention = args.convention or "torch"
-        if args.algorithm != "summation":
-            raise UsageError("--algorithm applies to --framework checks only, for now (the area report takes no model)")
+        if args.algorithm != "summation" and convention != "torch":
+            raise UsageError(
+                f"--algorithm {args.algorithm} applies to the 'torch' convention only (its error model reads "
+                f"PyTorch's arguments); got --convention {convention}"
+            )
         declared = _declared(args, convention)
         return _check_impl(args, convention, requested, declared, _import_impl(args.impl), out, err)
     if args.convention is not None:
@@ -565,6 +568,7 @@ def _check_impl(
             examples=args.examples,
             dtypes=requested,
             seed=args.seed,
+            algorithm=args.algorithm,
             name=args.impl,
             progress=progress,
             **declared,

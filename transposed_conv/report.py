@@ -24,6 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from .frameworks import CONVENTIONS
 from .frameworks import IMPLEMENTATIONS as IMPLEMENTATIONS
 from .frameworks import Implementation as Implementation
+from .oracle import ALGORITHMS
 from .testing import Declaration, NonConformance, check_conv_transpose
 
 __all__ = [
@@ -304,6 +305,7 @@ def check_areas(
     extensions: Collection[str] = (),
     max_dims: int | None = None,
     only: Mapping[str, Any] | None = None,
+    algorithm: str = "summation",
     name: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> AreaReport:
@@ -321,7 +323,7 @@ def check_areas(
     ----------
     impl : callable
         The implementation, in ``convention``'s calling convention.
-    convention, examples, dtypes, seed, without, extensions, max_dims, only
+    convention, examples, dtypes, seed, without, extensions, max_dims, only, algorithm
         As for :func:`~transposed_conv.testing.check_conv_transpose`; ``examples`` per area.
         Areas of a dtype not in ``dtypes`` are left out.
     name : str, optional
@@ -359,6 +361,11 @@ def check_areas(
     (False, 'fail', 'raised')
     """
     declaration = Declaration.build(convention, without=without, extensions=extensions, max_dims=max_dims, only=only)
+    if algorithm not in ALGORITHMS or (algorithm != "summation" and convention != "torch"):
+        raise ValueError(
+            f"algorithm must be one of {list(ALGORITHMS)}, and 'fft' or 'winograd' only with convention='torch'; "
+            f"got algorithm={algorithm!r}, convention={convention!r}"
+        )
     if isinstance(dtypes, str):
         dtypes = (dtypes,)
     report = AreaReport(name or str(getattr(impl, "__qualname__", "impl")), declaration)
@@ -374,6 +381,7 @@ def check_areas(
             "extensions": declaration.extensions,
             "max_dims": declaration.max_dims,
             "only": declaration.only or None,
+            "algorithm": algorithm,
         }
         if needs in declaration.without:
             if area in TOGETHER:

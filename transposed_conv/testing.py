@@ -138,7 +138,13 @@ def _impl_import(impl: Callable[..., Any]) -> str | None:
     return f"from {module} import {name.split('.')[0]}" + (f"  # then {name}" if "." in name else "")
 
 
-def _reproducer(impl: Callable[..., Any], case: ConvTransposeCase, actual: np.ndarray | None, dtype: str) -> str:
+def _reproducer(
+    impl: Callable[..., Any],
+    case: ConvTransposeCase,
+    actual: np.ndarray | None,
+    dtype: str,
+    algorithm: str = "summation",
+) -> str:
     """A script that shows the failure with NumPy and this package only, and runs as printed: arrays and
     arguments are written by ``transposed_conv._literals`` (NaN, infinities, ``-0.0``, any dtype, exact)."""
     torch = case.convention == "torch"
@@ -167,7 +173,8 @@ def _reproducer(impl: Callable[..., Any], case: ConvTransposeCase, actual: np.nd
         return script.text()
     script.assign_arrays({"actual": actual})
     if torch:
-        script.add(f"assert_close(actual, x, weight, bias, precision={dtype!r}, **kwargs)")
+        model = "" if algorithm == "summation" else f", algorithm={algorithm!r}"
+        script.add(f"assert_close(actual, x, weight, bias, precision={dtype!r}{model}, **kwargs)")
         return script.text()
     parameters = ", ".join(case.array_names[:2]) + ", " + (case.array_names[2] if len(case.array_names) > 2 else "_")
     script.add(
@@ -318,7 +325,7 @@ def _check_case(
     describe = repr(case)
 
     def fail(problem: str, message: str, result: np.ndarray | None = None, **details: Any) -> NonConformance:
-        reproducer = _reproducer(impl, case, result, dtype)
+        reproducer = _reproducer(impl, case, result, dtype, algorithm)
         return NonConformance(
             f"{message}\n  configuration: {describe}\nreproducer:\n{reproducer}",
             problem=problem,
