@@ -14,132 +14,172 @@ kernel covers.  Its transpose reverses every step, in reverse order::
 added back to the input position it was gathered from (one strided slice-add per
 kernel tap); ``crop`` is the adjoint of zero padding.  Groups make ``W`` block diagonal,
 so the GEMM becomes a batched matmul over groups.
+
+As in Chainer's ``conv_nd`` (whose ``col2im`` also returns the cropped image), the pad
+and the crop are folded into the two index maps: :func:`im2col` reads the zeros of the
+padding without building the padded input, and :func:`col2im` adds only the column
+entries that land inside the cropped output.  A huge padding therefore costs nothing.
+
+Examples
+--------
+Stride 2, padding 1, one channel: the columns ``W.T @ x`` hold one scaled copy of the
+kernel per input element, and ``col2im`` adds the copies two apart, dropping what falls
+in the padding:
+
+>>> x = np.array([[[1, 2, 3]]])  # (N, C_in, L)
+>>> w = np.array([[[1, 10, 100]]])  # (C_in, C_out, k)
+>>> cols = np.einsum("ncl,cmk->nmkl", x, w)  # W.T @ x: (N, C_out, k, L)
+>>> cols[0, 0].T.tolist()  # one row per input element
+[[1, 10, 100], [2, 20, 200], [3, 30, 300]]
+>>> col2im(cols, (7,), (2,), (1,)).tolist()  # uncropped: positions 2i + j
+[[[1, 10, 102, 20, 203, 30, 300]]]
+>>> col2im(cols, (5,), (2,), (1,), padding=((1, 1),)).tolist()  # crop(col2im(W.T @ x))
+[[[10, 102, 20, 203, 30]]]
+>>> g = ConvTransposeGeometry.build((3,), (3,), stride=2, padding=1)
+>>> conv_transpose(x, w, g).tolist()
+[[[10, 102, 20, 203, 30]]]
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from types import EllipsisType
 
 import numpy as np
 
 from .._arguments import ConvGeometry, ConvTransposeGeometry
 from .._memory import chunk_count, chunks, get_memory_limit
-from ._windows import clipped_taps, tap_slices, taps
+from ._windows import clipped_taps
 
-__all__ = ["col2im", "conv_transpose", "correlate", "cropped_tap_windows", "im2col"]
+__all__ = ["col2im", "conv_transpose", "correlate", "im2col", "tap_windows"]
+
+Pairs = tuple[tuple[int, int], ...]
+Windows = tuple[tuple[tuple[int, ...], tuple[slice, ...], tuple[slice, ...]], ...]
+#: An index into the last axes of an array, whatever its leading axes: ``(..., *tap, *positions)``.
+Index = tuple[EllipsisType | int | slice, ...]
+
+
+@functools.lru_cache(maxsize=256)
+def tap_windows(
+    kernel_shape: tuple[int, ...],
+    count: tuple[int, ...],
+    grid: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    padding: Pairs,
+) -> Windows:
+    """``(tap, positions, inside)`` for each tap ``j``: the positions ``i`` (of ``count``) whose
+    ``i*stride + j*dilation - p_begin`` lies inside ``grid``, and those grid positions.
+
+    Taps that reach no position of the grid are left out.  Integers only, and cached: a
+    layer calls with the same geometry again and again.
+    """
+    return tuple(clipped_taps(kernel_shape, count, grid, stride, dilation, padding))
 
 
 def im2col(
-    padded: np.ndarray,
+    x: np.ndarray,
     kernel_shape: tuple[int, ...],
     output_shape: tuple[int, ...],
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
+    padding: Pairs | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Gather ``(N, C, *P)`` into columns ``(N, C, *k, *O)``: entry ``[n, c, j, o] = padded[n, c, o*s + j*d]``."""
-    n, c = padded.shape[:2]
-    cols = np.empty((n, c, *kernel_shape, *output_shape), dtype=padded.dtype)
-    everything = (slice(None), slice(None))
-    for tap in taps(kernel_shape):
-        cols[everything + tap] = padded[everything + tap_slices(tap, output_shape, stride, dilation)]
-    return cols
+    """Gather ``(N, C, *L)`` into columns ``(N, C, *k, *O)``: entry ``[n, c, j, o] = pad(x)[n, c, o*s + j*d]``.
+
+    ``pad`` adds ``padding`` zeros (``(begin, end)`` per dimension; none by default) but is
+    never built: each tap copies the window of ``x`` it reads, and the entries that read
+    the padding are left as they are in ``out`` -- zeros when ``out`` is not given, so
+    a zeroed buffer can be reused.
+    """
+    ndim = len(kernel_shape)
+    pairs = padding if padding is not None else ((0, 0),) * ndim
+    if out is None:
+        out = np.zeros((*x.shape[:-ndim], *kernel_shape, *output_shape), dtype=x.dtype)  # (N, C, *k, *O)
+    # Tap j of output o reads input o*stride + j*dilation - p_begin: the roles of tap_windows' positions and grid.
+    for tap, outputs, inputs in tap_windows(kernel_shape, output_shape, x.shape[-ndim:], stride, dilation, pairs):
+        where: Index = (..., *tap, *outputs)
+        source: Index = (..., *inputs)
+        out[where] = x[source]
+    return out
 
 
 def col2im(
     cols: np.ndarray,
-    padded_shape: tuple[int, ...],
+    output_shape: tuple[int, ...],
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
+    padding: Pairs | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The adjoint of :func:`im2col`: scatter-add columns ``(N, C, *k, *L)`` into ``(N, C, *P)``."""
-    n, c = cols.shape[:2]
-    ndim = len(padded_shape)
-    kernel_shape = cols.shape[2 : 2 + ndim]
-    count = cols.shape[2 + ndim :]
-    padded = np.zeros((n, c, *padded_shape), dtype=cols.dtype)
-    everything = (slice(None), slice(None))
-    for tap in taps(kernel_shape):
-        padded[everything + tap_slices(tap, count, stride, dilation)] += cols[everything + tap]
-    return padded
+    """The adjoint of :func:`im2col`, then the crop: scatter-add columns ``(N, C, *k, *L)`` into ``(N, C, *O)``.
+
+    Column entry ``[n, c, j, i]`` is added to position ``i*s + j*d - p_begin`` of the output:
+    one strided slice-add per kernel tap.  Without ``padding`` the output is the whole
+    padded grid; with it, ``output_shape`` is the grid after the crop, and the entries
+    that would land in the padding are never added (instead of being added and cropped
+    away).  Adds into ``out`` when given (any leading axes), else into zeros.
+    """
+    ndim = len(output_shape)
+    pairs = padding if padding is not None else ((0, 0),) * ndim
+    kernel_shape, count = cols.shape[-2 * ndim : -ndim], cols.shape[-ndim:]
+    if out is None:
+        out = np.zeros((*cols.shape[: -2 * ndim], *output_shape), dtype=cols.dtype)  # (N, C, *O)
+    for tap, inputs, outputs in tap_windows(kernel_shape, count, output_shape, stride, dilation, pairs):
+        where: Index = (..., *outputs)
+        source: Index = (..., *tap, *inputs)
+        out[where] += cols[source]
+    return out
 
 
 def correlate(x: np.ndarray, weight: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
-    """Convolution ``(N, C_in, *L) -> (N, C_out, *O)`` as ``im2col`` of the zero-padded input, then GEMM (no bias).
+    """Convolution ``(N, C_in, *L) -> (N, C_out, *O)`` as ``W @ im2col(pad(x))`` (no bias).
 
-    The padded input is never built: the column buffer starts as zeros -- the padding --
-    and each tap gathers only the window of ``x`` it reads inside the input
-    (:func:`~transposed_conv.methods._windows.clipped_taps`), so a huge ``padding`` costs
-    nothing.  The zeros still enter the products, as the definition's padding does
-    (``0 * inf`` is NaN there, as in PyTorch).  The batch is processed in chunks whose
-    column buffer (``C_in * prod(k) * prod(O)`` values per batch element) stays under
-    :func:`~transposed_conv._memory.get_memory_limit`.
+    :func:`im2col` never builds the padded input: the column buffer starts as zeros --
+    the padding -- and each tap gathers only the window of ``x`` it reads inside the
+    input, so a huge ``padding`` costs nothing.  The zeros still enter the products, as
+    the definition's padding does (``0 * inf`` is NaN there, as in PyTorch).  The batch is
+    processed in chunks whose column buffer (``C_in * prod(k) * prod(O)`` values per batch
+    element) stays under :func:`~transposed_conv._memory.get_memory_limit`; the buffer is
+    reused, as the entries in the padding are never written.
     """
     g = geometry.groups
     n = x.shape[0]
     k, out = geometry.kernel_shape, geometry.output_shape
+    c_in_g = geometry.in_channels // g
     volume, size = math.prod(k), math.prod(out)
     y = np.empty((n, geometry.out_channels, *out), dtype=np.result_type(x, weight))  # (N, C_out, *O)
     if n == 0:
         return y
-    # Tap j of output o reads input o*stride + j*dilation - p_begin: the roles of clipped_tap's input and output.
-    windows = list(clipped_taps(k, out, geometry.input_shape, geometry.stride, geometry.dilation, geometry.padding))
     batch_chunk = min(n, chunk_count(geometry.in_channels * volume * size * x.dtype.itemsize))
     cols = np.zeros((batch_chunk, geometry.in_channels, *k, *out), dtype=x.dtype)  # (n_b, C_in, *k, *O): the padding
-    w = weight.reshape(g, geometry.out_channels // g, -1)  # (G, C_out/G, C_in/G * prod(k))
+    w = weight.reshape(g, geometry.out_channels // g, c_in_g * volume)  # (G, C_out/G, C_in/G * prod(k))
     for batch in chunks(n, batch_chunk):
         nb = batch.stop - batch.start
-        for tap, outputs, inputs in windows:  # entries outside the input are never written: they stay zero
-            where: tuple[slice | int, ...] = (slice(0, nb), slice(None), *tap, *outputs)
-            cols[where] = x[(batch, slice(None), *inputs)]
-        c_in_g = geometry.in_channels // g
+        im2col(x[batch], k, out, geometry.stride, geometry.dilation, geometry.padding, out=cols[:nb])
         columns = cols[:nb].reshape(nb, g, c_in_g * volume, size)  # (n_b, G, C_in/G * prod(k), prod(O))
         y[batch] = np.matmul(w[np.newaxis], columns).reshape(nb, geometry.out_channels, *out)  # (n_b, C_out, *O)
     return y
 
 
-@functools.lru_cache(maxsize=256)
-def cropped_tap_windows(
-    geometry: ConvTransposeGeometry,
-) -> tuple[tuple[tuple[int, ...], tuple[slice, ...], tuple[slice, ...]], ...]:
-    """``(tap, inputs, outputs)`` for every tap with a position inside the cropped output.
-
-    ``col2im`` followed by ``crop`` adds tap ``j``'s column entries at the inputs ``i`` to
-    the outputs ``i*stride + j*dilation - p_begin``; entries that would land in the
-    padding are never added (instead of being added and cropped away).
-    """
-    return tuple(
-        clipped_taps(
-            geometry.kernel_shape,
-            geometry.input_shape,
-            geometry.output_shape,
-            geometry.stride,
-            geometry.dilation,
-            geometry.padding,
-        )
-    )
-
-
-#: With fewer GEMM columns (batch elements times input positions) than this, and at least this many
-#: input channels per group, computing ``X.T @ W`` and transposing it is faster than ``W.T @ X`` with
-#: OpenBLAS (measured: 256 columns and 2048 input channels, float64 ``X.T @ W`` 25% faster; with 256
-#: input channels ``W.T @ X`` wins).
-NARROW = 1024
-
-
 def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
-    """Transposed convolution as GEMM with ``W.T``, then ``col2im`` straight into the cropped output (no bias).
+    """Transposed convolution ``crop(col2im(W.T @ x))`` (no bias).
 
-    The batch is folded into the GEMM's columns, and processed in chunks whose column
-    buffer (``C_out * prod(k) * prod(L)`` values per batch element) stays under
-    :func:`~transposed_conv._memory.get_memory_limit`; when a single batch element is
-    too large, the output channels are chunked too.
+    Per group, ``W.T @ x`` maps the ``C_in/G`` input channels at every input position to
+    the columns ``(C_out/G * prod(k), N * prod(L))``: one scaled copy of the kernel per
+    input element; :func:`col2im` adds each copy's taps to their output positions,
+    straight into the cropped output.  The batch is folded into the GEMM's columns and
+    processed in chunks whose column buffer (``C_out * prod(k) * prod(L)`` values per batch
+    element) stays under :func:`~transposed_conv._memory.get_memory_limit`; when a single
+    batch element is too large, the output channels are chunked too.
     """
     g = geometry.groups
     n = x.shape[0]
     c_in_g, c_out_g = geometry.in_channels // g, geometry.out_channels // g
     k, spatial, out = geometry.kernel_shape, geometry.input_shape, geometry.output_shape
-    volume, length = math.prod(k), math.prod(spatial)
+    volume, length, ndim = math.prod(k), math.prod(spatial), geometry.ndim
     y = np.zeros((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
     if n == 0:
         return y
@@ -150,10 +190,10 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeo
     if batch_chunk == 1 and per_item > get_memory_limit():
         per_channel = g * volume * length * itemsize
         channel_chunk = min(c_out_g, chunk_count(per_channel, geometry.in_channels * length * itemsize))
-    w = weight.reshape(g, c_in_g, c_out_g * volume)  # (G, C_in/G, C_out/G * prod(k))
-    windows = cropped_tap_windows(geometry)
-    y_groups = y.reshape(n, g, c_out_g, *out)  # (N, G, C_out/G, *O)
-    everything = (slice(None),) * 3
+    w = weight.reshape(g, c_in_g, c_out_g * volume)  # (G, C_in/G, C_out/G * prod(k)): W's block of each group
+    y_groups = y.reshape(n, g, c_out_g, *out)  # (N, G, C_out/G, *O): a view
+    # (G, mc, *k, n_b, *L) -> (n_b, G, mc, *k, *L)
+    order = (2 + ndim, 0, 1, *range(2, 2 + ndim), *range(3 + ndim, 3 + 2 * ndim))
     for batch in chunks(n, batch_chunk):
         nb = batch.stop - batch.start
         items = x[batch].reshape(nb, g, c_in_g, length)  # (n_b, G, C_in/G, prod(L))
@@ -161,17 +201,31 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeo
         for channels in chunks(c_out_g, channel_chunk):
             mc = channels.stop - channels.start
             w_chunk = w[:, :, channels.start * volume : channels.stop * volume]  # (G, C_in/G, mc * prod(k))
-            if nb * length < NARROW <= c_in_g:  # BLAS runs faster with the big weight matrix as its right operand
-                cols = np.matmul(np.swapaxes(xs, 1, 2), w_chunk)  # (G, n_b * prod(L), mc * prod(k))
-                cols = np.ascontiguousarray(np.swapaxes(cols, 1, 2))  # (G, mc * prod(k), n_b * prod(L))
-            else:
-                cols = np.matmul(np.swapaxes(w_chunk, 1, 2), xs)  # (G, mc * prod(k), n_b * prod(L))
+            cols = transposed_times(w_chunk, xs)  # W.T @ x: (G, mc * prod(k), n_b * prod(L))
             cols = cols.reshape(g, mc, *k, nb, *spatial)  # (G, mc, *k, n_b, *L)
-            order = (2 + len(k), 0, 1, *range(2, 2 + len(k)), *range(3 + len(k), 3 + 2 * len(k)))
             cols = cols.transpose(order)  # (n_b, G, mc, *k, *L)
-            target = y_groups[batch, :, channels]  # (n_b, G, mc, *O)
-            for tap, inputs, outputs in windows:
-                region = target[everything + outputs]
-                np.add(region, cols[everything + tap + inputs], out=region)
+            col2im(cols, out, geometry.stride, geometry.dilation, geometry.padding, out=y_groups[batch, :, channels])
             del cols  # free this chunk's columns before the next chunk's GEMM allocates its own
     return y
+
+
+#: With fewer GEMM columns (batch elements times input positions) than this, and at least this many
+#: input channels per group, computing ``X.T @ W`` and transposing it is faster than ``W.T @ X`` with
+#: OpenBLAS (measured: 256 columns and 2048 input channels, float64 ``X.T @ W`` 25% faster; with 256
+#: input channels ``W.T @ X`` wins).
+NARROW = 1024
+
+
+def transposed_times(w: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """``W.T @ X`` per group: ``(G, C_in/G, M)`` and ``(G, C_in/G, P)`` -> ``(G, M, P)``, contiguous.
+
+    Fast path, measured (:data:`NARROW`): with few columns ``P`` and many input channels, BLAS
+    runs faster with the big weight matrix as its right operand, so ``(X.T @ W).T`` is
+    computed instead: the same sums (BLAS may order them differently).
+    """
+    if xs.shape[2] < NARROW <= xs.shape[1]:
+        product = np.matmul(np.swapaxes(xs, 1, 2), w)  # X.T @ W: (G, P, M)
+        columns: np.ndarray = np.ascontiguousarray(np.swapaxes(product, 1, 2))  # (G, M, P)
+    else:
+        columns = np.matmul(np.swapaxes(w, 1, 2), xs)  # (G, M, P)
+    return columns
