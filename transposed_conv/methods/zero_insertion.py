@@ -11,23 +11,47 @@ spatial dimension:
    With ``p = 0`` that is the *full* padding, letting the kernel hang over the edge by
    all but one tap, as MATLAB's ``conv(..., 'full')`` does.
 3. **Convolve with stride 1**, using the kernel flipped in every spatial dimension and
-   with its input and output channel axes swapped (per group), dilated by ``d``.
+   with its input and output channel axes swapped (per group), dilated by ``d``: a sum
+   over the taps ``j`` of the flipped kernel ``W'``, ``y[o] = sum_j W'_j @ z[o + j*d]``, in
+   which tap ``j`` reads the window ``z[j*d : j*d + out]`` of the stretched, padded input ``z``.
 
-The stride-1 convolution is a sum over the taps ``j`` of the flipped kernel ``W'``,
-``y[o] = sum_j W'_j @ z[o + j*d]``, and tap ``j`` reads only the window
-``z[j*d : j*d + out]`` of the stretched, padded input ``z``.  :func:`conv_transpose` builds
-each such window directly (:func:`stretched_window`: zeros, then the input elements
-that fall inside it at their stretched positions), so its memory is
-``(C_in + C_out) * prod(out)`` values per batch element, never the whole stretched grid of
-``prod(out + d*(k - 1))`` values, which a large dilation or padding makes huge.  The three
-steps on whole arrays are kept as functions, for teaching and for the tests --
-:func:`insert_zeros`, :func:`pad_or_crop`, :func:`correlate_stride1` (a sum over kernel taps
-of GEMMs on shifted views of ``z``) and :func:`transposed_kernel` -- and give the same
-result where the stretched grid fits in memory.  Both are written independently of the
-``im2col`` module, so that the two methods check each other.
+:func:`conv_transpose` is these three steps, one function each (:func:`insert_zeros`,
+:func:`pad_or_crop`, :func:`correlate_stride1` with :func:`transposed_kernel`), written
+independently of the ``im2col`` module, so that the two methods check each other.
+
+Beside it sit two other arrangements of the same sums, each used only where the readable
+steps are measured slower or cannot run:
+
+* :func:`correlate_stride1_fast`, the fast path -- the same correlation with no copy of the
+  windows: on the flattened ``z`` a shift by ``j*d`` is one offset, so each tap is one GEMM
+  on a view (:data:`FLAT_WASTE`).
+* :func:`conv_transpose_windowed`, the bounded path -- when a huge stride, padding or
+  dilation would make ``z`` much larger than the output (:data:`GRID_FACTOR`), each window
+  ``z[j*d : j*d + out]`` is built straight from the input (:func:`stretched_window`), so
+  memory is bounded by the output, never by the magnitude of stride, padding or dilation.
 
 It does ``prod(stride)`` times the multiply-adds of the other methods, by design: most
-of them multiply inserted zeros.
+of them multiply inserted zeros.  Those zeros are not products of the definition, so
+:func:`~transposed_conv.methods._nonfinite.ieee_special_values` gives non-finite inputs
+the definition's IEEE result.
+
+Examples
+--------
+Kernel 3, stride 2, padding 1 on ``[1, 2, 3]``:
+
+>>> x, w = np.array([[[1, 2, 3]]]), np.array([[[1, 10, 100]]])  # (N, C_in, L), (C_in, C_out, k)
+>>> z = insert_zeros(x, (2,))
+>>> z.tolist()
+[[[1, 0, 2, 0, 3]]]
+>>> z = pad_or_crop(z, (1,), (1,))  # d*(k - 1) - p = 1 on each side
+>>> z.tolist()
+[[[0, 1, 0, 2, 0, 3, 0]]]
+>>> transposed_kernel(w, 1).tolist()  # flipped
+[[[100, 10, 1]]]
+>>> correlate_stride1(z, transposed_kernel(w, 1), (1,), 1).tolist()
+[[[10, 102, 20, 203, 30]]]
+>>> conv_transpose(x, w, ConvTransposeGeometry.build((3,), (3,), stride=2, padding=1)).tolist()
+[[[10, 102, 20, 203, 30]]]
 """
 
 from __future__ import annotations
@@ -37,15 +61,22 @@ import math
 import numpy as np
 
 from .._arguments import ConvTransposeGeometry
-from .._memory import chunk_count, chunks
+from .._memory import chunk_count, chunks, get_memory_limit
 from ._nonfinite import ieee_special_values
-from ._windows import clipped_tap, taps
+from ._windows import clipped_tap, tap_slices, taps
 
 __all__ = [
+    "FLAT_WASTE",
+    "GRID_FACTOR",
     "conv_transpose",
+    "conv_transpose_windowed",
     "correlate_stride1",
+    "correlate_stride1_fast",
+    "grid_shapes",
     "insert_zeros",
+    "item_bytes",
     "pad_or_crop",
+    "stretched_padding",
     "stretched_window",
     "transposed_kernel",
     "window_positions",
@@ -64,11 +95,30 @@ def insert_zeros(x: np.ndarray, stride: tuple[int, ...]) -> np.ndarray:
 
 
 def pad_or_crop(z: np.ndarray, before: tuple[int, ...], after: tuple[int, ...]) -> np.ndarray:
-    """Zero-pad each spatial axis by ``before``/``after``; a negative amount crops that many instead."""
-    widths = ((0, 0), (0, 0), *((max(b, 0), max(a, 0)) for b, a in zip(before, after)))
-    padded = np.pad(z, widths)
-    keep = tuple(slice(max(-b, 0), size - max(-a, 0)) for b, a, size in zip(before, after, padded.shape[2:]))
-    return padded[(slice(None), slice(None), *keep)]
+    """Zero-pad each spatial axis of ``(N, C, *Z)`` by ``before``/``after``; a negative amount crops that many instead.
+
+    Returns a new contiguous array of the final size: zeros, with the part of ``z`` that is
+    kept copied in (never the larger padded array, then a crop).
+    """
+    spatial = z.shape[2:]
+    size = tuple(max(n + b + a, 0) for n, b, a in zip(spatial, before, after))
+    padded = np.zeros(z.shape[:2] + size, dtype=z.dtype)  # (N, C, *(Z + before + after))
+    kept = tuple(slice(max(-b, 0), max(n - max(-a, 0), max(-b, 0))) for n, b, a in zip(spatial, before, after))
+    placed = tuple(slice(max(b, 0), max(b, 0) + k.stop - k.start) for b, k in zip(before, kept))
+    padded[(slice(None), slice(None), *placed)] = z[(slice(None), slice(None), *kept)]
+    return padded
+
+
+def stretched_padding(geometry: ConvTransposeGeometry) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``(before, after)``: ``d*(k - 1) - p_begin`` and ``d*(k - 1) - p_end + output_padding`` per dimension.
+
+    >>> stretched_padding(ConvTransposeGeometry.build((3,), (3,), stride=2, padding=1))
+    ((1,), (1,))
+    """
+    full = tuple(d * (k - 1) for d, k in zip(geometry.dilation, geometry.kernel_shape))
+    before = tuple(f - pb for f, (pb, _) in zip(full, geometry.padding))
+    after = tuple(f - pe + a for f, (_, pe), a in zip(full, geometry.padding, geometry.output_padding))
+    return before, after
 
 
 def transposed_kernel(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -81,14 +131,114 @@ def transposed_kernel(weight: np.ndarray, groups: int) -> np.ndarray:
     return w.reshape(groups * c_out_g, c_in // groups, *kernel)  # (C_out, C_in/G, *k)
 
 
+def _tap_matrices(weight: np.ndarray, groups: int) -> np.ndarray:
+    """``(C_out, C/G, *k)`` -> ``(prod(k), G, C_out/G, C/G)``, contiguous: each tap's matrix is one block BLAS reads."""
+    c_out, c_g = weight.shape[:2]
+    per_group = weight.reshape(groups, c_out // groups, c_g, -1)  # (G, C_out/G, C/G, prod(k))
+    return np.ascontiguousarray(np.moveaxis(per_group, 3, 0))  # (prod(k), G, C_out/G, C/G)
+
+
 def correlate_stride1(z: np.ndarray, weight: np.ndarray, dilation: tuple[int, ...], groups: int) -> np.ndarray:
     """Stride-1 cross-correlation of ``(N, C, *Z)`` with ``(C_out, C/G, *k)`` dilated by ``dilation``.
 
-    A sum over kernel taps: ``y[o] = sum_j weight[:, :, j] @ z[o + j*dilation]``.  Flattening
-    the spatial axes of ``z`` turns the shift by ``j*dilation`` into a single offset, so each
-    tap is one GEMM on a view of ``z`` (no copy of the windows).  The run of flattened
-    positions it covers includes, in ``d >= 2`` dimensions, the ``d*(k - 1)`` positions past
-    the end of each row; their results are computed and dropped at the end.
+    A sum over kernel taps: ``y[o] = sum_j weight[:, :, j] @ z[o + j*dilation]``; tap ``j``
+    reads the window ``z[j*d : j*d + out]``, ``out = Z - d*(k - 1)``, one GEMM per group.
+    """
+    n, c = z.shape[:2]
+    c_out = weight.shape[0]
+    kernel = weight.shape[2:]
+    out = tuple(size - d * (k - 1) for size, d, k in zip(z.shape[2:], dilation, kernel))
+    size = math.prod(out)
+    per_tap = _tap_matrices(weight, groups)  # (prod(k), G, C_out/G, C/G)
+    y = np.zeros((n, groups, c_out // groups, size), dtype=z.dtype)  # (N, G, C_out/G, prod(O))
+    product = np.empty_like(y)
+    for index, tap in enumerate(taps(kernel)):
+        window = z[(slice(None), slice(None), *tap_slices(tap, out, (1,) * len(out), dilation))]  # (N, C, *O)
+        columns = window.reshape(n, groups, c // groups, size)  # a copy: (N, G, C/G, prod(O))
+        y += np.matmul(per_tap[index], columns, out=product)  # (N, G, C_out/G, prod(O))
+    return y.reshape(n, c_out, *out)  # (N, C_out, *O)
+
+
+@ieee_special_values  # the zeros it multiplies are not products of the definition: see _nonfinite
+def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
+    """Insert zeros, pad by ``d*(k-1) - p`` (+ output_padding at the end), correlate with the flipped kernel.
+
+    The batch is processed in chunks whose temporaries (the stretched input and ``z``, one
+    window and the GEMM results: :func:`item_bytes`) stay under
+    :func:`~transposed_conv._memory.get_memory_limit`.  Two fast paths compute the same sums:
+    :func:`conv_transpose_windowed` where ``z`` would dwarf the output (:data:`GRID_FACTOR`) or
+    one batch element's temporaries alone exceed the limit, and :func:`correlate_stride1_fast`
+    for the correlation where it wastes little (:data:`FLAT_WASTE`; measured faster).
+    """
+    n, out = x.shape[0], geometry.output_shape
+    stretched, grid = grid_shapes(geometry)
+    per_item = item_bytes(geometry, x.dtype.itemsize)
+    if math.prod(stretched) + math.prod(grid) > GRID_FACTOR * math.prod(out) or per_item > get_memory_limit():
+        return conv_transpose_windowed(x, weight, geometry)
+    wasted = out[0] * math.prod(grid[1:]) / math.prod(out)  # the flat correlation's positions per output
+    correlate = correlate_stride1_fast if wasted <= FLAT_WASTE else correlate_stride1
+    before, after = stretched_padding(geometry)
+    kernel = transposed_kernel(weight, geometry.groups)  # (C_out, C_in/G, *k)
+    y = np.empty((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
+    if n == 0:
+        return y
+    for batch in chunks(n, min(n, chunk_count(per_item, 2 * kernel.nbytes))):
+        z = insert_zeros(x[batch], geometry.stride)  # (n_b, C_in, *((L - 1)*s + 1))
+        z = pad_or_crop(z, before, after)  # (n_b, C_in, *(O + d*(k - 1)))
+        y[batch] = correlate(z, kernel, geometry.dilation, geometry.groups)  # (n_b, C_out, *O)
+    return y
+
+
+#: :func:`conv_transpose` builds the stretched input and ``z`` only while together they hold at most this
+#: many times the output's positions; beyond (a stride, padding or dilation large beside the sizes), it
+#: builds each window from the input instead (:func:`conv_transpose_windowed`), so that memory stays a
+#: multiple of the output's.  Every benchmark case (``benchmarks/run.py``) is at most 2.3.
+GRID_FACTOR = 4
+
+
+def grid_shapes(geometry: ConvTransposeGeometry) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The spatial shapes of the stretched input, ``(L - 1)*s + 1``, and of ``z``, ``O + d*(k - 1)``.
+
+    >>> grid_shapes(ConvTransposeGeometry.build((3,), (3,), stride=2, padding=1))
+    ((5,), (7,))
+    """
+    before, after = stretched_padding(geometry)
+    stretched = tuple((i - 1) * s + 1 for i, s in zip(geometry.input_shape, geometry.stride))
+    return stretched, tuple(size + b + a for size, b, a in zip(stretched, before, after))
+
+
+def item_bytes(geometry: ConvTransposeGeometry, itemsize: int) -> int:
+    """Bytes of :func:`conv_transpose`'s temporaries per batch element.
+
+    The stretched input and ``z`` (``C_in`` channels), one window (``C_in * prod(O)``), and the
+    correlation's sum, products and result (``C_out`` channels of at most ``O_1 * prod(Z[1:])``
+    positions, which the flattened correlation computes).
+    """
+    stretched, grid = grid_shapes(geometry)
+    out = geometry.output_shape
+    inputs = geometry.in_channels * (math.prod(stretched) + math.prod(grid) + math.prod(out))
+    return (inputs + 3 * geometry.out_channels * out[0] * math.prod(grid[1:])) * itemsize
+
+
+# --- fast paths -------------------------------------------------------------------------------------------
+
+
+#: :func:`conv_transpose` runs :func:`correlate_stride1_fast` when the flattened correlation computes at
+#: most this many times the output's positions (it also computes the ``d*(k - 1)`` positions past the end
+#: of each row, and drops them).  Measured (float32, one BLAS thread): 0.56-0.94x the time of
+#: :func:`correlate_stride1` on every benchmark shape (at most 1.2 positions per output, 1.0 in 1-D);
+#: from 1.25 to 1.6 either may win (0.7x-1.3x), and at 2-4 (dilation 4 or 8 on small outputs) it is
+#: 1.6-1.8x slower.
+FLAT_WASTE = 1.25
+
+
+def correlate_stride1_fast(z: np.ndarray, weight: np.ndarray, dilation: tuple[int, ...], groups: int) -> np.ndarray:
+    """:func:`correlate_stride1`, fast path: one GEMM per tap on a view of the flattened ``z``, no window copied.
+
+    Flattening the spatial axes of ``z`` turns the shift by ``j*dilation`` into a single
+    offset, so each tap's window is one contiguous run of flattened positions.  In ``d >= 2``
+    dimensions the run includes the ``d*(k - 1)`` positions past the end of each row; their
+    results are computed and dropped at the end.
     """
     n, c = z.shape[:2]
     c_out = weight.shape[0]
@@ -98,14 +248,14 @@ def correlate_stride1(z: np.ndarray, weight: np.ndarray, dilation: tuple[int, ..
     row = math.prod(grid[1:])  # flattened distance between neighbours along the first spatial axis
     strides = [math.prod(grid[axis + 1 :]) for axis in range(len(grid))]
     run = sum((o - 1) * step for o, step in zip(out, strides)) + 1  # flattened positions from first to last output
-    per_tap = np.swapaxes(weight.reshape(groups, c_out // groups, c // groups, -1), 2, 3)  # (G, C_out/G, prod(k), C/G)
-    per_tap = np.ascontiguousarray(per_tap)  # each tap's (C_out/G, C/G) matrix is then a strided view BLAS reads
+    per_tap = _tap_matrices(weight, groups)  # (prod(k), G, C_out/G, C/G)
     flat = z.reshape(n, groups, c // groups, math.prod(grid))  # (N, G, C/G, prod(Z))
     acc = np.zeros((n, groups, c_out // groups, out[0] * row), dtype=z.dtype)  # (N, G, C_out/G, O_1 * prod(Z[1:]))
     covered = acc[..., :run]
+    product = np.empty_like(covered)
     for index, tap in enumerate(taps(kernel)):
         offset = sum(j * d * step for j, d, step in zip(tap, dilation, strides))
-        covered += np.matmul(per_tap[:, :, index], flat[..., offset : offset + run])  # (N, G, C_out/G, run)
+        covered += np.matmul(per_tap[index], flat[..., offset : offset + run], out=product)  # (N, G, C_out/G, run)
     y = acc.reshape(n, c_out, out[0], *grid[1:])  # (N, C_out, O_1, *Z[1:])
     return y[(slice(None), slice(None), slice(None), *(slice(0, o) for o in out[1:]))]
 
@@ -144,9 +294,8 @@ def stretched_window(
     zeros everywhere else.  Writes into ``window`` when given, which must hold zeros (only the
     input elements are written).
 
-    >>> from transposed_conv._arguments import ConvTransposeGeometry
     >>> x = np.array([[[1, 2, 3]]])
-    >>> geometry = ConvTransposeGeometry((3,), (3,), (2,), ((1, 1),), (0,), (1,), 1, 1, 1)  # k 3, s 2, p 1
+    >>> geometry = ConvTransposeGeometry.build((3,), (3,), stride=2, padding=1)
     >>> pad_or_crop(insert_zeros(x, (2,)), (1,), (1,)).tolist()  # z, padded by d*(k - 1) - p = 1
     [[[0, 1, 0, 2, 0, 3, 0]]]
     >>> for j in range(3):  # z[j : j + 5]
@@ -164,15 +313,15 @@ def stretched_window(
     return window
 
 
-@ieee_special_values  # the zeros it multiplies are not products of the definition: see _nonfinite
-def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
-    """Insert zeros, pad by ``d*(k-1) - p`` (+ output_padding at the end), correlate with the flipped kernel.
+def conv_transpose_windowed(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
+    """:func:`conv_transpose` with each window ``z[j*d : j*d + out]`` built from ``x``, never ``z`` (no bias).
 
     The correlation runs tap by tap, ``y += W'_j @ z[j*d : j*d + out]`` with ``W'`` the
     flipped, in/out-swapped kernel (:func:`transposed_kernel`) and each window built by
-    :func:`stretched_window`.  The batch is processed in chunks whose temporaries (one
-    window, ``C_in * prod(out)`` values per batch element, and one GEMM result,
-    ``C_out * prod(out)``) stay under :func:`~transposed_conv._memory.get_memory_limit`.
+    :func:`stretched_window`, so memory is bounded by the output whatever the stride,
+    padding and dilation.  The batch is processed in chunks whose temporaries (one window,
+    ``C_in * prod(out)`` values per batch element, and one GEMM result, ``C_out * prod(out)``)
+    stay under :func:`~transposed_conv._memory.get_memory_limit`.
     """
     g = geometry.groups
     n = x.shape[0]
@@ -180,8 +329,7 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeo
     out = geometry.output_shape
     size = math.prod(out)
     kernel = transposed_kernel(weight, g)  # (C_out, C_in/G, *k)
-    per_tap = kernel.reshape(g, c_out_g, c_in_g, -1)  # (G, C_out/G, C_in/G, prod(k))
-    per_tap = np.ascontiguousarray(np.moveaxis(per_tap, 3, 0))  # (prod(k), G, C_out/G, C_in/G)
+    per_tap = _tap_matrices(kernel, g)  # (prod(k), G, C_out/G, C_in/G)
     y = np.zeros((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
     if n == 0:
         return y
