@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Phase", "clipped_input", "clipped_tap", "clipped_taps", "crop_slices", "phases", "tap_slices", "taps"]
+__all__ = ["Phase", "clipped_input", "clipped_tap", "clipped_taps", "phases", "tap_slices", "taps"]
 
 
 def taps(kernel_shape: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
@@ -31,11 +31,6 @@ def tap_slices(
 ) -> tuple[slice, ...]:
     """Positions ``j*dilation + stride*i`` for ``i = 0 .. count-1``: the tap's footprint in the padded grid."""
     return tuple(slice(j * d, j * d + (n - 1) * s + 1, s) for j, n, s, d in zip(tap, count, stride, dilation))
-
-
-def crop_slices(padding: tuple[tuple[int, int], ...], size: tuple[int, ...]) -> tuple[slice, ...]:
-    """The part of a padded grid that remains after removing ``padding``: ``[p_begin, p_begin + size)``."""
-    return tuple(slice(pb, pb + n) for (pb, _), n in zip(padding, size))
 
 
 def clipped_tap(

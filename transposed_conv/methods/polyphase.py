@@ -25,8 +25,10 @@ Cost: the same multiply-adds as ``im2col`` when every phase has the same number 
 taps (``stride`` divides ``kernel*dilation/gcd``, e.g. kernel 4 with stride 2), plus the
 dropped columns; memory traffic is ``E**d`` copies of the input and one write of the
 output, instead of ``im2col``'s read-add-write of ``C_out * prod(kernel)`` column values
-per input position.  Zero slots of unevenly split kernels multiply zeros, so (as with
-zero insertion) a non-finite weight can give NaN where the other methods give inf.
+per input position.  Zero slots of unevenly split kernels multiply zeros, which are not
+products of the definition: as with zero insertion,
+:func:`~transposed_conv.methods._nonfinite.ieee_special_values` gives non-finite inputs the
+definition's IEEE result.
 """
 
 from __future__ import annotations
