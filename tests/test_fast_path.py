@@ -2,12 +2,16 @@
 
 ``"auto"`` runs ``"im2col"`` or the polyphase decomposition, each in batch (and
 output-channel) chunks sized by the memory limit; every arrangement must give exactly
-the literal definition's result on integers.  No test here is timed.
+the literal definition's result on integers.  The fast paths that sit beside a readable
+algorithm (zero insertion's flattened correlation and its windows built from the input,
+im2col's GEMM orientation, the crop folded into ``col2im``) must equal it.  No test here
+is timed.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,6 +27,8 @@ from transposed_conv._memory import (
     set_memory_limit,
 )
 from transposed_conv.methods import direct, im2col, matrix, polyphase, zero_insertion
+from transposed_conv.methods._nonfinite import ieee_special_values
+from transposed_conv.shapes import ConvTransposeGeometry
 from transposed_conv.strategies import ConvTransposeCase as Case
 from transposed_conv.strategies import conv_transpose_cases as cases
 from transposed_conv.transpose import METHODS, choose_method
@@ -42,7 +48,7 @@ def _integers(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return case.x.astype(np.int64), case.weight.astype(np.int64), bias
 
 
-def _prepared(x: np.ndarray, w: np.ndarray, case: Case) -> tuple[np.ndarray, np.ndarray, object]:
+def _prepared(x: np.ndarray, w: np.ndarray, case: Case) -> tuple[np.ndarray, np.ndarray, ConvTransposeGeometry]:
     prepared, geometry = prepare_conv_transpose(x, w, None, output_size=None, **case.kwargs)
     return prepared.x, prepared.weight, geometry
 
@@ -66,7 +72,7 @@ def test_every_chunked_algorithm_equals_the_definition_exactly(case: Case, limit
     px, pw, geometry = _prepared(x, w, case)
     with memory_limit(limit):
         for name, algorithm in CHUNKED.items():
-            np.testing.assert_array_equal(algorithm(px, pw, geometry), reference, err_msg=name)  # type: ignore[arg-type]
+            np.testing.assert_array_equal(algorithm(px, pw, geometry), reference, err_msg=name)
 
 
 @given(
@@ -85,7 +91,7 @@ def test_grouped_and_depthwise_fast_paths_equal_the_definition(
     side = 5 if ndim < 3 else 3
     x = rng.integers(-4, 5, size=(2, groups, *(side,) * ndim))
     w = rng.integers(-4, 5, size=(groups, per_group_out, *(kernel,) * ndim))
-    kwargs = {"stride": stride, "padding": kernel // 2, "groups": groups}
+    kwargs: dict[str, Any] = {"stride": stride, "padding": kernel // 2, "groups": groups}
     reference = conv_transpose(x, w, **kwargs, method="direct")
     prepared, geometry = prepare_conv_transpose(x, w, None, output_size=None, output_padding=0, dilation=1, **kwargs)
     for limit in (DEFAULT_MEMORY_LIMIT, 1):
@@ -192,3 +198,93 @@ def test_peak_temporary_memory_stays_under_the_limit() -> None:
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
         assert peak - y.nbytes <= 2 * limit, method
+
+
+# --- fast paths beside the readable algorithms ----------------------------------------------------
+
+
+def _zero_insertion_paths(x: np.ndarray, w: np.ndarray, geometry: ConvTransposeGeometry) -> dict[str, np.ndarray]:
+    """Zero insertion's three arrangements of the same sums, whatever the rules in ``conv_transpose`` pick."""
+
+    def readable(x: np.ndarray, w: np.ndarray, geometry: ConvTransposeGeometry, fast: bool = False) -> np.ndarray:
+        before, after = zero_insertion.stretched_padding(geometry)
+        z = zero_insertion.pad_or_crop(zero_insertion.insert_zeros(x, geometry.stride), before, after)
+        kernel = zero_insertion.transposed_kernel(w, geometry.groups)
+        correlate = zero_insertion.correlate_stride1_fast if fast else zero_insertion.correlate_stride1
+        return correlate(z, kernel, geometry.dilation, geometry.groups)
+
+    paths = {
+        "readable": readable,
+        "fast": lambda x, w, geometry: readable(x, w, geometry, fast=True),
+        "windowed": zero_insertion.conv_transpose_windowed,
+    }
+    with np.errstate(all="ignore"):  # inf - inf and 0 * inf, as the definition computes them
+        return {name: ieee_special_values(path)(x, w, geometry) for name, path in paths.items()}
+
+
+def _with_non_finite(a: np.ndarray, seed: int) -> np.ndarray:
+    """A float64 copy of ``a`` with about a tenth of its entries set to ``inf``, ``-inf`` or NaN."""
+    rng = np.random.default_rng(seed)
+    out = a.astype(np.float64)
+    chosen = rng.random(a.shape) < 0.1
+    out[chosen] = rng.choice([np.inf, -np.inf, np.nan], size=int(chosen.sum()))
+    return out
+
+
+@given(cases(max_groups=4, max_channels_per_group=3), st.integers(0, 2**32 - 1), st.booleans())
+def test_zero_insertion_readable_fast_and_windowed_paths_equal_the_definition(
+    case: Case, seed: int, non_finite: bool
+) -> None:
+    """insert_zeros -> pad_or_crop -> correlate_stride1, its flattened fast correlation and its windows built
+    from the input all give the definition's result exactly: integers, with NaN and infinities when drawn."""
+    x, w, _ = _integers(case)
+    if non_finite:
+        x, w = _with_non_finite(x, seed), _with_non_finite(w, seed + 1)
+    reference = conv_transpose(x, w, **case.kwargs, method="direct")
+    px, pw, geometry = _prepared(x, w, case)
+    for name, result in _zero_insertion_paths(px, pw, geometry).items():
+        np.testing.assert_array_equal(result, reference, err_msg=name)
+
+
+@given(cases(values="normal"))
+def test_zero_insertion_paths_agree_to_rounding_on_floats(case: Case) -> None:
+    """On floats the three arrangements sum the same products tap by tap: equal within the summation bound."""
+    px, pw, geometry = _prepared(case.x, case.weight, case)
+    magnitude = conv_transpose(np.abs(case.x), np.abs(case.weight), **case.kwargs, method="direct")
+    bound = 2 * geometry.products_per_output * np.finfo(np.float64).eps * magnitude
+    paths = _zero_insertion_paths(px, pw, geometry)
+    for name, result in paths.items():
+        assert np.all(np.abs(result - paths["readable"]) <= bound), name
+
+
+@given(cases(max_batch=1), st.integers(0, 2**32 - 1))
+def test_col2im_with_padding_is_col2im_of_the_padded_grid_then_the_crop(case: Case, seed: int) -> None:
+    """Folding the crop into col2im's scatter (only the entries landing inside are added) changes nothing."""
+    _, geometry = prepare_conv_transpose(case.x, case.weight, None, **case.kwargs, output_size=None)
+    padded_shape = tuple(o + pb + pe for o, (pb, pe) in zip(geometry.output_shape, geometry.padding))
+    crop = tuple(slice(pb, pb + o) for o, (pb, _) in zip(geometry.output_shape, geometry.padding))
+    cols = np.random.default_rng(seed).integers(-5, 6, size=(1, 2, *geometry.kernel_shape, *geometry.input_shape))
+    full = im2col.col2im(cols, padded_shape, geometry.stride, geometry.dilation)
+    cropped = im2col.col2im(cols, geometry.output_shape, geometry.stride, geometry.dilation, geometry.padding)
+    np.testing.assert_array_equal(cropped, full[(slice(None), slice(None), *crop)])
+
+
+@given(cases(max_batch=1), st.integers(0, 2**32 - 1))
+def test_im2col_with_padding_is_im2col_of_the_padded_input(case: Case, seed: int) -> None:
+    """Reading the padding's zeros without building the padded input changes nothing."""
+    _, geometry = prepare_conv_transpose(case.x, case.weight, None, **case.kwargs, output_size=None)
+    y = np.random.default_rng(seed).integers(-5, 6, size=(1, 2, *geometry.output_shape))  # a convolution's input
+    padded = np.pad(y, ((0, 0), (0, 0), *geometry.padding))
+    args = (geometry.kernel_shape, geometry.input_shape, geometry.stride, geometry.dilation)
+    np.testing.assert_array_equal(im2col.im2col(y, *args, geometry.padding), im2col.im2col(padded, *args))
+
+
+@pytest.mark.parametrize("columns", [im2col.NARROW - 1, im2col.NARROW])
+def test_transposed_times_gives_w_transpose_times_x_in_either_orientation(columns: int) -> None:
+    """Below NARROW columns (with many input channels) W.T @ X is computed as (X.T @ W).T: the same result."""
+    rng = np.random.default_rng(columns)
+    w = rng.integers(-4, 5, size=(2, im2col.NARROW, 3)).astype(np.float64)  # (G, C_in/G, M)
+    xs = rng.integers(-4, 5, size=(2, im2col.NARROW, columns)).astype(np.float64)  # (G, C_in/G, P)
+    result = im2col.transposed_times(w, xs)
+    assert result.flags.c_contiguous
+    np.testing.assert_array_equal(result, np.einsum("gcm,gcp->gmp", w, xs))
