@@ -35,7 +35,10 @@ accumulator's smallest subnormal).  Fused multiply-adds only remove roundings, s
 are covered.  The float64 reference obeys the same bound with ``u = 2**-53``, and a
 result stored in a narrower format than the accumulator (float16 outputs of a float32
 accumulation) adds one rounding, ``w * |computed| + eta_out``.  The bound is the sum of
-the three, with ``S`` itself rounded upwards.  Algorithms that are not sums of the
+the three, with ``S`` itself rounded upwards.  Mixed precisions that store partial results
+in the narrow format -- PyTorch's CPU float16 rounds each kernel tap's channel sum, adds the
+taps in float16 and then the bias (``"float16-col2im"``) -- add one share per rounding step
+(:attr:`Precision.rounded_after`, derived in ``docs/oracle.md``).  Algorithms that are not sums of the
 products -- FFT or Winograd convolution -- have their own error models, chosen with
 ``algorithm=`` (:data:`ALGORITHMS`): ``"fft"``, a normwise bound per output channel, and
 ``"winograd"``, from the transforms in absolute value (derived in ``docs/oracle.md``).
@@ -60,7 +63,10 @@ from .transpose import conv_transpose
 
 __all__ = [
     "ALGORITHMS",
+    "DTYPE_PRECISIONS",
     "PRECISIONS",
+    "ROUNDING_STEPS",
+    "STORAGE_DTYPES",
     "AnswerKey",
     "OracleMismatch",
     "Precision",
@@ -73,6 +79,7 @@ __all__ = [
     "linear_reference",
     "reference",
     "round_to",
+    "storage_dtype",
 ]
 
 #: A transposed convolution written as ``compute(x, weight, bias)`` (``bias`` possibly ``None``).
@@ -105,6 +112,26 @@ class Precision:
         overflow (return a non-finite value) where a partial sum can reach it.
     output_overflow : float
         The same for the output format, where the result is rounded to a narrower one.
+    rounded_after : tuple of str
+        Where a result stored narrower than its accumulator is rounded to the storage format
+        (:data:`ROUNDING_STEPS`; ``docs/oracle.md`` derives each step's share of the bound).
+        ``()`` or ``("result",)``: once, after the products and the bias were summed in the
+        accumulator.  ``("product sum", "bias")``: the products' sum is rounded, then the bias is
+        added in the storage format and rounded again.  ``("tap sums", "tap additions",
+        "bias")``: each kernel tap's sum over the input channels is rounded, the taps' sums are
+        added in the storage format (each addition rounded) and then the bias -- im2col, a
+        GEMM accumulating in float32 with a half output, col2im in half, as PyTorch's CPU
+        kernels compute float16 (``"float16-col2im"``).  The tap steps read the arrays in
+        PyTorch's layout, as the fft and winograd models do.
+
+    Examples
+    --------
+    >>> PRECISIONS["float16-col2im"].rounded_after
+    ('tap sums', 'tap additions', 'bias')
+    >>> Precision("mine", "float16", 0.0, 2.0**-24, 2.0**-11, rounded_after=("bias",))
+    Traceback (most recent call last):
+    ...
+    ValueError: rounded_after must be () or ('result',), ('product sum',) or ('tap sums', 'tap additions'), ...
     """
 
     name: str
@@ -116,6 +143,31 @@ class Precision:
     output_underflow: float = 0.0
     overflow: float = math.inf
     output_overflow: float = math.inf
+    rounded_after: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        steps = tuple(self.rounded_after)
+        valid = steps in _STEP_SEQUENCES or (
+            steps[-1:] == ("bias",) and steps[:-1] in _STEP_SEQUENCES and steps[:-1] not in ((), ("result",))
+        )
+        if not valid or (steps not in ((), ("result",)) and self.output_roundoff <= 0):
+            raise ValueError(
+                "rounded_after must be () or ('result',), ('product sum',) or ('tap sums', 'tap additions'), each of "
+                "the last two possibly followed by 'bias', with output_roundoff > 0 for any step; got "
+                f"rounded_after={self.rounded_after!r}, output_roundoff={self.output_roundoff!r}"
+            )
+        object.__setattr__(self, "rounded_after", steps)
+
+    @property
+    def counts_taps(self) -> bool:
+        """Whether the bound counts kernel taps, so reads the arrays in PyTorch's layout (the tap steps)."""
+        return "tap additions" in self.rounded_after
+
+
+#: The steps after which a mixed-precision implementation may round to its storage format
+#: (:attr:`Precision.rounded_after`), in the order they happen.
+ROUNDING_STEPS = ("result", "tap sums", "tap additions", "product sum", "bias")
+_STEP_SEQUENCES = ((), ("result",), ("product sum",), ("tap sums", "tap additions"))
 
 
 _F64_MAX = float(np.finfo(np.float64).max)
@@ -124,6 +176,7 @@ _BF16_MAX = float.fromhex("0x1.fep127")
 _F16_MAX = 65504.0
 _F64_ETA = 2.0**-1075
 _F32_ETA = 2.0**-150
+_COL2IM = ("tap sums", "tap additions", "bias")
 
 #: The precisions frameworks compute in, by name.
 PRECISIONS: dict[str, Precision] = {
@@ -134,11 +187,29 @@ PRECISIONS: dict[str, Precision] = {
     # bfloat16 / float16 tensors: float32 accumulation, result rounded to the storage format.
     "bfloat16": Precision("bfloat16", "bfloat16", 0.0, 2.0**-24, 2.0**-8, _F32_ETA, 2.0**-134, _F32_MAX, _BF16_MAX),
     "float16": Precision("float16", "float16", 0.0, 2.0**-24, 2.0**-11, _F32_ETA, 2.0**-25, _F32_MAX, _F16_MAX),
+    # PyTorch's CPU kernels (2.13, verified bit for bit): im2col, a GEMM that sums each kernel tap over the
+    # input channels in float32 and stores it in the half format, col2im adding the taps in it, then the bias.
+    "bfloat16-col2im": Precision(
+        "bfloat16-col2im", "bfloat16", 0.0, 2.0**-24, 2.0**-8, _F32_ETA, 2.0**-134, _F32_MAX, _BF16_MAX, _COL2IM
+    ),
+    "float16-col2im": Precision(
+        "float16-col2im", "float16", 0.0, 2.0**-24, 2.0**-11, _F32_ETA, 2.0**-25, _F32_MAX, _F16_MAX, _COL2IM
+    ),
     # The same formats accumulated in themselves (no wider accumulator).
     "bfloat16-accumulate": Precision(
         "bfloat16-accumulate", "bfloat16", 0.0, 2.0**-8, 0.0, 2.0**-134, overflow=_BF16_MAX
     ),
     "float16-accumulate": Precision("float16-accumulate", "float16", 0.0, 2.0**-11, 0.0, 2.0**-25, overflow=_F16_MAX),
+}
+
+
+#: The precision that judges each input dtype unless told otherwise (``check_conv_transpose(precision=...)``):
+#: float16 and bfloat16 by PyTorch's CPU model, the col2im steps, whose bound also covers a single rounding.
+DTYPE_PRECISIONS = {
+    "float64": "float64",
+    "float32": "float32",
+    "float16": "float16-col2im",
+    "bfloat16": "bfloat16-col2im",
 }
 
 
@@ -165,6 +236,42 @@ def _round_float32_mantissa(a: np.ndarray, drop: int) -> np.ndarray:
     return np.where(np.isnan(a), a, result).astype(np.float32)
 
 
+#: The storage formats the oracle and the kit take as input dtypes; ``bfloat16`` is ``ml_dtypes.bfloat16``.
+STORAGE_DTYPES = ("float64", "float32", "float16", "bfloat16")
+
+
+def storage_dtype(name: str) -> np.dtype[Any]:
+    """The NumPy dtype of a storage format in :data:`STORAGE_DTYPES`; ``bfloat16`` needs the ``ml_dtypes`` package.
+
+    Examples
+    --------
+    >>> storage_dtype("float16"), storage_dtype("bfloat16").name
+    (dtype('float16'), 'bfloat16')
+    """
+    if name not in STORAGE_DTYPES:
+        raise ValueError(f"the storage format must be one of {list(STORAGE_DTYPES)}; got {name!r}")
+    if name != "bfloat16":
+        return np.dtype(name)
+    try:
+        import ml_dtypes
+    except ImportError:  # pragma: no cover - ml_dtypes comes with JAX, and with the 'frameworks' extra
+        raise ImportError("bfloat16 arrays need the ml_dtypes package: pip install ml_dtypes") from None
+    bfloat16: np.dtype[Any] = np.dtype(ml_dtypes.bfloat16)
+    return bfloat16
+
+
+def _is_bfloat16(array: np.ndarray) -> bool:
+    return array.dtype.name == "bfloat16" and str(array.dtype.type.__module__).split(".")[0] == "ml_dtypes"
+
+
+def _real(a: ArrayLike, name: str) -> np.ndarray:
+    """``real_array(a, name)``, and ``ml_dtypes.bfloat16`` arrays as they are (NumPy does not know the type)."""
+    array = a if isinstance(a, np.ndarray) else None
+    if array is not None and _is_bfloat16(array):
+        return array
+    return real_array(a, name)
+
+
 def round_to(a: ArrayLike, storage: str) -> np.ndarray:
     """The values of ``a`` as a framework storing them in ``storage`` sees them, as float64.
 
@@ -178,7 +285,7 @@ def round_to(a: ArrayLike, storage: str) -> np.ndarray:
     >>> round_to([0.1], "float32").tolist()
     [0.10000000149011612]
     """
-    array = real_array(a, "a").astype(np.float64)
+    array = _real(a, "a").astype(np.float64)
     if storage == "float64":
         return array
     if storage in ("float32", "float16"):
@@ -442,17 +549,30 @@ def error_bound(
     ).bound
 
 
-def _bound(
+@dataclass(frozen=True)
+class _Mixed:
+    """What the storage steps of a mixed precision read, elementwise (:func:`_step_errors`)."""
+
+    product_magnitude: np.ndarray  # sum_t |x_t| |w_t|, the bias left out
+    product_sum: np.ndarray  # sum_t x_t w_t in float64, the bias left out
+    taps: np.ndarray  # T, the kernel taps (each a sum over the input channels) that land on the element
+    bias: bool  # whether a bias is added
+
+
+def _step_errors(
     counts: np.ndarray,
     magnitude: np.ndarray,
     exact: np.ndarray,
     p: Precision,
     algorithm_error: np.ndarray | None = None,
-) -> np.ndarray:
-    """The bound of the module docstring from ``n`` (``counts``), ``S`` (``magnitude``) and the float64 result.
+    mixed: _Mixed | None = None,
+) -> dict[str, np.ndarray]:
+    """Each step's share of the bound (docs/oracle.md, "Mixed precisions: rounding at stated steps").
 
-    ``algorithm_error``, when given, replaces the summation bound on the implementation's own
-    error (the fft and winograd models); the reference's error and the final rounding stay.
+    ``"implementation"``, the products and sums in the accumulator; ``"reference"``, the float64
+    reference's own error; then one entry per rounding to the storage format
+    (:attr:`Precision.rounded_after`).  ``algorithm_error``, when given, replaces the summation
+    bound on the implementation's own error (the fft and winograd models).
     """
     magnitude = magnitude * (1 + _growth(counts + 1, 2.0**-53))  # S itself was summed in float64: round it up
     input_growth = (1 + p.input_roundoff) ** 2
@@ -460,8 +580,44 @@ def _bound(
     if algorithm_error is not None:
         implementation = algorithm_error * input_growth + (input_growth - 1) * magnitude
     reference_error = _growth(counts + 1, 2.0**-53) * magnitude + counts * _F64_ETA
-    stored = p.output_roundoff * (np.abs(exact) + implementation + reference_error) + p.output_underflow
-    total: np.ndarray = (implementation + reference_error + stored) * (1 + 2.0**-40)  # cover this sum's rounding
+    errors = {"implementation": implementation, "reference": reference_error}
+    w, steps = p.output_roundoff, p.rounded_after
+    if steps in ((), ("result",)):
+        if w > 0 or p.output_underflow > 0:
+            errors["result"] = w * (np.abs(exact) + implementation + reference_error) + p.output_underflow
+        return errors
+    if mixed is None:
+        raise ValueError(f"precision {p.name!r} rounds at {steps}: the bound needs the product sums")
+    # one addition of two stored values: summed in the accumulator, then stored (a double rounding, no underflow)
+    w_add = (1 + p.unit_roundoff) * (1 + w) - 1
+    products = mixed.product_magnitude * (1 + _growth(counts + 1, 2.0**-53))
+    error = implementation
+    if "product sum" in steps:  # fl_s(P): P within `error` of the exact product sum
+        errors["product sum"] = w * (np.abs(mixed.product_sum) + error + reference_error) + p.output_underflow
+        error = error + errors["product sum"]
+    if "tap sums" in steps:  # fl_s(q_k) for every tap k: sum_k |q_k| <= the products' magnitude
+        errors["tap sums"] = w * (products + error) + mixed.taps * p.output_underflow
+        error = error + errors["tap sums"]
+    if "tap additions" in steps:  # T stored tap sums added in any order: each through at most T - 1 additions
+        errors["tap additions"] = _growth(np.maximum(mixed.taps - 1, 0), w_add) * (products + error)
+        error = error + errors["tap additions"]
+    if "bias" in steps and mixed.bias:  # fl_s(z + b), z the stored product sum
+        errors["bias"] = w_add * (np.abs(exact) + error + reference_error)
+    return errors
+
+
+def _bound(
+    counts: np.ndarray,
+    magnitude: np.ndarray,
+    exact: np.ndarray,
+    p: Precision,
+    algorithm_error: np.ndarray | None = None,
+    mixed: _Mixed | None = None,
+) -> np.ndarray:
+    """The bound of the module docstring from ``n`` (``counts``), ``S`` (``magnitude``) and the float64 result:
+    the sum of :func:`_step_errors`."""
+    shares = _step_errors(counts, magnitude, exact, p, algorithm_error, mixed)
+    total: np.ndarray = sum(shares.values(), np.zeros(np.shape(counts))) * (1 + 2.0**-40)  # cover this sum's rounding
     return total
 
 
@@ -668,17 +824,52 @@ def answer_key(
                 algorithm_error = algorithm_error + p.unit_roundoff * (
                     np.abs(np.where(exact, 0.0, expected)) + algorithm_error
                 )
-        bound = _bound(counts, magnitude, np.where(exact, 0.0, expected), p, algorithm_error)
+        mixed = _mixed(compute, finite_x, finite_w, finite_b, counts, magnitude, expected, p, conv_args)
+        bound = _bound(counts, magnitude, np.where(exact, 0.0, expected), p, algorithm_error, mixed)
         may_overflow = (
             (magnitude * (1 + _growth(counts + 1, p.unit_roundoff)) >= p.overflow)
             | algorithm_overflow
             | (np.abs(np.where(exact, 0.0, expected)) + bound >= p.output_overflow)
         )
+        if mixed is not None:  # a partial result stored before the bias may overflow the storage format
+            may_overflow |= mixed.product_magnitude + bound >= p.output_overflow
     bound[exact] = 0.0
     scaled, exponent = None, 0
     if (~exact & ~np.isfinite(bound)).any():  # S overflowed float64: only a scaled problem can hold the answer
         scaled, exponent = _scaled_key(compute, finite_x, finite_w, finite_b, p, model, conv_args)
     return AnswerKey(expected, bound, exact, may_overflow & ~exact, scaled, exponent)
+
+
+def _mixed(
+    compute: Compute,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    counts: np.ndarray,
+    magnitude: np.ndarray,
+    expected: np.ndarray,
+    p: Precision,
+    conv_args: dict[str, Any] | None,
+) -> _Mixed | None:
+    """What the storage steps of ``p`` read, or ``None`` for a precision that rounds once (or never);
+    ``x``, ``weight`` and ``bias`` finite."""
+    if p.rounded_after in ((), ("result",)):
+        return None
+    if bias is None:
+        product_magnitude, product_sum = magnitude, np.where(np.isfinite(expected), expected, 0.0)
+    else:
+        product_magnitude = np.asarray(compute(np.abs(x), np.abs(weight), None), dtype=np.float64)
+        product_sum = np.asarray(compute(x, weight, None), dtype=np.float64)
+    taps = counts
+    if p.counts_taps:
+        if conv_args is None:
+            raise ValueError(
+                f"precision {p.name!r} counts the kernel taps, so reads the arrays in PyTorch's layout: pass "
+                "conv_args, the keyword arguments of conv_transpose (bound_fraction, error_bound and assert_close do)"
+            )
+        per_tap = max(weight.shape[0] // int(conv_args.get("groups", 1)), 1)  # C_in / groups products per tap
+        taps = counts // per_tap
+    return _Mixed(product_magnitude, product_sum, taps, bias is not None)
 
 
 def _model_error(
@@ -953,8 +1144,8 @@ def assert_close(
     """
     p = _precision(precision)
     got = np.asarray(actual)
-    x_arr, w_arr = real_array(x, "x"), real_array(weight, "weight")
-    b_arr = None if bias is None else real_array(bias, "bias")
+    x_arr, w_arr = _real(x, "x"), _real(weight, "weight")
+    b_arr = None if bias is None else _real(bias, "bias")
     model = _algorithm(algorithm)
     key = answer_key(
         _torch_convention(conv_args), x_arr, w_arr, b_arr, precision=p, algorithm=model, conv_args=conv_args
