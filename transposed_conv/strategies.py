@@ -70,6 +70,7 @@ from .frameworks import CONVENTIONS
 from .frameworks.jax import JAX_DEFAULT_DIMENSION_NUMBERS, JAX_PADDING_MODES, SPATIAL_LETTERS
 from .frameworks.onnx import ONNX_AUTO_PADS
 from .frameworks.tf import KERAS_PADDING_MODES, TF_DATA_FORMATS, TF_PADDING_MODES, keras_output_size, tf_size_range
+from .oracle import storage_dtype
 from .shapes import ConvTransposeGeometry, conv_transpose_output_length, effective_kernel_length, full_output_shape
 from .transpose import conv_transpose
 
@@ -581,8 +582,8 @@ class _Convention:
 def _check_values_and_dtype(values: str, dtype: Any) -> np.dtype[Any]:
     if values not in VALUE_KINDS:
         raise InvalidArgument(f"values must be one of {list(VALUE_KINDS)}; got values={values!r}")
-    dt: np.dtype[Any] = np.dtype(dtype)
-    if dt.kind not in "iuf":
+    dt: np.dtype[Any] = storage_dtype(dtype) if isinstance(dtype, str) and dtype == "bfloat16" else np.dtype(dtype)
+    if dt.kind not in "iuf" and dt.name != "bfloat16":  # ml_dtypes' bfloat16 is a NumPy 'V' kind
         raise InvalidArgument(f"dtype must be a real integer or floating dtype; got dtype={dtype!r}")
     return dt
 
