@@ -77,6 +77,7 @@ FLOORS = {
     "testing": "Kit",
     "report": "Kit",
     "vectors": "Kit",
+    "_isolation": "Kit",
     "viz": "Teaching",
     "explain": "Teaching",
     "cli": "Face",

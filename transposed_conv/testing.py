@@ -25,6 +25,7 @@ import numpy as np
 try:
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import Flaky, HypothesisException, Unsatisfiable
     from hypothesis.strategies import SearchStrategy
 except ModuleNotFoundError as error:
     if error.name != "hypothesis":
@@ -33,7 +34,7 @@ except ModuleNotFoundError as error:
         'transposed_conv.testing needs hypothesis: pip install "transposed-conv[kit]"', name="hypothesis"
     ) from None
 
-from . import frameworks
+from . import _isolation, frameworks
 from ._literals import Script
 from .frameworks._declarations import FEATURES, feature_name
 from .oracle import ALGORITHMS, answer_key
@@ -66,7 +67,15 @@ class NonConformance(AssertionError):
     ----------
     problem : str
         What went wrong: ``'raised'``, ``'mutated'``, ``'result'`` (not convertible by
-        ``np.asarray``), ``'shape'``, ``'dtype'`` or ``'values'``.
+        ``np.asarray``), ``'shape'``, ``'dtype'`` or ``'values'``; with ``isolate=True``,
+        ``'crashed'`` (the process it ran in died: a signal, an abort, ``sys.exit``) or
+        ``'hung'`` (no answer within the timeout).
+    verdict : str
+        What running the case again showed (``transposed_conv._isolation.VERDICTS``):
+        ``'wrong'``, ``'nondeterministic'`` (two calls on the same inputs differ beyond the
+        bound), ``'history-dependent'`` (right in a fresh process), ``'crashed'`` or ``'hung'``.
+    seed : int or None
+        The seed of the run: ``check_conv_transpose(..., seed=failure.seed)`` repeats it.
     case : ConvTransposeCase
         The (shrunk) call: its arrays, ``case.args`` and ``case.kwargs`` as ``impl`` received
         them, and the geometry (``case.groups``, ``case.input_shape``, ...).
@@ -87,9 +96,13 @@ class NonConformance(AssertionError):
         actual: float | None = None,
         expected: float | None = None,
         bound: float | None = None,
+        verdict: str = "wrong",
+        seed: int | None = None,
     ) -> None:
         super().__init__(message)
         self.problem = problem
+        self.verdict = verdict
+        self.seed = seed
         self.case = case
         self.reproducer = reproducer
         self.index = index
@@ -106,9 +119,11 @@ class ConformanceReport:
     ``|error| / bound`` seen per dtype (at most 1 for a conforming implementation).
     ``refused`` counts, per dtype, the cases that raised on a feature of ``may_refuse``
     (``check_conv_transpose(may_refuse=...)``), and ``refusal`` is the first such error.
+    ``seed`` is the run's seed (drawn at random when none was given): pass it to repeat the run.
     """
 
     convention: str
+    seed: int | None = None
     examples: dict[str, int] = field(default_factory=dict)
     worst_fraction: dict[str, float] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
@@ -324,8 +339,17 @@ def _check_case(
     others = copy.deepcopy((case.arguments, case.kwargs))
     describe = repr(case)
 
-    def fail(problem: str, message: str, result: np.ndarray | None = None, **details: Any) -> NonConformance:
-        reproducer = _reproducer(impl, case, result, dtype, algorithm)
+    def fail(
+        problem: str,
+        message: str,
+        result: np.ndarray | None = None,
+        crash: _isolation.ProcessFailure | None = None,
+        **details: Any,
+    ) -> NonConformance:
+        if crash is not None:  # a call in a process of its own shows it without ending the reader's
+            reproducer = _isolation.crash_reproducer(impl, case, crash)
+        else:
+            reproducer = _reproducer(impl, case, result, dtype, algorithm)
         return NonConformance(
             f"{message}\n  configuration: {describe}\nreproducer:\n{reproducer}",
             problem=problem,
@@ -337,6 +361,8 @@ def _check_case(
     try:
         raw = impl(*case.args, **case.kwargs)
     except Exception as error:
+        if isinstance(error, _isolation.ProcessFailure):  # isolate=True: the worker died or hung
+            raise fail(error.problem, f"{error} on a valid configuration", crash=error) from None
         if may_refuse & case_features(case):
             report.refused[dtype] = report.refused.get(dtype, 0) + 1
             report.refusal = report.refusal or f"{type(error).__name__}: {error}"
@@ -417,8 +443,10 @@ def _runner(
     tick: Callable[[], None],
     may_refuse: frozenset[str],
     algorithm: str = "summation",
+    failures: list[NonConformance] | None = None,
 ) -> Callable[[], None]:
-    """A hypothesis test function that checks ``impl`` on ``examples`` drawn cases of ``dtype``."""
+    """A hypothesis test function that checks ``impl`` on ``examples`` drawn cases of ``dtype``; the last
+    non-conformance raised is kept in ``failures`` (what a ``Flaky`` run is reported with)."""
 
     @settings(
         max_examples=examples,
@@ -437,6 +465,10 @@ def _runner(
             _check_case(impl, case, dtype, report, may_refuse, algorithm)
         except _Refused:
             pass
+        except NonConformance as failure:
+            if failures is not None:
+                failures[:] = [failure]
+            raise
         tick()
 
     return run
@@ -456,6 +488,9 @@ def check_conv_transpose(
     only: Mapping[str, Any] | None = None,
     may_refuse: Collection[str] = (),
     algorithm: str = "summation",
+    isolate: bool | None = None,
+    jobs: int = 1,
+    timeout: float | None = _isolation.DEFAULT_TIMEOUT,
     **draw: Any,
 ) -> ConformanceReport:
     """Check an implementation of transposed convolution against the oracle on drawn configurations.
@@ -474,7 +509,8 @@ def check_conv_transpose(
         bound of its own precision, so an implementation that computes float64 inputs in
         float32 fails.
     seed : int, optional
-        Makes the run reproducible; ``None`` draws at random.
+        Makes the run reproducible; ``None`` draws one at random, recorded in the report
+        (``report.seed``) and in a non-conformance (``failure.seed``), so the run can be repeated.
     progress : callable, optional
         Called as ``progress(done, total)`` after each case.
     without : collection of str
@@ -502,6 +538,18 @@ def check_conv_transpose(
     algorithm : {'summation', 'fft', 'winograd'}
         The error model of the oracle (:func:`transposed_conv.oracle.error_bound`): an FFT or
         Winograd implementation is judged by its algorithm's bound (``convention='torch'`` only).
+    isolate : bool, optional
+        Call ``impl`` in a worker process (``True``), so that a crash -- a signal, an abort,
+        ``sys.exit`` -- or a hang is a non-conformance (problem ``'crashed'`` or ``'hung'``)
+        with a reproducer, and a failing case is re-run in a fresh process to tell a
+        history-dependent implementation.  ``impl`` must then be importable by name (a function
+        at the top level of a module; not a lambda, a closure or a function in ``__main__``).
+        ``None`` (the default): isolated when ``jobs > 1``, else in this process.
+    jobs : int
+        Worker processes to spread the run over (by dtype, then by shares of ``examples``
+        drawn with seeds derived from ``seed``); ``jobs > 1`` isolates.
+    timeout : float or None
+        Seconds one call may take in a worker before it is killed and reported ``'hung'``.
     **draw
         Options for the convention's strategy in :mod:`transposed_conv.strategies`, to
         restrict what is drawn further (``max_groups=1``, ``beyond_full_output=False``,
@@ -515,10 +563,13 @@ def check_conv_transpose(
     Raises
     ------
     NonConformance
-        On the first non-conforming case, after shrinking it.
+        On the first non-conforming case, after shrinking it and running it again: its
+        ``verdict`` says whether it is wrong, nondeterministic or history-dependent (or crashed
+        or hung), and why.  No exception of hypothesis's own reaches the caller.
     ValueError
         For an unknown ``convention``, ``examples < 1``, another dtype, an unknown feature, or
-        declarations that contradict each other.
+        declarations that contradict each other (``NoCaseDrawn`` when they leave no case to
+        draw); ``NotImportable`` for ``isolate=True`` with an implementation a worker cannot import.
 
     Notes
     -----
@@ -631,6 +682,7 @@ def check_conv_transpose(
         )
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
         raise ValueError(f"examples must be an int >= 1; got examples={examples!r}")
+    isolate, seed = _isolation.check_running(isolate, jobs, timeout, seed)
     if isinstance(dtypes, str):
         dtypes = (dtypes,)
     for dtype in dtypes:
@@ -643,7 +695,13 @@ def check_conv_transpose(
         if not dtypes:
             raise ValueError("without=['float64'] leaves nothing to check with dtypes=('float64',)")
     strategies = {dtype: _strategy(declaration, dtype, draw) for dtype in dtypes}  # bad options raise here
-    report = ConformanceReport(convention)
+    if jobs > 1:  # each share of the run in a worker process, checking impl in a worker of its own
+        declared = {"without": without, "extensions": extensions, "max_dims": max_dims, "only": only}
+        options = {**declared, "convention": convention, "may_refuse": may_refuse, "algorithm": algorithm, **draw}
+        return _isolation.check_in_parallel(
+            check_conv_transpose, impl, jobs, dtypes, examples, seed, progress, timeout, options
+        )
+    report = ConformanceReport(convention, seed=seed)
     total = examples * len(dtypes)
     counter = [0]
 
@@ -652,9 +710,73 @@ def check_conv_transpose(
         if progress is not None:
             progress(min(counter[0], total), total)
 
-    for dtype in dtypes:
-        run = _runner(impl, strategies[dtype], dtype, examples, report, tick, refusable, algorithm)
-        if seed is not None:
-            run = hypothesis_seed(seed)(run)
-        run()
+    called = _isolation.Isolated(impl, timeout=timeout) if isolate else impl
+    try:
+        for dtype in dtypes:
+            failures: list[NonConformance] = []
+            run = _runner(called, strategies[dtype], dtype, examples, report, tick, refusable, algorithm, failures)
+            try:
+                hypothesis_seed(seed)(run)()
+            except NonConformance as failure:
+                raise _settled(failure, called, dtype, refusable, algorithm, seed) from failure.__cause__
+            except Flaky:  # the case failed, then passed when hypothesis repeated it
+                if not failures:
+                    raise RuntimeError("hypothesis found the run inconsistent, with no failing case to show") from None
+                raise _settled(failures[0], called, dtype, refusable, algorithm, seed, flaky=True) from None
+            except Unsatisfiable:
+                raise _isolation.NoCaseDrawn(
+                    "no case could be drawn with these options: they leave nothing to check"
+                ) from None
+            except HypothesisException as error:
+                raise ValueError(f"the kit could not draw cases: {type(error).__name__}: {error}") from None
+    finally:
+        if isinstance(called, _isolation.Isolated):
+            called.close()
     return report
+
+
+def _settled(
+    failure: NonConformance,
+    impl: Callable[..., Any],
+    dtype: str,
+    may_refuse: frozenset[str],
+    algorithm: str,
+    seed: int,
+    *,
+    flaky: bool = False,
+) -> NonConformance:
+    """``failure`` with its verdict (``_isolation.classify``): its case run again, and in a fresh process when
+    ``impl`` runs in one."""
+    fresh: Callable[[], bool] | None = None
+    if isinstance(impl, _isolation.Isolated):
+        isolated = impl
+
+        def fresh() -> bool:
+            with isolated.fresh() as new:
+                try:
+                    _check_case(
+                        new, failure.case, dtype, ConformanceReport(failure.case.convention), may_refuse, algorithm
+                    )
+                except (NonConformance, _Refused):
+                    return False
+            return True
+
+    verdict, why = _isolation.classify(
+        impl, failure.case, dtype, problem=failure.problem, algorithm=algorithm, fresh=fresh, flaky=flaky
+    )
+    message = str(failure)
+    if verdict != failure.problem and (verdict != "wrong" or fresh is not None):
+        first, _, rest = message.partition("\n")
+        message = f"{first}\n  verdict: {verdict}{f' ({why})' if why else ''}\n{rest}"
+    return NonConformance(
+        message,
+        problem=failure.problem,
+        case=failure.case,
+        reproducer=failure.reproducer,
+        index=failure.index,
+        actual=failure.actual,
+        expected=failure.expected,
+        bound=failure.bound,
+        verdict=verdict,
+        seed=seed,
+    )
