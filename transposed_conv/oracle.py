@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +73,7 @@ __all__ = [
     "answer_key",
     "assert_close",
     "bound_fraction",
+    "dtype_precisions",
     "error_bound",
     "linear_bound_fraction",
     "linear_error_bound",
@@ -211,6 +212,55 @@ DTYPE_PRECISIONS = {
     "float16": "float16-col2im",
     "bfloat16": "bfloat16-col2im",
 }
+
+
+def dtype_precisions(
+    dtypes: Collection[str], precision: Any = None, *, pytorch_layout: bool = True
+) -> dict[str, Precision]:
+    """The precision that judges each input dtype: :data:`DTYPE_PRECISIONS`, unless ``precision`` says otherwise.
+
+    ``precision`` is ``None``, one precision for every dtype (a name, a :class:`Precision` or a
+    unit roundoff), or a mapping from dtypes to precisions (the others keep their default).  A
+    named or :class:`Precision` model must store in the dtype it judges (``'tf32'`` judges
+    float32, ``'float16'`` float16).  Where the arrays are not in PyTorch's layout
+    (``pytorch_layout=False``), a half dtype's default is the single rounding of the result, since
+    the col2im steps count kernel taps there.  ``bfloat16`` needs the ``ml_dtypes`` package.
+
+    Examples
+    --------
+    >>> {d: p.name for d, p in dtype_precisions(("float32", "float16")).items()}
+    {'float32': 'float32', 'float16': 'float16-col2im'}
+    >>> {d: p.name for d, p in dtype_precisions(("float32",), "tf32").items()}
+    {'float32': 'tf32'}
+    >>> dtype_precisions(("float64",), "float32")
+    Traceback (most recent call last):
+    ...
+    ValueError: precision 'float32' stores float32, so it cannot judge float64 inputs; ...
+    """
+    chosen = dict(precision) if isinstance(precision, Mapping) else {}
+    resolved = {}
+    for dtype in dtypes:
+        if dtype not in STORAGE_DTYPES:
+            raise ValueError(f"dtypes must contain only {', '.join(map(repr, STORAGE_DTYPES))}; got {dtype!r}")
+        storage_dtype(dtype)  # bfloat16: ImportError naming ml_dtypes
+        default = DTYPE_PRECISIONS[dtype] if pytorch_layout or dtype not in ("float16", "bfloat16") else dtype
+        given = chosen.get(dtype, default) if precision is None or isinstance(precision, Mapping) else precision
+        p = _precision(given)
+        if not isinstance(given, (int, float)) and p.storage != dtype:
+            raise ValueError(
+                f"precision {p.name!r} stores {p.storage}, so it cannot judge {dtype} inputs; give each dtype its own "
+                f"as a mapping, e.g. precision={{{dtype!r}: {DTYPE_PRECISIONS[dtype]!r}}}"
+            )
+        if p.counts_taps and not pytorch_layout:
+            raise ValueError(
+                f"precision {p.name!r} counts kernel taps in PyTorch's layout; in another convention take one that "
+                f"rounds once, e.g. {p.storage!r}"
+            )
+        resolved[dtype] = p
+    unknown = sorted(set(chosen) - set(dtypes))
+    if unknown:
+        raise ValueError(f"precision names dtypes that are not checked: {unknown}; dtypes={tuple(dtypes)}")
+    return resolved
 
 
 def _precision(precision: str | float | Precision) -> Precision:
