@@ -100,11 +100,14 @@ def pad_or_crop(z: np.ndarray, before: tuple[int, ...], after: tuple[int, ...]) 
     Returns a new contiguous array of the final size: zeros, with the part of ``z`` that is
     kept copied in (never the larger padded array, then a crop).
     """
-    spatial = z.shape[2:]
-    size = tuple(max(n + b + a, 0) for n, b, a in zip(spatial, before, after))
+    kept, placed = [], []
+    for n, b, a in zip(z.shape[2:], before, after):
+        start = max(-b, 0)
+        stop = max(n - max(-a, 0), start)  # z[start:stop] stays ...
+        kept.append(slice(start, stop))
+        placed.append(slice(start + b, stop + b))  # ... and moves by before
+    size = tuple(max(n + b + a, 0) for n, b, a in zip(z.shape[2:], before, after))
     padded = np.zeros(z.shape[:2] + size, dtype=z.dtype)  # (N, C, *(Z + before + after))
-    kept = tuple(slice(max(-b, 0), max(n - max(-a, 0), max(-b, 0))) for n, b, a in zip(spatial, before, after))
-    placed = tuple(slice(max(b, 0), max(b, 0) + k.stop - k.start) for b, k in zip(before, kept))
     padded[(slice(None), slice(None), *placed)] = z[(slice(None), slice(None), *kept)]
     return padded
 
@@ -165,10 +168,10 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeo
 
     The batch is processed in chunks whose temporaries (the stretched input and ``z``, one
     window and the GEMM results: :func:`item_bytes`) stay under
-    :func:`~transposed_conv._memory.get_memory_limit`.  Two fast paths compute the same sums:
-    :func:`conv_transpose_windowed` where ``z`` would dwarf the output (:data:`GRID_FACTOR`) or
-    one batch element's temporaries alone exceed the limit, and :func:`correlate_stride1_fast`
-    for the correlation where it wastes little (:data:`FLAT_WASTE`; measured faster).
+    :func:`~transposed_conv._memory.get_memory_limit`.  The same sums run in the bounded path,
+    :func:`conv_transpose_windowed`, where ``z`` would dwarf the output (:data:`GRID_FACTOR`) or
+    one batch element's temporaries alone exceed the limit; the correlation runs in the fast
+    path, :func:`correlate_stride1_fast`, where it wastes little (:data:`FLAT_WASTE`; measured).
     """
     n, out = x.shape[0], geometry.output_shape
     stretched, grid = grid_shapes(geometry)
@@ -220,7 +223,7 @@ def item_bytes(geometry: ConvTransposeGeometry, itemsize: int) -> int:
     return (inputs + 3 * geometry.out_channels * out[0] * math.prod(grid[1:])) * itemsize
 
 
-# --- fast paths -------------------------------------------------------------------------------------------
+# --- the fast path and the bounded path ----------------------------------------------------------------
 
 
 #: :func:`conv_transpose` runs :func:`correlate_stride1_fast` when the flattened correlation computes at
