@@ -1208,7 +1208,7 @@ def assert_close(
             f"  configuration: {configuration}",
             configuration=configuration,
         )
-    if got.dtype.kind not in "iuf":
+    if got.dtype.kind not in "iuf" and not _is_bfloat16(got):
         raise OracleMismatch(f"result must be real numbers; got dtype {got.dtype}", configuration=configuration)
     ratio = key.fraction(got)
     bad = ratio > 1

@@ -37,7 +37,7 @@ except ModuleNotFoundError as error:
 from . import _isolation, frameworks
 from ._literals import Script
 from .frameworks._declarations import FEATURES, feature_name
-from .oracle import ALGORITHMS, answer_key
+from .oracle import ALGORITHMS, PRECISIONS, Precision, answer_key, dtype_precisions
 from .strategies import (
     CONVENTION_CASES,
     EXTENSIONS,
@@ -119,6 +119,7 @@ class ConformanceReport:
     ``|error| / bound`` seen per dtype (at most 1 for a conforming implementation).
     ``refused`` counts, per dtype, the cases that raised on a feature of ``may_refuse``
     (``check_conv_transpose(may_refuse=...)``), and ``refusal`` is the first such error.
+    ``precisions`` holds the precision that judged each dtype (:func:`~transposed_conv.oracle.dtype_precisions`).
     ``seed`` is the run's seed (drawn at random when none was given): pass it to repeat the run.
     """
 
@@ -128,6 +129,7 @@ class ConformanceReport:
     worst_fraction: dict[str, float] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
     refusal: str = ""
+    precisions: dict[str, Precision] = field(default_factory=dict)
 
     def __str__(self) -> str:
         parts = [
@@ -159,12 +161,15 @@ def _reproducer(
     actual: np.ndarray | None,
     dtype: str,
     algorithm: str = "summation",
+    precision: Precision | None = None,
 ) -> str:
     """A script that shows the failure with NumPy and this package only, and runs as printed: arrays and
     arguments are written by ``transposed_conv._literals`` (NaN, infinities, ``-0.0``, any dtype, exact)."""
     torch = case.convention == "torch"
     reference = case.reference
     script = Script()
+    precision = precision or dtype_precisions((dtype,), pytorch_layout=torch)[dtype]
+    judged = repr(precision.name) if PRECISIONS.get(precision.name) == precision else script.literal(precision)
     if torch:
         script.need("from transposed_conv.oracle import assert_close")
     else:
@@ -189,7 +194,7 @@ def _reproducer(
     script.assign_arrays({"actual": actual})
     if torch:
         model = "" if algorithm == "summation" else f", algorithm={algorithm!r}"
-        script.add(f"assert_close(actual, x, weight, bias, precision={dtype!r}{model}, **kwargs)")
+        script.add(f"assert_close(actual, x, weight, bias, precision={judged}{model}, **kwargs)")
         return script.text()
     parameters = ", ".join(case.array_names[:2]) + ", " + (case.array_names[2] if len(case.array_names) > 2 else "_")
     script.add(
@@ -199,7 +204,7 @@ def _reproducer(
         f"    return {reference.__name__}({', '.join(case.array_names)}{arguments}, **kwargs)",
         "",
         "",
-        f"fraction = linear_bound_fraction(actual, answer, {arrays}, precision={dtype!r})",
+        f"fraction = linear_bound_fraction(actual, answer, {arrays}, precision={judged})",
         "worst = fraction.max(initial=0.0)  # initial: an empty output has no element",
         f'assert worst <= 1, f"beyond the {dtype} rounding bound: {{worst:.3g}} x the bound"',
     )
@@ -349,7 +354,7 @@ def _check_case(
         if crash is not None:  # a call in a process of its own shows it without ending the reader's
             reproducer = _isolation.crash_reproducer(impl, case, crash)
         else:
-            reproducer = _reproducer(impl, case, result, dtype, algorithm)
+            reproducer = _reproducer(impl, case, result, dtype, algorithm, report.precisions.get(dtype))
         return NonConformance(
             f"{message}\n  configuration: {describe}\nreproducer:\n{reproducer}",
             problem=problem,
@@ -383,14 +388,16 @@ def _check_case(
             f"{type(error).__name__}: {error}",
         ) from error
     compute, x, weight, bias = case.compute, case.x, case.weight, case.bias
-    key = answer_key(  # a transform's error model reads our (the torch convention's) layout and arguments
+    torch = case.convention == "torch"
+    precision = report.precisions.get(dtype) or dtype_precisions((dtype,), pytorch_layout=torch)[dtype]
+    key = answer_key(  # a transform's error model, or one that counts kernel taps, reads the torch convention's layout
         compute,
         x,
         weight,
         bias,
-        precision=dtype,
+        precision=precision,
         algorithm=algorithm,
-        conv_args=case.kwargs if algorithm != "summation" else None,
+        conv_args=case.kwargs if torch else None,
     )
     expected, bound = key.expected, key.bound
     if actual.shape != expected.shape:
@@ -404,7 +411,8 @@ def _check_case(
         got, want = float(actual[index]), float(expected[index])
         raise fail(
             "values",
-            f"values differ from the oracle beyond the {dtype} rounding bound at {int((fraction > 1).sum())} of "
+            f"values differ from the oracle beyond the {precision.name} rounding bound at "
+            f"{int((fraction > 1).sum())} of "
             f"{actual.size} elements; worst element {index}: got {got!r}, expected {want!r}, "
             f"|error| = {worst:.3g} x the bound {float(bound[index]):.3g}",
             actual,
@@ -488,6 +496,7 @@ def check_conv_transpose(
     only: Mapping[str, Any] | None = None,
     may_refuse: Collection[str] = (),
     algorithm: str = "summation",
+    precision: Any = None,
     isolate: bool | None = None,
     jobs: int = 1,
     timeout: float | None = _isolation.DEFAULT_TIMEOUT,
@@ -505,9 +514,9 @@ def check_conv_transpose(
     examples : int
         Cases drawn per dtype.
     dtypes : tuple of str
-        Input dtypes, ``'float64'`` and/or ``'float32'``; each is checked against the rounding
-        bound of its own precision, so an implementation that computes float64 inputs in
-        float32 fails.
+        Input dtypes: ``'float64'``, ``'float32'``, ``'float16'``, ``'bfloat16'`` (this one needs
+        the ``ml_dtypes`` package); each is checked against the rounding bound of its own
+        precision (``precision``), so an implementation that computes float64 inputs in float32 fails.
     seed : int, optional
         Makes the run reproducible; ``None`` draws one at random, recorded in the report
         (``report.seed``) and in a non-conformance (``failure.seed``), so the run can be repeated.
@@ -538,6 +547,13 @@ def check_conv_transpose(
     algorithm : {'summation', 'fft', 'winograd'}
         The error model of the oracle (:func:`transposed_conv.oracle.error_bound`): an FFT or
         Winograd implementation is judged by its algorithm's bound (``convention='torch'`` only).
+    precision : str, Precision, float or mapping, optional
+        How ``impl`` computes each dtype (:func:`transposed_conv.oracle.dtype_precisions`): one
+        precision for every dtype, or a mapping from dtypes to precisions.  By default float64 and
+        float32 as themselves, and float16 and bfloat16 by PyTorch's CPU model,
+        ``'float16-col2im'`` / ``'bfloat16-col2im'`` (float32 sums per kernel tap stored in the
+        half format, the taps and then the bias added in it), which also covers one rounding of a
+        float32 result; say ``{'float16': 'float16'}`` for that stricter model, ``'tf32'`` for TF32.
     isolate : bool, optional
         Call ``impl`` in a worker process (``True``), so that a crash -- a signal, an abort,
         ``sys.exit`` -- or a hang is a non-conformance (problem ``'crashed'`` or ``'hung'``)
@@ -685,9 +701,7 @@ def check_conv_transpose(
     isolate, seed = _isolation.check_running(isolate, jobs, timeout, seed)
     if isinstance(dtypes, str):
         dtypes = (dtypes,)
-    for dtype in dtypes:
-        if dtype not in ("float64", "float32"):
-            raise ValueError(f"dtypes must contain only 'float64' and 'float32'; got {dtype!r}")
+    precisions = dtype_precisions(dtypes, precision, pytorch_layout=convention == "torch")
     declaration = Declaration.build(convention, without=without, extensions=extensions, max_dims=max_dims, only=only)
     refusable = _features("may_refuse", may_refuse)
     if "float64" in declaration.without:
@@ -698,10 +712,11 @@ def check_conv_transpose(
     if jobs > 1:  # each share of the run in a worker process, checking impl in a worker of its own
         declared = {"without": without, "extensions": extensions, "max_dims": max_dims, "only": only}
         options = {**declared, "convention": convention, "may_refuse": may_refuse, "algorithm": algorithm, **draw}
+        options["precision"] = precision
         return _isolation.check_in_parallel(
             check_conv_transpose, impl, jobs, dtypes, examples, seed, progress, timeout, options
         )
-    report = ConformanceReport(convention, seed=seed)
+    report = ConformanceReport(convention, seed=seed, precisions=precisions)
     total = examples * len(dtypes)
     counter = [0]
 
