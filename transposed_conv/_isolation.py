@@ -64,6 +64,7 @@ __all__ = [
     "importable",
     "random_seed",
     "repeat_differs",
+    "require_importable",
     "run_parallel",
 ]
 
@@ -158,7 +159,8 @@ def importable(function: Callable[..., Any]) -> Callable[..., Any] | None:
     return None
 
 
-def _require_importable(function: Callable[..., Any]) -> Callable[..., Any]:
+def require_importable(function: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`importable`'s answer, or :class:`NotImportable` saying why and what to do instead."""
     found = importable(function)
     if found is None:
         name = f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', repr(function))}"
@@ -277,7 +279,7 @@ class Worker:
     """
 
     def __init__(self, target: Callable[..., Any], *, watch: bool = True) -> None:
-        self.target = _require_importable(target)
+        self.target = require_importable(target)
         self.watch = watch
         self._process: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
@@ -429,7 +431,7 @@ class Isolated:
     """
 
     def __init__(self, impl: Callable[..., Any], *, timeout: float | None = DEFAULT_TIMEOUT) -> None:
-        self.impl = _require_importable(impl)
+        self.impl = require_importable(impl)
         self.timeout = timeout
         self.__module__ = self.impl.__module__
         self.__qualname__ = self.impl.__qualname__
@@ -663,7 +665,7 @@ def check_in_parallel(
     """``check`` (``check_conv_transpose``) split over ``jobs`` worker processes: one share per dtype, and each dtype
     in ``jobs // len(dtypes)`` shares of ``examples`` (seeds from :func:`share_seed`).  The reports merged, or the
     first share's failure raised."""
-    target = _require_importable(impl)
+    target = require_importable(impl)
     shares = max(1, jobs // len(dtypes))
     per_share = -(-examples // shares)
     parts = [

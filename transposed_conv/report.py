@@ -19,8 +19,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis.errors import Unsatisfiable
-
+from . import _isolation
 from .frameworks import CONVENTIONS
 from .frameworks import IMPLEMENTATIONS as IMPLEMENTATIONS
 from .frameworks import Implementation as Implementation
@@ -131,7 +130,9 @@ class Cell:
     unsupported: ``refused`` cases, the first error in ``details``), ``'n/a'`` (the API cannot
     express the feature), ``'error'`` (the area's draw options are wrong: a bug in the table),
     ``'not run'`` (``details`` says why) or ``'interrupted'`` (SIGINT).  ``cases`` counts the
-    cases that conformed, ``worst`` is the largest ``|error| / bound`` among them.
+    cases that conformed, ``worst`` is the largest ``|error| / bound`` among them.  ``verdict``
+    is the failure's (``NonConformance.verdict``: ``'wrong'``, ``'nondeterministic'``,
+    ``'history-dependent'``, ``'crashed'`` or ``'hung'``).
     """
 
     status: str
@@ -141,11 +142,13 @@ class Cell:
     details: str = ""
     cases: int = 0
     refused: int = 0
+    verdict: str = ""
 
     def text(self) -> str:
         """The result as one short line of a table: ``pass``, ``FAIL (values)``, ``unsupported (...)``, ..."""
         if self.status == "fail":
-            return f"FAIL ({self.problem})"
+            shown = self.verdict not in ("", "wrong", self.problem)
+            return f"FAIL ({self.problem}, {self.verdict})" if shown else f"FAIL ({self.problem})"
         if self.status == "unsupported":
             return f"unsupported (raised on {self.refused} of {self.refused + self.cases} cases: {self.details})"
         if self.status == "interrupted":
@@ -227,8 +230,14 @@ def _run_area(
             **options,
         )
     except NonConformance as failure:
-        return Cell("fail", problem=failure.problem, configuration=repr(failure.case), details=str(failure))
-    except Unsatisfiable:
+        return Cell(
+            "fail",
+            problem=failure.problem,
+            configuration=repr(failure.case),
+            details=str(failure),
+            verdict=failure.verdict,
+        )
+    except _isolation.NoCaseDrawn:
         return Cell("not run", details="no case of this area fits the declared options")
     except Exception as error:  # a draw option the convention does not take: a bug in this table
         return Cell("error", details=f"{type(error).__name__}: {error}")
@@ -250,6 +259,7 @@ class AreaReport:
     name: str
     declaration: Declaration
     cells: dict[str, Cell] = field(default_factory=dict)
+    seed: int | None = None
 
     @property
     def failures(self) -> dict[str, Cell]:
@@ -308,6 +318,9 @@ def check_areas(
     algorithm: str = "summation",
     name: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    isolate: bool | None = None,
+    jobs: int = 1,
+    timeout: float | None = _isolation.DEFAULT_TIMEOUT,
 ) -> AreaReport:
     """Check an implementation area by area: what it supports, and what it declares it does not.
 
@@ -323,9 +336,13 @@ def check_areas(
     ----------
     impl : callable
         The implementation, in ``convention``'s calling convention.
-    convention, examples, dtypes, seed, without, extensions, max_dims, only, algorithm
+    convention, examples, dtypes, seed, without, extensions, max_dims, only, algorithm, isolate, timeout
         As for :func:`~transposed_conv.testing.check_conv_transpose`; ``examples`` per area.
-        Areas of a dtype not in ``dtypes`` are left out.
+        Areas of a dtype not in ``dtypes`` are left out.  The seed (random when ``None``) is
+        the same for every area, and recorded in ``report.seed``.
+    jobs : int
+        Worker processes to run the areas in, each with the implementation in a worker of its own
+        (``jobs > 1`` isolates); the cases drawn are those of ``jobs=1``.
     name : str, optional
         The implementation's name in the failures' headings (its ``__qualname__`` by default).
     progress : callable, optional
@@ -368,9 +385,13 @@ def check_areas(
         )
     if isinstance(dtypes, str):
         dtypes = (dtypes,)
-    report = AreaReport(name or str(getattr(impl, "__qualname__", "impl")), declaration)
+    isolate, seed = _isolation.check_running(isolate, jobs, timeout, seed)
+    if isolate:  # NotImportable now, not an 'error' in every area
+        impl = _isolation.require_importable(impl)
+    report = AreaReport(name or str(getattr(impl, "__qualname__", "impl")), declaration, seed=seed)
     supports = CONVENTIONS[convention].supports
     runs = [area for area in (*TOGETHER, *AREAS) if area.dtype in dtypes]
+    parallel: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
     for number, area in enumerate(runs):
         needs = area.needs
         if needs is not None and not supports.expresses(needs) and needs not in declaration.extensions:
@@ -382,12 +403,18 @@ def check_areas(
             "max_dims": declaration.max_dims,
             "only": declaration.only or None,
             "algorithm": algorithm,
+            "isolate": isolate,
+            "timeout": timeout,
         }
         if needs in declaration.without:
             if area in TOGETHER:
                 report.cells[area.name] = Cell("not run", details=f"declared without {needs}")
                 continue
             declared["may_refuse"] = (needs,)
+        if jobs > 1:
+            report.cells[area.name] = Cell("not run")  # its place in the table, until it has run
+            parallel.append((_run_area, (impl, convention, area, examples, seed), declared))
+            continue
         done = [0]
 
         def tick(count: int, total: int, label: str = area.name, done: list[int] = done) -> None:
@@ -402,7 +429,36 @@ def check_areas(
             for later in runs[number + 1 :]:
                 report.cells[later.name] = Cell("not run")
             raise AreasInterrupted(report) from None
+    if parallel:
+        _run_areas_in_parallel(report, parallel, jobs, progress)
     return report
+
+
+def _run_areas_in_parallel(
+    report: AreaReport,
+    calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]],
+    jobs: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> None:
+    """Each area's :func:`_run_area` in one of ``jobs`` worker processes; the cells filled in as they finish."""
+    names = [args[2].name for _, args, _ in calls]
+    done = [0] * len(calls)
+
+    def tick(index: int, args: tuple[Any, ...]) -> None:
+        done[index] = int(args[0])
+        if progress is not None:
+            progress(names[index], *args)
+
+    try:
+        for index, cell, error in _isolation.run_parallel(calls, jobs, progress=tick):
+            if error is not None:  # the area's own worker died: a bug of the kit's, not the implementation's
+                cell = Cell("error", details=f"{type(error).__name__}: {error}")
+            report.cells[names[index]] = cell
+    except KeyboardInterrupt:
+        for index, name in enumerate(names):
+            if report.cells[name].status == "not run" and done[index]:
+                report.cells[name] = Cell("interrupted", cases=done[index])
+        raise AreasInterrupted(report) from None
 
 
 def render_markdown(table: dict[str, dict[str, Cell]], *, examples: int, seed: int, versions: dict[str, str]) -> str:
