@@ -8,6 +8,7 @@ the real PyTorch (imported when called).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,15 @@ import numpy as np
 from ..transpose import conv_transpose
 from ._declarations import Convention, Geometry, Implementation, Supports
 
-__all__ = ["CONVENTIONS", "IMPLEMENTATIONS", "PEERS", "SUPPORTS", "torch_arguments", "torch_conv_transpose"]
+__all__ = [
+    "CONVENTIONS",
+    "HALF_PRECISIONS",
+    "IMPLEMENTATIONS",
+    "PEERS",
+    "SUPPORTS",
+    "torch_arguments",
+    "torch_conv_transpose",
+]
 
 
 def torch_arguments(geometry: Geometry, *, batch: int = 1) -> dict[str, Any]:
@@ -56,24 +65,55 @@ def torch_conv_transpose(
     groups: int = 1,
     dilation: Any = 1,
 ) -> np.ndarray:
-    """``torch.nn.functional.conv_transpose{1,2,3}d`` on CPU, one thread."""
+    """``torch.nn.functional.conv_transpose{1,2,3}d`` on CPU, one thread.
+
+    ``ml_dtypes.bfloat16`` arrays, which ``torch.from_numpy`` does not take, travel as float32
+    (exactly) and are made ``torch.bfloat16`` before the call; the result comes back the same way.
+    """
     import torch
 
     torch.set_num_threads(1)
     function = getattr(torch.nn.functional, f"conv_transpose{weight.ndim - 2}d")
+    bfloat16 = x.dtype.name == "bfloat16"
+
+    def tensor(a: np.ndarray) -> Any:
+        if a.dtype.name == "bfloat16":
+            return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).to(torch.bfloat16)
+        return torch.from_numpy(np.ascontiguousarray(a))
+
     with torch.no_grad():
         y = function(
-            torch.from_numpy(np.ascontiguousarray(x)),
-            torch.from_numpy(np.ascontiguousarray(weight)),
-            None if bias is None else torch.from_numpy(np.ascontiguousarray(bias)),
+            tensor(x),
+            tensor(weight),
+            None if bias is None else tensor(bias),
             stride=stride,
             padding=padding,
             output_padding=output_padding,
             groups=groups,
             dilation=dilation,
         )
+    if bfloat16:
+        return np.asarray(y.float().numpy().astype(x.dtype))
     result: np.ndarray = y.numpy()
     return result
+
+
+#: The half formats PyTorch's CPU kernels compute in, each with the oracle's precision that describes how
+#: (``transposed_conv.oracle.PRECISIONS``).  Verified bit for bit against torch 2.13: float16 runs im2col, a GEMM
+#: that sums each kernel tap over the input channels in float32 and stores it in float16, col2im adding the taps
+#: in float16, then the bias in float16 ("float16-col2im"); bfloat16 does the same where oneDNN does not take
+#: it, and where it does (AVX512-BF16) rounds once after a float32 sum of everything, which that bound covers.
+HALF_PRECISIONS = {"float16": "float16-col2im", "bfloat16": "bfloat16-col2im"}
+
+
+@dataclass(frozen=True)
+class _HalfImplementation(Implementation):
+    """An :class:`Implementation` that computes in the half formats of :data:`HALF_PRECISIONS` too."""
+
+    @property
+    def dtypes(self) -> tuple[str, ...]:
+        """The dtypes it runs: the declaration's, then float16 and bfloat16."""
+        return (*self.supports.dtypes, *HALF_PRECISIONS)
 
 
 #: What PyTorch's transposed convolution can express.
@@ -92,4 +132,4 @@ CONVENTIONS = (
 IMPLEMENTATIONS = (
     Implementation("torch.nn.functional.conv_transpose{1,2,3}d", "torch", "torch", torch_conv_transpose, SUPPORTS),
 )
-PEERS = (Implementation("torch", "torch", "torch", torch_conv_transpose, SUPPORTS),)
+PEERS = (_HalfImplementation("torch", "torch", "torch", torch_conv_transpose, SUPPORTS),)
