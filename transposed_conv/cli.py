@@ -922,7 +922,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--examples", type=_positive, default=200, help="cases per framework and dtype, or per area with --impl (200)"
     )
-    check.add_argument("--dtype", choices=["float64", "float32", "all"], default="all", help="input dtype (all)")
+    check.add_argument(
+        "--dtype",
+        choices=["float64", "float32", "float16", "bfloat16", "all"],
+        default="all",
+        help="input dtype (all: float64 and float32); float16 and bfloat16 are judged by PyTorch's CPU model "
+        "(oracle precisions float16-col2im, bfloat16-col2im)",
+    )
     check.add_argument(
         "--algorithm",
         choices=list(ALGORITHMS),
