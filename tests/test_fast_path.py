@@ -279,12 +279,16 @@ def test_im2col_with_padding_is_im2col_of_the_padded_input(case: Case, seed: int
     np.testing.assert_array_equal(im2col.im2col(y, *args, geometry.padding), im2col.im2col(padded, *args))
 
 
-@pytest.mark.parametrize("columns", [im2col.NARROW - 1, im2col.NARROW])
-def test_transposed_times_gives_w_transpose_times_x_in_either_orientation(columns: int) -> None:
-    """Below NARROW columns (with many input channels) W.T @ X is computed as (X.T @ W).T: the same result."""
+@pytest.mark.parametrize(
+    ("channels", "columns"),
+    [(im2col.NARROW, im2col.NARROW - 1), (im2col.NARROW, im2col.NARROW), (1, 64)],
+    ids=["narrow", "wide", "depthwise"],
+)
+def test_transposed_times_gives_w_transpose_times_x_in_every_arrangement(channels: int, columns: int) -> None:
+    """W.T @ X, computed as (X.T @ W).T below NARROW columns and as an outer product for one channel per group."""
     rng = np.random.default_rng(columns)
-    w = rng.integers(-4, 5, size=(2, im2col.NARROW, 3)).astype(np.float64)  # (G, C_in/G, M)
-    xs = rng.integers(-4, 5, size=(2, im2col.NARROW, columns)).astype(np.float64)  # (G, C_in/G, P)
+    w = rng.integers(-4, 5, size=(2, channels, 3)).astype(np.float64)  # (G, C_in/G, M)
+    xs = rng.integers(-4, 5, size=(2, channels, columns)).astype(np.float64)  # (G, C_in/G, P)
     result = im2col.transposed_times(w, xs)
     assert result.flags.c_contiguous
     np.testing.assert_array_equal(result, np.einsum("gcm,gcp->gmp", w, xs))

