@@ -50,7 +50,7 @@ this module without it raises an ``ImportError`` that says what to install.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -92,10 +92,34 @@ __all__ = [
 ]
 
 PADDING_KINDS = ("any", "symmetric", "asymmetric")
+#: The tiers of :func:`conv_transpose_configs`: small cases, and the stress regions (:data:`STRESS_REGIONS`).
+CONFIG_TIERS = ("small", "stress")
+#: The stress tier's regions (``conv_transpose_configs(tier="stress")``), where blocked, tiled and specialised
+#: kernels break: each case is drawn for one of them, and carries its name (``config.region``).
+STRESS_REGIONS = (
+    "batch 3..8",
+    "channels: up to 64 per group, 128 out, bias",
+    "groups 5..8",
+    "depthwise (C_in = groups, up to 32)",
+    "sides 41..160",
+    "sides m * 2**k and +-1",
+    "3-D: sides up to 8, kernels up to 5",
+    "kernels 6..9",
+    "strides 5..8",
+    "outputs over 2**17 elements",
+    "fast paths: 3x3, 5x5 stride 1; 4x4 stride 2; 1x1",
+)
+_BATCH, _CHANNELS, _GROUPS, _DEPTHWISE, _SIDES, _POWERS, _3D, _KERNELS, _STRIDES, _OUTPUTS, _FAST = STRESS_REGIONS
+#: The kernel sizes and strides of the fast paths drawn on purpose (Winograd's 3x3, 5x5 stride 1; the 4x4 stride 2
+#: of upsampling decoders; 1x1 with stride 1 and 2).
+FAST_PATHS = ((3, 1), (5, 1), (4, 2), (1, 1), (1, 2))
+#: Every case of the region ``outputs over 2**17 elements`` has more output elements than this.
+LARGE_OUTPUT = 2**17
+_LARGE_OUTPUT_SIDES = {1: (4096, 8192), 2: (48, 96), 3: (14, 24)}  # per-sample output >= 4092, 45**2, 11**3
 #: What ``conv_transpose_configs(only=...)`` can fix: the number of spatial dimensions, and per-dimension
 #: kernel sizes, strides and dilations (an int for every dimension, or a tuple that also fixes ``dims``), and groups.
 ONLY_PARAMETERS = ("dims", "kernel", "stride", "dilation", "groups")
-VALUE_KINDS = ("integers", "uniform", "normal")
+VALUE_KINDS = ("integers", "uniform", "normal", "special")
 LAYOUTS = ("C", "F", "strided", "reversed")
 
 
@@ -115,10 +139,14 @@ class ConvTransposeConfig(ConvTransposeGeometry):
         ``N``, the batch size (0 for an empty batch).
     bias : bool
         Whether the case has a bias.
+    region : str
+        The stress region it was drawn for (:data:`STRESS_REGIONS`, ``conv_transpose_configs(tier="stress")``),
+        ``''`` otherwise.  Not compared, not shown: a label for counting what a run covered.
     """
 
     batch: int
     bias: bool
+    region: str = field(default="", compare=False, repr=False)
 
     @classmethod
     def build(
@@ -197,6 +225,9 @@ class ConvTransposeCase:
         spec-following function of :mod:`transposed_conv.conventions` such as
         :func:`~transposed_conv.conventions.onnx_conv_transpose`: ``reference(*case.args,
         **case.kwargs)`` is the answer.
+    special : tuple of str
+        The special values put in its arrays (``values="special"``), as ``'NaN in x'``, ``'+inf in
+        weight'``, ...  (:data:`SPECIAL_KINDS`); ``()`` otherwise.  :attr:`coverage` lists them.
 
     The shared geometry (``batch``, ``in_channels``, ``out_channels``, ``input_shape``,
     ``kernel_shape``, ``stride``, ``dilation``, ``groups``, ``ndim``) is readable on the case
@@ -215,6 +246,7 @@ class ConvTransposeCase:
     argument_names: tuple[str, ...]
     kwargs: dict[str, Any]
     reference: Callable[..., np.ndarray]
+    special: tuple[str, ...]
 
     def __init__(
         self,
@@ -229,6 +261,7 @@ class ConvTransposeCase:
         argument_names: tuple[str, ...] = (),
         kwargs: dict[str, Any] | None = None,
         reference: Callable[..., np.ndarray] = conv_transpose,
+        special: tuple[str, ...] = (),
     ) -> None:
         values = {
             "config": config,
@@ -241,6 +274,7 @@ class ConvTransposeCase:
             "argument_names": argument_names,
             "kwargs": config.kwargs if kwargs is None else kwargs,
             "reference": reference,
+            "special": special,
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)  # frozen
@@ -259,6 +293,14 @@ class ConvTransposeCase:
     def ndim(self) -> int:
         """Number of spatial dimensions."""
         return self.config.ndim
+
+    @property
+    def coverage(self) -> tuple[str, ...]:
+        """What the case was drawn to cover: its stress region (:data:`STRESS_REGIONS`), then its special values.
+
+        The labels a run counts (``ConformanceReport.coverage``); ``()`` for a case of the small tier.
+        """
+        return ((self.config.region,) if self.config.region else ()) + self.special
 
     def compute(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
         """:attr:`reference` on other arrays of the same shapes and the same arguments (for the oracle's bounds)."""
@@ -321,6 +363,8 @@ def conv_transpose_configs(
     max_large_side: int | None = None,
     empty_batch: bool | str = True,
     only: Mapping[str, Any] | None = None,
+    tier: str = "small",
+    regions: tuple[str, ...] = STRESS_REGIONS,
 ) -> st.SearchStrategy[ConvTransposeConfig]:
     """Valid transposed-convolution configurations (no arrays).
 
@@ -355,11 +399,32 @@ def conv_transpose_configs(
         "stride": 1}`` draws 2-D cases with a 3x3 kernel and stride 1 (a fast path's domain).  An
         int stands for every dimension; a tuple also fixes the number of dimensions.  A fixed
         value wins over the ``max_*`` bound of its parameter.
+    tier : {'small', 'stress'}
+        ``'small'``: the small cases above.  ``'stress'``: each case drawn for one of ``regions``,
+        with one or two dimensions of the problem at an extreme and the rest small (see Notes); its
+        ``region`` names it.
+    regions : tuple of str
+        The stress regions to draw from (:data:`STRESS_REGIONS`; ``tier='stress'`` only).
 
     Notes
     -----
     Groups and channels per group are drawn with small values favoured (half the draws
     are at most 3), so that large values appear without making every example large.
+
+    The stress tier draws where blocked, tiled and specialised kernels break, one region per case
+    (:data:`STRESS_REGIONS`): batch 3 to 8; 9 to 64 input channels per group with 9 to 128
+    output channels and a bias; 5 to 8 groups; depthwise (one input channel per group, up to 32
+    groups); one or two sides of 41 to 160, or of ``m * 2**k`` (``k`` from 3 to 7) and one
+    either side of it, up to 161; 3-D with sides up to 8 and kernels up to 5; kernels of 6 to 9
+    (4 to 5 in 3-D); strides of 5 to 8; outputs of more than :data:`LARGE_OUTPUT` (``2**17``)
+    elements; and the fast paths of :data:`FAST_PATHS` (3x3 and 5x5 with stride 1, 4x4 with stride
+    2, 1x1), 2-D where drawn.  Elsewhere a case is small: batch 1 or 2, sides up to 6, kernels
+    and strides up to 3, dilation up to 2, up to 2 groups of up to 3 channels.  Padding crops at
+    most a stride beyond ``dilation*(kernel - 1)`` on each side, so long sides stay long.  Of the
+    other options, ``min_ndim``, ``max_ndim``, ``padding``, ``bias``, ``large_output_padding`` and
+    ``only`` apply; ``max_groups=1`` and ``max_dilation=1`` leave groups and dilation out (and the
+    regions of groups); the other bounds are the small tier's, and no batch is empty.  A region
+    whose extreme ``only`` fixes (kernels, strides, groups, dimensions) is not drawn.
 
     Examples
     --------
@@ -368,6 +433,13 @@ def conv_transpose_configs(
     ... def test(config):
     ...     assert all(o >= 1 for o in config.output_shape)
     ...     assert all(a < max(s, d) for a, s, d in zip(config.output_padding, config.stride, config.dilation))
+    >>> test()
+
+    The stress tier, each case labelled with its region:
+
+    >>> @given(conv_transpose_configs(tier="stress", regions=("strides 5..8",)))
+    ... def test(config):
+    ...     assert config.region == "strides 5..8" and 5 <= max(config.stride) <= 8
     >>> test()
     """
     for name, value, lowest in [
@@ -389,8 +461,23 @@ def conv_transpose_configs(
     if empty_batch not in (True, False, "only"):
         raise InvalidArgument(f"empty_batch must be True, False or 'only'; got empty_batch={empty_batch!r}")
     fixed = _check_only(only, InvalidArgument)
+    if tier not in CONFIG_TIERS:
+        raise InvalidArgument(f"tier must be one of {list(CONFIG_TIERS)}; got tier={tier!r}")
+    chosen = _check_subset("regions", regions, STRESS_REGIONS)
     if "dims" in fixed:
         min_ndim = max_ndim = fixed["dims"]
+    if tier == "stress":
+        return _stress_configs(
+            regions=_stress_regions(chosen, min_ndim, max_ndim, max_groups, fixed),
+            min_ndim=min_ndim,
+            max_ndim=max_ndim,
+            max_dilation=max_dilation,
+            max_groups=max_groups,
+            padding=padding,
+            bias=bias,
+            large_output_padding=large_output_padding,
+            only=fixed,
+        )
     return _configs(
         min_ndim=min_ndim,
         max_ndim=max_ndim,
@@ -482,21 +569,9 @@ def _configs(
     kernel_shape = _per_dimension_draw(draw, only.get("kernel"), ndim, lambda: st.integers(1, largest_kernel))
     stride = _per_dimension_draw(draw, only.get("stride"), ndim, lambda: st.integers(1, max_stride))
     dilation = _per_dimension_draw(draw, only.get("dilation"), ndim, lambda: st.integers(1, max_dilation))
-    output_padding = tuple(
-        draw(st.integers(0, (max(s, d) if large_output_padding else s) - 1)) for s, d in zip(stride, dilation)
+    output_padding, pads = _draw_padding(
+        draw, input_shape, kernel_shape, stride, dilation, padding, large_output_padding
     )
-    symmetric = {"any": None, "symmetric": True, "asymmetric": False}[padding]
-    if symmetric is None:
-        symmetric = draw(st.booleans())
-    pads = []
-    for i, k, s, d, a in zip(input_shape, kernel_shape, stride, dilation, output_padding):
-        full = conv_transpose_output_length(i, k, s, 0, 0, a, d)  # the size with no padding, >= 1
-        if symmetric:
-            p = draw(st.integers(0, (full - 1) // 2))
-            pads.append((p, p))
-        else:
-            begin = draw(st.integers(0, full - 1))
-            pads.append((begin, draw(st.integers(0, full - 1 - begin))))
     groups = only["groups"] if "groups" in only else draw(_mostly_small(max_groups))
     in_per_group = draw(_mostly_small(max_channels_per_group))
     out_per_group = draw(_mostly_small(max_channels_per_group))
@@ -514,12 +589,180 @@ def _configs(
         input_shape=input_shape,
         kernel_shape=kernel_shape,
         stride=stride,
-        padding=tuple(pads),
+        padding=pads,
         output_padding=output_padding,
         dilation=dilation,
         groups=groups,
         bias=draw(st.booleans()) if bias is None else bias,
     )
+
+
+def _draw_padding(
+    draw: st.DrawFn,
+    input_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    padding: str,
+    large_output_padding: bool,
+    most: tuple[int, ...] | None = None,
+) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """``output_padding`` below ``max(stride, dilation)`` (or ``stride``), then padding from 0 to all but one
+    element of the full output (at most ``most`` per side and dimension, when given)."""
+    output_padding = tuple(
+        draw(st.integers(0, (max(s, d) if large_output_padding else s) - 1)) for s, d in zip(stride, dilation)
+    )
+    symmetric = {"any": None, "symmetric": True, "asymmetric": False}[padding]
+    if symmetric is None:
+        symmetric = draw(st.booleans())
+    pads = []
+    for axis, (i, k, s, d, a) in enumerate(zip(input_shape, kernel_shape, stride, dilation, output_padding)):
+        full = conv_transpose_output_length(i, k, s, 0, 0, a, d)  # the size with no padding, >= 1
+        top = full if most is None else most[axis] + 1  # a side's padding is below top
+        if symmetric:
+            p = draw(st.integers(0, min((full - 1) // 2, top - 1)))
+            pads.append((p, p))
+        else:
+            begin = draw(st.integers(0, min(full, top) - 1))
+            pads.append((begin, draw(st.integers(0, min(full - begin, top) - 1))))
+    return output_padding, tuple(pads)
+
+
+# --- the stress tier: one or two dimensions of the problem at an extreme, the rest small -----------
+
+
+def _stress_regions(
+    regions: tuple[str, ...], min_ndim: int, max_ndim: int, max_groups: int, only: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """The regions that what is drawn allows: none whose extreme is left out (groups) or fixed by ``only``."""
+    dims = only.get("dims")
+    left_out = set()
+    if max_ndim < 3 or dims not in (None, 3):
+        left_out.add(_3D)
+    if "kernel" in only:
+        left_out |= {_KERNELS, _FAST}
+    if "stride" in only:
+        left_out |= {_STRIDES, _FAST}
+    if max_groups == 1 or "groups" in only:
+        left_out |= {_GROUPS, _DEPTHWISE}
+    kept = tuple(region for region in regions if region not in left_out)
+    if not kept:
+        raise InvalidArgument(
+            f"no stress region fits what is drawn (max_ndim={max_ndim}, max_groups={max_groups}, only={dict(only)!r}); "
+            f"got regions={regions!r}"
+        )
+    return kept
+
+
+@st.composite
+def _stress_configs(
+    draw: st.DrawFn,
+    *,
+    regions: tuple[str, ...],
+    min_ndim: int,
+    max_ndim: int,
+    max_dilation: int,
+    max_groups: int,
+    padding: str,
+    bias: bool | None,
+    large_output_padding: bool,
+    only: dict[str, Any],
+) -> ConvTransposeConfig:
+    """A configuration of one stress region: its extreme parameters, the others small, ``only`` fixed."""
+    region = draw(st.sampled_from(regions), label="stress region")
+    low, high = (only["dims"], only["dims"]) if "dims" in only else (min_ndim, max_ndim)
+    if region == _3D:
+        ndim = 3
+    elif region in (_OUTPUTS, _FAST) and low <= 2 <= high:
+        ndim = 2
+    else:
+        ndim = draw(st.integers(low, min(high, 2))) if low <= 2 else 3
+
+    def per_dimension(name: str, strategy: st.SearchStrategy[int]) -> tuple[int, ...]:
+        return _per_dimension_draw(draw, only.get(name), ndim, lambda: strategy)
+
+    small_side = st.integers(1, 6 if ndim < 3 else 4)
+    sizes = [draw(small_side) for _ in range(ndim)]
+    if region in (_SIDES, _POWERS):  # one or two long sides; the rest small
+        longest = draw(st.sets(st.integers(0, ndim - 1), min_size=1, max_size=min(ndim, 2)), label="long axes")
+        for axis in sorted(longest):
+            if region == _SIDES:
+                sizes[axis] = draw(st.integers(41, 160), label="side")
+            else:
+                power = 2 ** draw(st.integers(3, 7), label="k")
+                multiple = draw(st.integers(1, 160 // power), label="m")
+                sizes[axis] = multiple * power + draw(st.sampled_from([0, -1, 1]), label="+-1")
+    elif region == _3D:
+        sizes = [draw(st.integers(1, 8)) for _ in range(ndim)]
+    elif region == _OUTPUTS:
+        sizes = [draw(st.integers(*_LARGE_OUTPUT_SIDES[ndim])) for _ in range(ndim)]
+    elif region == _FAST:
+        sizes = [draw(st.integers(4, 32)) for _ in range(ndim)]
+    input_shape = tuple(sizes)
+
+    small_kernel, small_stride = st.integers(1, 3), st.integers(1, 3)
+    dilations = st.integers(1, min(2, max_dilation))
+    if region == _FAST:
+        k, s = draw(st.sampled_from(FAST_PATHS), label="fast path")
+        small_kernel, small_stride, dilations = st.just(k), st.just(s), st.just(1)
+    elif region == _KERNELS:
+        small_kernel = st.integers(6, 9) if ndim < 3 else st.integers(4, 5)
+    elif region == _STRIDES:
+        small_stride = st.integers(5, 8)
+    elif region == _3D:
+        small_kernel = st.integers(1, 5)
+    elif region == _OUTPUTS:
+        small_kernel, small_stride, dilations = st.integers(1, 5 if ndim < 3 else 3), st.integers(1, 2), st.just(1)
+    kernel_shape = per_dimension("kernel", small_kernel)
+    stride = per_dimension("stride", small_stride)
+    dilation = per_dimension("dilation", dilations)
+    effective = [effective_kernel_length(k, d) for k, d in zip(kernel_shape, dilation)]
+    # crop no more than the full padding (and a stride beyond it, but not for large outputs): long sides stay long
+    most = tuple(e - 1 + (0 if region == _OUTPUTS else s) for e, s in zip(effective, stride))
+    output_padding, pads = _draw_padding(
+        draw, input_shape, kernel_shape, stride, dilation, padding, large_output_padding, most
+    )
+
+    few = st.integers(1, 3)
+    groups_drawn, in_per_group, out_per_group = st.integers(1, min(2, max_groups)), few, few
+    batch = st.integers(1, 2)
+    if region == _BATCH:
+        batch = st.integers(3, 8)
+    elif region == _CHANNELS:
+        in_per_group = st.integers(9, 64)
+    elif region == _GROUPS:
+        groups_drawn, in_per_group, out_per_group = st.integers(5, 8), st.integers(1, 4), st.integers(1, 4)
+    elif region == _DEPTHWISE:
+        groups_drawn, in_per_group, out_per_group = st.integers(2, 32), st.just(1), st.integers(1, 2)
+    elif region == _FAST:
+        in_per_group, out_per_group = st.integers(1, 16), st.integers(1, 16)
+    elif region == _OUTPUTS:
+        groups_drawn = st.just(1)
+    groups = only["groups"] if "groups" in only else draw(groups_drawn, label="groups")
+    if region == _CHANNELS:
+        out_per_group = st.integers(9, max(9, 128 // groups))
+    channels_in, channels_out = draw(in_per_group), draw(out_per_group)
+    n = draw(batch, label="batch")
+    config = ConvTransposeConfig(
+        batch=n,
+        in_channels=groups * channels_in,
+        out_channels=groups * channels_out,
+        input_shape=input_shape,
+        kernel_shape=kernel_shape,
+        stride=stride,
+        padding=pads,
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=groups,
+        bias=(region == _CHANNELS or draw(st.booleans())) if bias is None else bias,
+        region=region,
+    )
+    if region == _OUTPUTS:  # enough output channels for more than LARGE_OUTPUT elements
+        per_channel = n * int(np.prod(config.output_shape))
+        needed = -(-(LARGE_OUTPUT + 1) // (per_channel * groups))
+        if needed > channels_out:
+            config = replace(config, out_channels=groups * needed)
+    return config
 
 
 def _with_layout(a: np.ndarray, layout: str) -> np.ndarray:
@@ -548,6 +791,94 @@ def _values(rng: np.random.Generator, kind: str, shape: tuple[int, ...], dtype: 
     if kind == "uniform":
         return rng.uniform(-1.0, 1.0, size=shape).astype(dtype)
     return rng.standard_normal(size=shape).astype(dtype)
+
+
+# --- special values: IEEE's corners in x, weight and bias ----------------------------------------------
+
+#: What ``values="special"`` puts in a case's arrays, one kind per case: NaN, infinities, signed zeros,
+#: subnormals, magnitudes near the format's overflow threshold, and data whose products cancel.
+SPECIAL_KINDS = ("NaN", "+inf", "-inf", "+-0", "subnormal", "near overflow", "cancelling")
+
+
+def _finfo(dtype: np.dtype[Any]) -> Any:
+    """``np.finfo``, or ``ml_dtypes.finfo`` for the formats NumPy does not know (bfloat16)."""
+    try:
+        return np.finfo(dtype)
+    except ValueError:
+        import ml_dtypes
+
+        return ml_dtypes.finfo(dtype)  # type: ignore[no-untyped-call]
+
+
+def _put_special(kind: str, a: np.ndarray, rng: np.random.Generator, fraction: float) -> np.ndarray:
+    """A copy of ``a`` with about ``fraction`` of its entries (at least one) replaced by values of ``kind``."""
+    out = np.array(a, copy=True)
+    flat = out.reshape(-1)  # a view: the copy is contiguous
+    count = max(1, round(fraction * a.size))
+    where = rng.choice(a.size, size=count, replace=False)
+    info = _finfo(a.dtype)
+    sign = np.where(rng.random(count) < 0.5, -1.0, 1.0)
+    if kind == "NaN":
+        values = np.full(count, np.nan)
+    elif kind in ("+inf", "-inf"):
+        values = np.full(count, np.inf if kind == "+inf" else -np.inf)
+    elif kind == "+-0":
+        values = sign * 0.0
+    elif kind == "subnormal":  # k times the smallest subnormal, k below 2**nmant: below the smallest normal
+        values = sign * float(info.smallest_subnormal) * rng.integers(1, 2**info.nmant, size=count)
+    else:  # near overflow: 2**e * [1, 1.5) with e from half the largest exponent to the largest
+        values = sign * np.ldexp(rng.uniform(1.0, 1.5, size=count), rng.integers(info.maxexp // 2, info.maxexp, count))
+    flat[where] = values.astype(a.dtype)
+    return out
+
+
+def _cancelling(
+    draw: st.DrawFn, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...]]:
+    """Large products that cancel: ``x`` near a large ``M``, with weight taps in negated pairs (along the last kernel
+    axis, or the input channels for a one-tap kernel) or a bias of ``-M`` times the sum of the channel's weights."""
+    info = _finfo(x.dtype)
+    offset = 2.0 ** draw(st.integers(info.nmant // 2, info.nmant + 2), label="log2 M")
+    x = (x.astype(np.float64) + offset).astype(x.dtype)
+    against = draw(st.sampled_from(["weight", "bias"] if bias is not None and bias.size else ["weight"]))
+    weight = np.array(weight, copy=True)
+    if against == "weight":
+        axis = -1 if weight.shape[-1] > 1 else 0
+        w = np.moveaxis(weight, axis, 0)  # a view: the pairs along axis, first
+        n = w.shape[0] // 2 * 2
+        w[1:n:2] = -w[0:n:2]
+    else:
+        assert bias is not None
+        per_group = weight.shape[1]
+        groups = bias.shape[0] // per_group
+        # (G, C_in/G, C_out/G, taps) -> the sum of each output channel's weights, (C_out,)
+        sums = weight.astype(np.float64).reshape(groups, weight.shape[0] // groups, per_group, -1).sum(axis=(1, 3))
+        bias = (-offset * sums.reshape(-1)).astype(bias.dtype)
+    labels = (["cancelling in x"] if x.size else []) + ([f"cancelling in {against}"] if weight.size else [])
+    return x, weight, bias, tuple(labels)
+
+
+def _special_values(
+    draw: st.DrawFn, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, kinds: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...]]:
+    """One of ``kinds`` (:data:`SPECIAL_KINDS`) in some of the arrays, and labels like ``'NaN in weight'``."""
+    kind = draw(st.sampled_from(kinds), label="special kind")
+    if kind == "cancelling":
+        return _cancelling(draw, x, weight, bias)
+    arrays: dict[str, np.ndarray | None] = {"x": x, "weight": weight, "bias": bias}
+    names = [name for name, a in arrays.items() if a is not None]
+    chosen = draw(st.lists(st.sampled_from(names), min_size=1, unique=True), label="arrays with special values")
+    fraction = draw(st.sampled_from([0.05, 0.2, 0.5]), label="fraction")
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    labels = []
+    for name in names:
+        a = arrays[name]
+        if name in chosen and a is not None and a.size:
+            arrays[name] = _put_special(kind, a, rng, fraction)
+            labels.append(f"{kind} in {name}")
+    special_x, special_weight = arrays["x"], arrays["weight"]
+    assert special_x is not None and special_weight is not None  # never None: put there from x and weight
+    return special_x, special_weight, arrays["bias"], tuple(labels)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -579,13 +910,22 @@ class _Convention:
     reference: Callable[..., np.ndarray]
 
 
-def _check_values_and_dtype(values: str, dtype: Any) -> np.dtype[Any]:
-    if values not in VALUE_KINDS:
+def _check_values_and_dtype(values: str | tuple[str, ...], dtype: Any) -> np.dtype[Any]:
+    if isinstance(values, tuple):
+        _check_subset("values", values, SPECIAL_KINDS)
+    elif values not in VALUE_KINDS:
         raise InvalidArgument(f"values must be one of {list(VALUE_KINDS)}; got values={values!r}")
     dt: np.dtype[Any] = storage_dtype(dtype) if isinstance(dtype, str) and dtype == "bfloat16" else np.dtype(dtype)
     if dt.kind not in "iuf" and dt.name != "bfloat16":  # ml_dtypes' bfloat16 is a NumPy 'V' kind
         raise InvalidArgument(f"dtype must be a real integer or floating dtype; got dtype={dtype!r}")
+    if _special_kinds(values) and dt.kind in "iu":
+        raise InvalidArgument(f"special values need a floating dtype; got values={values!r}, dtype={dtype!r}")
     return dt
+
+
+def _special_kinds(values: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The special kinds ``values`` asks for: all for ``'special'``, those of a tuple, none for the other kinds."""
+    return SPECIAL_KINDS if values == "special" else values if isinstance(values, tuple) else ()
 
 
 def _check_subset(name: str, chosen: Any, allowed: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -620,14 +960,19 @@ def _convention_cases(
     configs: st.SearchStrategy[ConvTransposeConfig],
     build: _Builder,
     dt: np.dtype[Any],
-    values: str,
+    values: str | tuple[str, ...],
     layouts: bool,
 ) -> ConvTransposeCase:
     config = draw(configs)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    x = _values(rng, values, config.x_shape, dt)  # (N, C_in, *spatial)
-    weight = _values(rng, values, config.weight_shape, dt)  # (C_in, C_out/groups, *kernel)
-    bias = _values(rng, values, (config.out_channels,), dt) if config.bias else None
+    kinds = _special_kinds(values)
+    drawn = "normal" if kinds else str(values)
+    x = _values(rng, drawn, config.x_shape, dt)  # (N, C_in, *spatial)
+    weight = _values(rng, drawn, config.weight_shape, dt)  # (C_in, C_out/groups, *kernel)
+    bias = _values(rng, drawn, (config.out_channels,), dt) if config.bias else None
+    special: tuple[str, ...] = ()
+    if kinds:
+        x, weight, bias, special = _special_values(draw, x, weight, bias, kinds)
     call = build(draw, config, x, weight, bias)
     x, weight, bias = call.x, call.weight, call.bias
     if layouts:  # after the convention's own transposes, so that every layout reaches the implementation
@@ -647,6 +992,7 @@ def _convention_cases(
         argument_names=convention.argument_names,
         kwargs=call.kwargs,
         reference=convention.reference,
+        special=special,
     )
 
 
@@ -694,7 +1040,7 @@ _TORCH = _Convention("torch", ("x", "weight", "bias"), (), conv_transpose)
 def conv_transpose_cases(
     *,
     dtype: Any = "float64",
-    values: str = "integers",
+    values: str | tuple[str, ...] = "integers",
     configs: st.SearchStrategy[ConvTransposeConfig] | None = None,
     layouts: bool = False,
     **config_options: Any,
@@ -710,11 +1056,17 @@ def conv_transpose_cases(
     ----------
     dtype : dtype_like
         Dtype of the arrays (any real NumPy dtype).
-    values : {'integers', 'uniform', 'normal'}
+    values : {'integers', 'uniform', 'normal', 'special'} or tuple of str
         ``'integers'``: small integers in ``[-4, 4]``, exact in every dtype, so that every
         correct implementation gives the *same* result; ``'uniform'``: ``[-1, 1)``;
         ``'normal'``: standard normal.  Values come from a drawn seed, so they do not
-        shrink, but the configuration does.
+        shrink, but the configuration does.  ``'special'`` (floating dtypes): standard normal,
+        then one kind of :data:`SPECIAL_KINDS` per case in some of ``x``, ``weight`` and
+        ``bias`` -- NaN, ``+inf``, ``-inf``, ``+0`` and ``-0``, subnormals, magnitudes from the
+        square root of the largest finite value up to it (in 5 %, 20 % or half the entries, at
+        least one), or cancelling data (``x`` near a large ``M`` with the weight's taps in negated
+        pairs, or a bias of ``-M`` times each channel's weight sum); ``case.special`` names them,
+        like ``'NaN in weight'``.  A tuple of kinds draws those kinds only.
     configs : strategy, optional
         Where to draw configurations from; by default ``conv_transpose_configs(**config_options)``.
     layouts : bool
@@ -742,7 +1094,7 @@ def conv_transpose_cases(
 
 
 def torch_cases(
-    *, dtype: Any = "float64", values: str = "integers", layouts: bool = False, **config_options: Any
+    *, dtype: Any = "float64", values: str | tuple[str, ...] = "integers", layouts: bool = False, **config_options: Any
 ) -> st.SearchStrategy[ConvTransposeCase]:
     """Valid calls in PyTorch's convention, ``conv_transpose(x, weight, bias, **case.kwargs)``.
 
@@ -823,7 +1175,7 @@ def _onnx_attributes(
 def onnx_cases(
     *,
     dtype: Any = "float64",
-    values: str = "integers",
+    values: str | tuple[str, ...] = "integers",
     layouts: bool = False,
     auto_pads: tuple[str, ...] = ONNX_AUTO_PADS,
     beyond_full_output: bool = True,
@@ -955,7 +1307,7 @@ def _jax_call(
 def jax_cases(
     *,
     dtype: Any = "float64",
-    values: str = "integers",
+    values: str | tuple[str, ...] = "integers",
     layouts: bool = False,
     paddings: tuple[str, ...] = JAX_PADDINGS,
     use_consistent_padding: bool = False,
@@ -1089,7 +1441,7 @@ def _tf_call(
 def tf_cases(
     *,
     dtype: Any = "float64",
-    values: str = "integers",
+    values: str | tuple[str, ...] = "integers",
     layouts: bool = False,
     paddings: tuple[str, ...] = TF_PADDINGS,
     channels_first: bool | None = None,
@@ -1192,7 +1544,7 @@ def _keras_call(
 def keras_cases(
     *,
     dtype: Any = "float64",
-    values: str = "integers",
+    values: str | tuple[str, ...] = "integers",
     layouts: bool = False,
     paddings: tuple[str, ...] = KERAS_PADDINGS,
     channels_first: bool | None = None,
