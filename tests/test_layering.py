@@ -32,8 +32,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 PACKAGE = "transposed_conv"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
 
@@ -282,22 +280,7 @@ def test_each_module_imports_only_from_its_floor_or_below() -> None:
     """Base -> Arrays -> Methods -> Ops -> Frameworks | Nets -> Public -> Oracle -> Kit | Teaching -> Face,
     lazy and ``TYPE_CHECKING`` imports included; Methods import Base only; a framework module never imports
     the oracle, the kit, the report or the CLI."""
-    problems = layering_violations([edge for edge in IMPORTS if not _methods_import_arrays(edge)])
-    assert not problems, "imports that break the floors:\n" + "\n".join(problems)
-
-
-def _methods_import_arrays(edge: Import) -> bool:
-    return floor_of(edge.importer) == "Methods" and floor_of(edge.imported) == "Arrays"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="methods/* still import ConvTransposeGeometry/ConvGeometry from .._arguments; they move to ..shapes "
-    "(issue 12). When this passes, remove this mark (strict: an unexpected pass fails).",
-)
-def test_methods_import_only_base() -> None:
-    """The algorithms depend on Base only: the geometry from ``shapes``, chunking from ``_memory``."""
-    problems = layering_violations([edge for edge in IMPORTS if _methods_import_arrays(edge)])
+    problems = layering_violations(IMPORTS)
     assert not problems, "imports that break the floors:\n" + "\n".join(problems)
 
 

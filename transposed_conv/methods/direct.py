@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .._arguments import ConvTransposeGeometry
+from ..shapes import ConvTransposeGeometry
 from ._windows import clipped_input
 
 __all__ = ["MAX_WORK", "check_size", "conv_transpose"]

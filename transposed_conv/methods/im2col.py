@@ -48,8 +48,8 @@ from types import EllipsisType
 
 import numpy as np
 
-from .._arguments import ConvGeometry, ConvTransposeGeometry
 from .._memory import chunk_count, chunks, get_memory_limit
+from ..shapes import ConvGeometry, ConvTransposeGeometry
 from ._windows import clipped_taps
 
 __all__ = ["col2im", "conv_transpose", "correlate", "im2col", "tap_windows"]

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._arguments import ConvTransposeGeometry
 from .._memory import get_memory_limit
+from ..shapes import ConvTransposeGeometry
 from ._windows import clipped_taps
 
 if TYPE_CHECKING:

@@ -40,8 +40,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .._arguments import ConvTransposeGeometry
 from .._memory import chunk_count, chunks
+from ..shapes import ConvTransposeGeometry
 from ._nonfinite import ieee_special_values
 from ._windows import Phase, phases
 

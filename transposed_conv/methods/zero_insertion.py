@@ -60,8 +60,8 @@ import math
 
 import numpy as np
 
-from .._arguments import ConvTransposeGeometry
 from .._memory import chunk_count, chunks, get_memory_limit
+from ..shapes import ConvTransposeGeometry
 from ._nonfinite import ieee_special_values
 from ._windows import clipped_tap, tap_slices, taps
 
