@@ -35,8 +35,6 @@ from ._normalize import as_int
 from .shapes import ConvGeometry, ConvTransposeGeometry
 
 __all__ = [
-    "ConvGeometry",
-    "ConvTransposeGeometry",
     "Prepared",
     "prepare_conv",
     "prepare_conv_transpose",

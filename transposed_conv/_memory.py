@@ -118,9 +118,9 @@ def chunks(total: int, size: int) -> Iterator[slice]:
 def check_sizes(**counts: int) -> None:
     """Refuse computations whose arrays NumPy could not even describe, naming the array.
 
-    Only arrays that are really allocated are checked: no method builds a padded input, a
-    stretched input or an uncropped output, so stride, padding and dilation matter only
-    through the output size.
+    Only arrays that are really allocated are checked: no method builds an uncropped output, or
+    a padded or stretched input beyond a small multiple of the output, so stride, padding and
+    dilation matter only through the output size.
 
     Examples
     --------
