@@ -25,7 +25,7 @@ import numpy as np
 try:
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as hypothesis_seed
-    from hypothesis.errors import Flaky, HypothesisException, Unsatisfiable
+    from hypothesis.errors import Flaky, HypothesisException, InvalidArgument, Unsatisfiable
     from hypothesis.strategies import SearchStrategy
 except ModuleNotFoundError as error:
     if error.name != "hypothesis":
@@ -41,18 +41,25 @@ from .oracle import ALGORITHMS, PRECISIONS, Precision, answer_key, dtype_precisi
 from .strategies import (
     CONVENTION_CASES,
     EXTENSIONS,
+    SPECIAL_KINDS,
+    STRESS_REGIONS,
     ConvTransposeCase,
     _check_only,
     case_features,
     feature_draw_options,
 )
 
-__all__ = ["CONVENTIONS", "ConformanceReport", "Declaration", "NonConformance", "check_conv_transpose"]
+__all__ = ["CONVENTIONS", "TIERS", "ConformanceReport", "Declaration", "NonConformance", "check_conv_transpose"]
 
 #: What the kit draws unless told otherwise: up to 4 groups of up to 9 channels (blocked kernels
 #: break on remainders) and, now and then, a spatial size of 17 to 40 (tiled kernels break at tile edges).
 #: Conventions without groups (JAX, TensorFlow, Keras) take all but ``max_groups``.
 KIT_DRAW: dict[str, Any] = {"max_groups": 4, "max_channels_per_group": 9, "max_large_side": 40}
+
+#: The kit's tiers, and the share of ``examples`` each draws: small cases (:data:`KIT_DRAW`); the stress regions
+#: (:data:`~transposed_conv.strategies.STRESS_REGIONS`, one run per region); and small cases holding special values
+#: (:data:`~transposed_conv.strategies.SPECIAL_KINDS`, one run per kind).  Every region and kind gets a case at least.
+TIERS: dict[str, float] = {"small": 1.0, "stress": 0.5, "special": 0.5}
 
 #: Calling conventions the kit knows: those of the frameworks registry.
 CONVENTIONS = tuple(frameworks.CONVENTIONS)
@@ -121,6 +128,8 @@ class ConformanceReport:
     (``check_conv_transpose(may_refuse=...)``), and ``refusal`` is the first such error.
     ``precisions`` holds the precision that judged each dtype (:func:`~transposed_conv.oracle.dtype_precisions`).
     ``seed`` is the run's seed (drawn at random when none was given): pass it to repeat the run.
+    ``coverage`` counts the conforming cases by what they were drawn for (``case.coverage``): each
+    stress region, and each special value in each array (``'NaN in x'``).
     """
 
     convention: str
@@ -130,6 +139,7 @@ class ConformanceReport:
     refused: dict[str, int] = field(default_factory=dict)
     refusal: str = ""
     precisions: dict[str, Precision] = field(default_factory=dict)
+    coverage: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
         parts = [
@@ -424,6 +434,8 @@ def _check_case(
         )
     report.worst_fraction[dtype] = max(report.worst_fraction.get(dtype, 0.0), worst)
     report.examples[dtype] = report.examples.get(dtype, 0) + 1
+    for label in case.coverage:
+        report.coverage[label] = report.coverage.get(label, 0) + 1
 
 
 def _same_arguments(before: Any, after: Any) -> bool:
@@ -434,13 +446,48 @@ def _same_arguments(before: Any, after: Any) -> bool:
         return True
 
 
-def _strategy(declaration: Declaration, dtype: str, draw: dict[str, Any]) -> SearchStrategy[ConvTransposeCase]:
-    """The kit's cases for a convention: :data:`KIT_DRAW` where it applies, what is declared, then the caller's
-    options."""
+def _strategy(
+    declaration: Declaration, dtype: str, draw: dict[str, Any], part: dict[str, Any] | None = None
+) -> SearchStrategy[ConvTransposeCase]:
+    """The kit's cases for a convention: :data:`KIT_DRAW` where it applies, what is declared, the part of a tier
+    (:func:`_tier_parts`), then the caller's options."""
     convention = declaration.convention
     defaults = KIT_DRAW if convention in ("torch", "onnx") else {k: v for k, v in KIT_DRAW.items() if k != "max_groups"}
-    options = {**defaults, **declaration.draw_options(), **draw}
-    return CONVENTION_CASES[convention](dtype=dtype, values="normal", layouts=True, **options)
+    options = {"values": "normal", "layouts": True, **defaults, **declaration.draw_options(), **(part or {}), **draw}
+    return CONVENTION_CASES[convention](dtype=dtype, **options)
+
+
+def _tier_parts(tier: str) -> list[dict[str, Any]]:
+    """The strategy options of a tier's runs: one run for the small cases, one per stress region, one per special
+    kind (so that each is drawn, whatever hypothesis favours)."""
+    if tier == "stress":
+        return [{"tier": "stress", "regions": (region,)} for region in STRESS_REGIONS]
+    if tier == "special":
+        return [{"values": (kind,)} for kind in SPECIAL_KINDS]
+    return [{}]
+
+
+def _tier_strategies(
+    declaration: Declaration, dtype: str, draw: dict[str, Any], tier: str
+) -> list[SearchStrategy[ConvTransposeCase]]:
+    """The strategies of a tier's runs; a stress region the declaration leaves no room for (groups declared
+    unsupported, say) is left out, and an error raised only when no run is left."""
+    strategies, error = [], None
+    for part in _tier_parts(tier):
+        try:
+            strategies.append(_strategy(declaration, dtype, draw, part))
+        except InvalidArgument as refused:
+            if tier != "stress":
+                raise
+            error = refused
+    if not strategies and error is not None:
+        raise error
+    return strategies
+
+
+def _shares(total: int, parts: int) -> list[int]:
+    """``total`` cases over ``parts`` runs, as evenly as may be, and one at least in each."""
+    return [max(1, total // parts + (index < total % parts)) for index in range(parts)]
 
 
 def _runner(
@@ -501,6 +548,7 @@ def check_conv_transpose(
     isolate: bool | None = None,
     jobs: int = 1,
     timeout: float | None = _isolation.DEFAULT_TIMEOUT,
+    tiers: Collection[str] = ("small",),
     **draw: Any,
 ) -> ConformanceReport:
     """Check an implementation of transposed convolution against the oracle on drawn configurations.
@@ -513,7 +561,7 @@ def check_conv_transpose(
     convention : {'torch', 'onnx', 'jax', 'tf', 'keras'}
         The calling convention; the answer comes from our implementation of it.
     examples : int
-        Cases drawn per dtype.
+        Cases drawn per dtype and tier, times the tier's share (:data:`TIERS`).
     dtypes : tuple of str
         Input dtypes: ``'float64'``, ``'float32'``, ``'float16'``, ``'bfloat16'`` (this one needs
         the ``ml_dtypes`` package); each is checked against the rounding bound of its own
@@ -567,6 +615,15 @@ def check_conv_transpose(
         drawn with seeds derived from ``seed``); ``jobs > 1`` isolates.
     timeout : float or None
         Seconds one call may take in a worker before it is killed and reported ``'hung'``.
+    tiers : collection of str
+        What to draw (:data:`TIERS`): ``'small'`` cases (see Notes); ``'stress'``, the regions
+        where kernels break (:data:`~transposed_conv.strategies.STRESS_REGIONS`: large batches,
+        channels, groups, sides, kernels and strides, 3-D, outputs over ``2**17`` elements, the
+        common fast paths), a run of its own per region; ``'special'``, small cases holding NaN,
+        infinities, signed zeros, subnormals, values near overflow or cancelling data in ``x``,
+        ``weight`` and ``bias`` (:data:`~transposed_conv.strategies.SPECIAL_KINDS`), a run per
+        kind, compared exactly where the answer is not finite.  ``report.coverage`` counts the
+        cases of each region and special value.
     **draw
         Options for the convention's strategy in :mod:`transposed_conv.strategies`, to
         restrict what is drawn further (``max_groups=1``, ``beyond_full_output=False``,
@@ -650,6 +707,13 @@ def check_conv_transpose(
     >>> report.examples
     {'float64': 20, 'float32': 20}
 
+    The stress and special-value tiers draw each region and kind of value at least once (a run
+    each), and count them:
+
+    >>> report = check_conv_transpose(ours, examples=22, seed=0, dtypes=("float32",), tiers=("stress", "special"))
+    >>> report.examples, report.coverage["strides 5..8"], sum(n for k, n in report.coverage.items() if "NaN" in k) > 0
+    ({'float32': 22}, 1, True)
+
     One without groups says so, and is never called with them; the draw can be narrowed to a
     fast path's domain, and our extension of PyTorch's padding to ``(begin, end)`` pairs asked for:
 
@@ -702,6 +766,9 @@ def check_conv_transpose(
     isolate, seed = _isolation.check_running(isolate, jobs, timeout, seed)
     if isinstance(dtypes, str):
         dtypes = (dtypes,)
+    tiers = (tiers,) if isinstance(tiers, str) else tuple(tiers)
+    if not tiers or any(tier not in TIERS for tier in tiers):
+        raise ValueError(f"tiers must name some of {list(TIERS)}; got tiers={tiers!r}")
     precisions = dtype_precisions(dtypes, precision, pytorch_layout=convention == "torch")
     declaration = Declaration.build(convention, without=without, extensions=extensions, max_dims=max_dims, only=only)
     refusable = _features("may_refuse", may_refuse)
@@ -709,16 +776,25 @@ def check_conv_transpose(
         dtypes = tuple(dtype for dtype in dtypes if dtype != "float64")
         if not dtypes:
             raise ValueError("without=['float64'] leaves nothing to check with dtypes=('float64',)")
-    strategies = {dtype: _strategy(declaration, dtype, draw) for dtype in dtypes}  # bad options raise here
+    runs = [  # (dtype, strategy, cases, the seed's offset: each region and kind its own draws) per run
+        (dtype, strategy, cases, offset)
+        for dtype in dtypes
+        for tier in tiers
+        for strategies in [_tier_strategies(declaration, dtype, draw, tier)]  # bad options raise here
+        for offset, (strategy, cases) in enumerate(
+            zip(strategies, _shares(max(1, round(examples * TIERS[tier])), len(strategies)))
+        )
+    ]
     if jobs > 1:  # each share of the run in a worker process, checking impl in a worker of its own
         declared = {"without": without, "extensions": extensions, "max_dims": max_dims, "only": only}
         options = {**declared, "convention": convention, "may_refuse": may_refuse, "algorithm": algorithm, **draw}
+        options["tiers"] = tiers
         options["precision"] = precision
         return _isolation.check_in_parallel(
             check_conv_transpose, impl, jobs, dtypes, examples, seed, progress, timeout, options
         )
     report = ConformanceReport(convention, seed=seed, precisions=precisions)
-    total = examples * len(dtypes)
+    total = sum(cases for _, _, cases, _ in runs)
     counter = [0]
 
     def tick() -> None:
@@ -728,11 +804,11 @@ def check_conv_transpose(
 
     called = _isolation.Isolated(impl, timeout=timeout) if isolate else impl
     try:
-        for dtype in dtypes:
+        for dtype, strategy, cases, offset in runs:
             failures: list[NonConformance] = []
-            run = _runner(called, strategies[dtype], dtype, examples, report, tick, refusable, algorithm, failures)
+            run = _runner(called, strategy, dtype, cases, report, tick, refusable, algorithm, failures)
             try:
-                hypothesis_seed(seed)(run)()
+                hypothesis_seed(seed + offset)(run)()
             except NonConformance as failure:
                 raise _settled(failure, called, dtype, refusable, algorithm, seed) from failure.__cause__
             except Flaky:  # the case failed, then passed when hypothesis repeated it
