@@ -542,7 +542,7 @@ CLI_USAGE_ERRORS = [
     ),
     pytest.param(["--convention", "onnx"], "--convention applies to --impl", id="convention-without-impl"),
     pytest.param(["--impl", "kit_impls_usage:good", "--examples", "0"], "positive integer", id="examples"),
-    pytest.param(["--impl", "kit_impls_usage:good", "--dtype", "float16"], "invalid choice: 'float16'", id="dtype"),
+    pytest.param(["--impl", "kit_impls_usage:good", "--dtype", "float8"], "invalid choice: 'float8'", id="dtype"),
 ]
 
 
