@@ -39,6 +39,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import typing
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
@@ -172,12 +173,36 @@ def require_importable(function: Callable[..., Any]) -> Callable[..., Any]:
     return found
 
 
+# --- Ctrl-C while a worker runs the implementation ---------------------------------------------------
+
+#: Set by the SIGINT handler an :class:`Isolated` installs: raised as ``KeyboardInterrupt`` in :class:`Worker`'s
+#: wait, or when the last :class:`Isolated` closes, never in the middle of hypothesis's own code (where it can leave
+#: a lock held).
+_interrupted = threading.Event()
+
+
+def _defer_interrupt(signum: int, frame: Any) -> None:
+    _interrupted.set()
+
+
+def _raise_if_interrupted() -> None:
+    if _interrupted.is_set():
+        _interrupted.clear()
+        raise KeyboardInterrupt
+
+
 # --- the worker process -----------------------------------------------------------------------------
 
 _BOOT = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
     "from transposed_conv._isolation import _serve; _serve(int(sys.argv[2]))"
 )
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
 
 
 def _signal_name(number: int) -> str:
@@ -328,10 +353,15 @@ class Worker:
     def _receive(self, timeout: float | None, progress: Callable[..., None] | None) -> tuple[Any, ...]:
         connection = self._connection
         assert connection is not None and self._process is not None
+        deadline = None if timeout is None else _now() + timeout
         while True:
-            if not connection.poll(timeout):
-                self.close()
-                raise WorkerHung(float(timeout or 0))
+            while not connection.poll(0.1 if deadline is None else max(0.0, min(0.1, deadline - _now()))):
+                if _interrupted.is_set():  # the call is left unanswered: this worker cannot be used again
+                    self.close()
+                    _raise_if_interrupted()
+                if deadline is not None and _now() >= deadline:
+                    self.close()
+                    raise WorkerHung(float(timeout or 0))
             try:
                 reply: tuple[Any, ...] = pickle.loads(connection.recv_bytes())
             except (EOFError, OSError):
@@ -436,8 +466,16 @@ class Isolated:
         self.__module__ = self.impl.__module__
         self.__qualname__ = self.impl.__qualname__
         self._worker: Worker | None = None
+        self._handler: Any = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if (
+            self._handler is None
+            and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):  # Ctrl-C is raised where the kit waits for the worker (_interrupted), until close()
+            self._handler = signal.signal(signal.SIGINT, _defer_interrupt)
+        _raise_if_interrupted()
         if self._worker is None:
             self._worker = Worker(self.impl)
         try:
@@ -451,9 +489,14 @@ class Isolated:
         return Isolated(self.impl, timeout=self.timeout)
 
     def close(self) -> None:
+        """End the worker process; a Ctrl-C that came after the last call is raised now."""
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+        if self._handler is not None:
+            signal.signal(signal.SIGINT, self._handler)
+            self._handler = None
+            _raise_if_interrupted()
 
     def __enter__(self) -> Isolated:
         return self
