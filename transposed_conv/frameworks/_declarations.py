@@ -225,6 +225,9 @@ class Implementation:
     supports : Supports
         What it can express and what it runs, with reasons.  A set of feature names, as the
         report's ``Implementation`` took before, is read as the features its API expresses.
+    precisions : mapping of str to str
+        The half formats it also computes in (``'float16'``, ``'bfloat16'``), each with the name
+        of the oracle's precision model that describes how (``transposed_conv.oracle.PRECISIONS``).
     """
 
     name: str
@@ -232,6 +235,7 @@ class Implementation:
     convention: str
     impl: Callable[..., Any]
     supports: Supports = field(default_factory=Supports)
+    precisions: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.supports, (set, frozenset)):  # the report's former ``features`` argument
@@ -251,8 +255,8 @@ class Implementation:
 
     @property
     def dtypes(self) -> tuple[str, ...]:
-        """The dtypes it runs."""
-        return self.supports.dtypes
+        """The dtypes it runs: the declaration's, then those of :attr:`precisions`."""
+        return (*self.supports.dtypes, *self.precisions)
 
     @property
     def draw_options(self) -> dict[str, Any]:

@@ -8,7 +8,6 @@ the real PyTorch (imported when called).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -106,16 +105,6 @@ def torch_conv_transpose(
 HALF_PRECISIONS = {"float16": "float16-col2im", "bfloat16": "bfloat16-col2im"}
 
 
-@dataclass(frozen=True)
-class _HalfImplementation(Implementation):
-    """An :class:`Implementation` that computes in the half formats of :data:`HALF_PRECISIONS` too."""
-
-    @property
-    def dtypes(self) -> tuple[str, ...]:
-        """The dtypes it runs: the declaration's, then float16 and bfloat16."""
-        return (*self.supports.dtypes, *HALF_PRECISIONS)
-
-
 #: What PyTorch's transposed convolution can express.
 SUPPORTS = Supports(
     lacks={
@@ -132,4 +121,4 @@ CONVENTIONS = (
 IMPLEMENTATIONS = (
     Implementation("torch.nn.functional.conv_transpose{1,2,3}d", "torch", "torch", torch_conv_transpose, SUPPORTS),
 )
-PEERS = (_HalfImplementation("torch", "torch", "torch", torch_conv_transpose, SUPPORTS),)
+PEERS = (Implementation("torch", "torch", "torch", torch_conv_transpose, SUPPORTS, precisions=HALF_PRECISIONS),)
