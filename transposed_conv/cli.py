@@ -432,9 +432,37 @@ def _declared(args: argparse.Namespace, convention: str, without: tuple[str, ...
     return declared
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0; got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0; got {text}")
+    return value
+
+
+def _running(args: argparse.Namespace) -> str:
+    """``--seed`` (a random one when not given, kept in ``args.seed``), checked with ``--jobs``, ``--in-process`` and
+    ``--timeout``; the header line that says how to repeat the run."""
+    from ._isolation import random_seed
+
+    if args.impl is None:
+        given = [option for option, value in (("--jobs", args.jobs != 1), ("--in-process", args.in_process)) if value]
+        if given or args.timeout is not None:
+            raise UsageError(f"{(given or ['--timeout'])[0]} applies to --impl MODULE:NAME only")
+    elif args.in_process and args.jobs > 1:
+        raise UsageError(f"--jobs {args.jobs} runs the implementation in worker processes; --in-process runs it here")
+    if args.seed is None:
+        args.seed = random_seed()
+    return f"seed {args.seed} (repeat with --seed {args.seed})"
+
+
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _need_hypothesis("check")
     requested = ("float64", "float32") if args.dtype == "all" else (args.dtype,)
+    seed_line = _running(args)
     if args.impl is not None:
         convention = args.convention or "torch"
         if args.algorithm != "summation" and convention != "torch":
@@ -443,7 +471,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"PyTorch's arguments); got --convention {convention}"
             )
         declared = _declared(args, convention)
-        return _check_impl(args, convention, requested, declared, _import_impl(args.impl), out, err)
+        return _check_impl(args, convention, requested, declared, _import_impl(args.impl), out, err, seed_line)
     if args.convention is not None:
         raise UsageError("--convention applies to --impl MODULE:NAME only (--framework checks use 'torch')")
     targets = _targets(args.framework or "all", args.algorithm)
@@ -504,6 +532,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             finally:
                 bar.close()
     width = max([22, *(len(row[0]) for row in rows)])
+    out.write(f"{seed_line}\n")
     out.write(f"{'implementation':<{width}} {'dtype':<8} {'cases':>6}  {'worst error / bound':>19}  result\n")
     for name, dtype, cases, worst, result in rows:
         shown = "-" if worst != worst else f"{worst:.3g}"
@@ -547,8 +576,12 @@ def _check_impl(
     impl: Callable[..., Any],
     out: TextIO,
     err: TextIO,
+    seed_line: str = "",
 ) -> int:
-    """``check --impl``: the kit area by area (``report.check_areas``), as a table; unsupported is not wrong."""
+    """``check --impl``: the kit area by area (``report.check_areas``), as a table; unsupported is not wrong.
+
+    The implementation runs in worker processes (``--jobs``) unless ``--in-process``: a crash is then a failure."""
+    from ._isolation import DEFAULT_TIMEOUT, NotImportable
     from .report import AREAS, AreasInterrupted, check_areas
 
     bar = _ProgressBar(args.impl, err)
@@ -558,7 +591,7 @@ def _check_impl(
         bar(done, total)
 
     out.write(
-        f"{args.impl} in the {convention!r} convention: {args.examples} cases per area, seed {args.seed}\n"
+        f"{args.impl} in the {convention!r} convention: {args.examples} cases per area, {seed_line}\n"
         + _declaration_line(declared)
     )
     try:
@@ -571,8 +604,14 @@ def _check_impl(
             algorithm=args.algorithm,
             name=args.impl,
             progress=progress,
+            isolate=not args.in_process,
+            jobs=args.jobs,
+            timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
             **declared,
         )
+    except NotImportable as error:
+        bar.close()
+        raise UsageError(f"--impl {args.impl}: {error}; or pass --in-process") from None
     except AreasInterrupted as interrupted:
         bar.close()
         out.write(interrupted.report.table() + "\n")
@@ -936,7 +975,33 @@ def _parser() -> argparse.ArgumentParser:
         help="the oracle's error model: any order of summing the products (summation), or an FFT or Winograd "
         "algorithm's (docs/oracle.md); with --framework ours, checks our methods of that algorithm",
     )
-    check.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    check.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed: repeats a run (by default a random one, printed at the top of the output)",
+    )
+    check.add_argument(
+        "--jobs",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="with --impl, run the feature areas in N worker processes, spread over the cores (1)",
+    )
+    check.add_argument(
+        "--in-process",
+        action="store_true",
+        help="with --impl, call the implementation in this process (faster to start) instead of a worker "
+        "process, where a crash (a signal, an abort, sys.exit) or a hang is reported as a failure",
+    )
+    check.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="with --impl, the seconds one call may take in a worker process before it is killed and reported "
+        "hung (120)",
+    )
     check.add_argument(
         "--without",
         type=_features,
