@@ -308,6 +308,7 @@ class Worker:
         self.watch = watch
         self._process: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
+        self._ready = False
 
     def __enter__(self) -> Worker:
         return self
@@ -318,11 +319,14 @@ class Worker:
     @property
     def connection(self) -> Connection:
         if self._connection is None:
-            self._start()
+            self.launch()
+        if not self._ready:
+            self._await_ready()
         assert self._connection is not None
         return self._connection
 
-    def _start(self) -> None:
+    def launch(self) -> Worker:
+        """Start the process and have it import the target, without waiting for it (a spare, ready when needed)."""
         import socket
 
         mine, theirs = socket.socketpair()
@@ -335,9 +339,14 @@ class Worker:
         finally:
             theirs.close()
         self._connection = Connection(mine.detach())
+        self._ready = False
+        _send(self._connection, ("load", self.target))
+        return self
+
+    def _await_ready(self) -> None:
         try:
-            _send(self._connection, ("load", self.target))
             reply = self._receive(START_TIMEOUT, None)
+            self._ready = True
         except ProcessFailure as failure:
             raise NotImportable(f"the worker process could not import {self._name()}: {failure}") from None
         if reply[0] == "raised":
@@ -466,6 +475,7 @@ class Isolated:
         self.__module__ = self.impl.__module__
         self.__qualname__ = self.impl.__qualname__
         self._worker: Worker | None = None
+        self._spare: Worker | None = None
         self._handler: Any = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -477,11 +487,11 @@ class Isolated:
             self._handler = signal.signal(signal.SIGINT, _defer_interrupt)
         _raise_if_interrupted()
         if self._worker is None:
-            self._worker = Worker(self.impl)
+            self._worker, self._spare = self._spare or Worker(self.impl), None
         try:
             return self._worker.call(args, kwargs, timeout=self.timeout)
-        except ProcessFailure:
-            self._worker = None
+        except ProcessFailure:  # hypothesis shrinks a crash with more crashes: a spare worker starts now
+            self._worker, self._spare = None, self._spare or Worker(self.impl).launch()
             raise
 
     def fresh(self) -> Isolated:
@@ -490,9 +500,10 @@ class Isolated:
 
     def close(self) -> None:
         """End the worker process; a Ctrl-C that came after the last call is raised now."""
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
+        for worker in (self._worker, self._spare):
+            if worker is not None:
+                worker.close()
+        self._worker = self._spare = None
         if self._handler is not None:
             signal.signal(signal.SIGINT, self._handler)
             self._handler = None
