@@ -28,21 +28,63 @@ def _nav_pages() -> set[str]:
     return set(re.findall(r"^\s*-\s*(?:[^:\n]+:\s*)?([\w./-]+\.md)\s*$", nav, re.MULTILINE))
 
 
-@pytest.mark.skipif(
-    any(importlib.util.find_spec(name) is None for name in ("mkdocs", "material", "mkdocstrings_handlers")),
-    reason="the site needs the docs extra (pip install -e '.[docs]'): mkdocs, mkdocs-material, mkdocstrings[python]",
+DOCS_EXTRA = ("mkdocs", "material", "mkdocstrings_handlers", "latex2mathml")
+needs_docs_extra = pytest.mark.skipif(
+    any(importlib.util.find_spec(name) is None for name in DOCS_EXTRA),
+    reason="the site needs the docs extra (pip install -e '.[docs]'): mkdocs, mkdocs-material, mkdocstrings[python], "
+    "latex2mathml",
 )
-def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert (tmp_path / "site" / "api" / "index.html").read_text().count("conv_transpose") > 10
+_BUILT: dict[str, Path] = {}
+
+
+def build_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the site once per session (``mkdocs build --strict``) and return its folder; a failed build fails."""
+    if "site" not in _BUILT:
+        site = tmp_path_factory.mktemp("built") / "site"
+        result = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        _BUILT["site"] = site
+    return _BUILT["site"]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory)
+
+
+@needs_docs_extra
+def test_the_site_builds_with_warnings_as_errors(site: Path) -> None:
+    assert (site / "api" / "operations" / "index.html").read_text().count("conv_transpose") > 10
+
+
+@needs_docs_extra
+def test_the_site_needs_no_network(site: Path) -> None:
+    """No page loads a script, style or font from another host; every formula is MathML, made at build time."""
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=\"(?:https?:)?//", text), page
+        assert not re.search(r'class="arithmatex">\s*(?:\\\(|\\\[|\$\$)', text), f"raw TeX in {page}"
+    index = (site / "search" / "search_index.json").read_text()
+    assert "\\\\(" not in index, "raw TeX in the search index"
+
+
+@needs_docs_extra
+def test_the_api_pages_show_no_raw_roles_and_link_across(site: Path) -> None:
+    """docs/hooks.py's griffe extension turns every numpydoc role into a link (or code, for an undocumented name)."""
+    pages = sorted((site / "api").glob("*/index.html"))
+    assert len(pages) >= 6
+    for page in pages:
+        text = page.read_text()
+        assert not re.search(r":(?:func|class|mod|data|meth|attr|obj|exc|const):`", text), f"raw role in {page}"
+    links = sum(page.read_text().count('class="autorefs autorefs-internal"') for page in pages)
+    assert links > 100
 
 
 def test_every_page_is_in_the_nav() -> None:
