@@ -155,7 +155,7 @@ def test_an_implementation_a_worker_cannot_import_is_refused_with_the_way_out() 
         return conv_transpose(x, weight, bias, **kwargs)
 
     assert importable(local) is None and importable(conv_transpose) is conv_transpose
-    with pytest.raises(NotImportable, match="cannot be imported by name .* pass isolate=False"):
+    with pytest.raises(NotImportable, match=r"cannot be imported by name .* pass isolate=False"):
         check_conv_transpose(local, isolate=True)
     with pytest.raises(ValueError, match="jobs > 1 runs the implementation in worker processes"):
         check_conv_transpose(local, jobs=2, isolate=False)
