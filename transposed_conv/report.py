@@ -24,11 +24,13 @@ from .frameworks import CONVENTIONS
 from .frameworks import IMPLEMENTATIONS as IMPLEMENTATIONS
 from .frameworks import Implementation as Implementation
 from .oracle import ALGORITHMS
-from .testing import Declaration, NonConformance, check_conv_transpose
+from .strategies import SPECIAL_KINDS, STRESS_REGIONS
+from .testing import TIERS, Declaration, NonConformance, check_conv_transpose
 
 __all__ = [
     "AREAS",
     "IMPLEMENTATIONS",
+    "TIER_AREAS",
     "TOGETHER",
     "Area",
     "AreaReport",
@@ -47,13 +49,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Area:
-    """A column: what the kit draws for it, and the feature an implementation needs for it to apply."""
+    """A column: what the kit draws for it (in which of the kit's ``TIERS``), and the feature an implementation
+    needs for it to apply."""
 
     name: str
     dtype: str
     draw: dict[str, Any]
     needs: str | None = None
     by_convention: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tier: str = "small"
 
     def applies_to(self, implementation: Implementation) -> bool:
         """Whether the implementation's API can express the feature this area needs (its ``supports``)."""
@@ -72,6 +76,13 @@ _PLAIN: dict[str, Any] = {"max_groups": 1, "max_dilation": 1, "large_output_padd
 TOGETHER: tuple[Area, ...] = (
     Area("all declared features (float64)", "float64", {}, "float64"),
     Area("all declared features (float32)", "float32", {}),
+)
+#: The same in the kit's other tiers (``testing.TIERS``): the stress regions, and small cases with special values.
+TIER_AREAS: tuple[Area, ...] = (
+    Area("stress regions (float64)", "float64", {}, "float64", tier="stress"),
+    Area("stress regions (float32)", "float32", {}, tier="stress"),
+    Area("special values (float64)", "float64", {}, "float64", tier="special"),
+    Area("special values (float32)", "float32", {}, tier="special"),
 )
 _PLAIN_PADDING = _draws("plain")
 
@@ -132,7 +143,8 @@ class Cell:
     ``'not run'`` (``details`` says why) or ``'interrupted'`` (SIGINT).  ``cases`` counts the
     cases that conformed, ``worst`` is the largest ``|error| / bound`` among them.  ``verdict``
     is the failure's (``NonConformance.verdict``: ``'wrong'``, ``'nondeterministic'``,
-    ``'history-dependent'``, ``'crashed'`` or ``'hung'``).
+    ``'history-dependent'``, ``'crashed'`` or ``'hung'``).  ``coverage`` counts the conforming
+    cases per stress region and special value (``ConformanceReport.coverage``).
     """
 
     status: str
@@ -143,6 +155,7 @@ class Cell:
     cases: int = 0
     refused: int = 0
     verdict: str = ""
+    coverage: dict[str, int] = field(default_factory=dict)
 
     def text(self) -> str:
         """The result as one short line of a table: ``pass``, ``FAIL (values)``, ``unsupported (...)``, ..."""
@@ -226,6 +239,7 @@ def _run_area(
             dtypes=(area.dtype,),
             seed=seed,
             progress=progress,
+            tiers=(area.tier,),
             **declared,
             **options,
         )
@@ -244,8 +258,10 @@ def _run_area(
     cases, refused = report.examples.get(area.dtype, 0), report.refused.get(area.dtype, 0)
     worst = max(report.worst_fraction.values(), default=0.0)
     if refused:
-        return Cell("unsupported", worst=worst, details=report.refusal, cases=cases, refused=refused)
-    return Cell("pass", worst=worst, cases=cases)
+        return Cell(
+            "unsupported", worst=worst, details=report.refusal, cases=cases, refused=refused, coverage=report.coverage
+        )
+    return Cell("pass", worst=worst, cases=cases, coverage=report.coverage)
 
 
 @dataclass
@@ -288,8 +304,38 @@ class AreaReport:
             lines.append(f"{area:<{width}}  {cases:>5}  {worst:>19}  {cell.text()}")
         return "\n".join(lines)
 
+    def coverage(self) -> str:
+        """The cases per stress region and special value, by dtype, as a text table (``''`` when none ran)."""
+        counts: dict[str, dict[str, dict[str, int]]] = {}  # tier -> label -> dtype -> cases
+        areas = {area.name: area for area in TIER_AREAS}
+        for name, cell in self.cells.items():
+            area = areas.get(name)
+            if area is not None and area.tier != "small" and cell.coverage:
+                for label, count in cell.coverage.items():
+                    counts.setdefault(area.tier, {}).setdefault(label, {})[area.dtype] = count
+        if not counts:
+            return ""
+        dtypes = list(dict.fromkeys(area.dtype for area in TIER_AREAS if self.cells.get(area.name, Cell("")).coverage))
+        order = {label: n for n, label in enumerate(STRESS_REGIONS)}
+        order |= {
+            f"{kind} in {array}": len(order) + 3 * n + m
+            for n, kind in enumerate(SPECIAL_KINDS)
+            for m, array in enumerate(("x", "weight", "bias"))
+        }
+        width = max(len(label) + 2 for labels in counts.values() for label in labels)
+        lines = [f"{'cases drawn for':<{width}}" + "".join(f"  {dtype:>8}" for dtype in dtypes)]
+        for tier, title in (("stress", "stress regions"), ("special", "special values")):
+            if tier in counts:
+                lines.append(title)
+                for label in sorted(counts[tier], key=lambda label: order.get(label, len(order))):
+                    row = counts[tier][label]
+                    lines.append(f"  {label:<{width - 2}}" + "".join(f"  {row.get(d, 0):>8}" for d in dtypes))
+        return "\n".join(lines)
+
     def __str__(self) -> str:
         parts = [self.table()]
+        if self.coverage():
+            parts.append(self.coverage())
         for area, cell in self.failures.items():
             parts.append(f"--- {self.name}: {area} ---\n{cell.details}")
         return "\n\n".join(parts)
@@ -321,6 +367,7 @@ def check_areas(
     isolate: bool | None = None,
     jobs: int = 1,
     timeout: float | None = _isolation.DEFAULT_TIMEOUT,
+    tiers: Collection[str] = ("small",),
 ) -> AreaReport:
     """Check an implementation area by area: what it supports, and what it declares it does not.
 
@@ -347,6 +394,13 @@ def check_areas(
         The implementation's name in the failures' headings (its ``__qualname__`` by default).
     progress : callable, optional
         Called as ``progress(area, done, total)`` after each case.
+    tiers : collection of str
+        The kit's tiers to run (``testing.TIERS``): ``'small'`` cases (:data:`TOGETHER` and the
+        feature areas, which are small); the ``'stress'`` regions and small cases with
+        ``'special'`` values, everything declared drawn together (:data:`TIER_AREAS`), with
+        ``examples`` times the tier's share of cases.  ``transposed-conv check --impl`` runs all
+        three; ``str(report)`` then shows the cases per stress region and special value after the
+        table (:meth:`AreaReport.coverage`).
 
     Returns
     -------
@@ -376,6 +430,21 @@ def check_areas(
     >>> report = check_areas(no_groups, examples=20, seed=0)
     >>> report.conforms, report.cells["groups"].status, report.cells["groups"].problem
     (False, 'fail', 'raised')
+
+    The stress and special-value tiers (which ``transposed-conv check --impl`` runs too), and
+    what they covered:
+
+    >>> report = check_areas(conv_transpose, examples=11, seed=0, dtypes=("float32",), tiers=("stress", "special"))
+    >>> [(area, cell.status, cell.cases) for area, cell in report.cells.items()]
+    [('stress regions (float32)', 'pass', 11), ('special values (float32)', 'pass', 11)]
+    >>> print(report.coverage())
+    cases drawn for                                      float32
+    stress regions
+      batch 3..8                                               1
+    ...
+    special values
+      NaN in x                                                 1
+    ...
     """
     declaration = Declaration.build(convention, without=without, extensions=extensions, max_dims=max_dims, only=only)
     if algorithm not in ALGORITHMS or (algorithm != "summation" and convention != "torch"):
@@ -390,7 +459,10 @@ def check_areas(
         impl = _isolation.require_importable(impl)
     report = AreaReport(name or str(getattr(impl, "__qualname__", "impl")), declaration, seed=seed)
     supports = CONVENTIONS[convention].supports
-    runs = [area for area in (*TOGETHER, *AREAS) if area.dtype in dtypes]
+    tiers = (tiers,) if isinstance(tiers, str) else tuple(tiers)
+    if not tiers or any(tier not in TIERS for tier in tiers):
+        raise ValueError(f"tiers must name some of {list(TIERS)}; got tiers={tiers!r}")
+    runs = [area for area in (*TOGETHER, *TIER_AREAS, *AREAS) if area.dtype in dtypes and area.tier in tiers]
     parallel: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
     for number, area in enumerate(runs):
         needs = area.needs
@@ -407,7 +479,7 @@ def check_areas(
             "timeout": timeout,
         }
         if needs in declaration.without:
-            if area in TOGETHER:
+            if area in TOGETHER or area in TIER_AREAS:
                 report.cells[area.name] = Cell("not run", details=f"declared without {needs}")
                 continue
             declared["may_refuse"] = (needs,)
