@@ -151,3 +151,10 @@ def test_the_readme_links_the_site_and_shows_how_to_build_it() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "mkdocs build --strict" in readme
     assert "docs/index.md" in readme
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_the_number_of_dimensions_is_D_because_d_is_the_dilation(page: Path) -> None:
+    """``d`` is the dilation on every page; a power or count of dimensions is written with ``D`` (``s^D``)."""
+    text = page.read_text()
+    assert not re.search(r"\^d\b|\$d\$[- ]dimension|\bN-d\b", text), f"{page.name}: d used for the number of dimensions"
