@@ -229,14 +229,16 @@ def test_a_feature_declared_without_is_never_drawn(convention: str, feature: str
 def test_only_and_max_dims_draw_only_those_values(workdir: Path) -> None:
     """``--only kernel=3x3,stride=1``: every call has a 3x3 kernel and stride 1 (2-D); ``--max-dims 1``: 1-D only."""
     (workdir / "areas_spy.py").write_text(IMPLS)
-    status, out, err = run("check", "--impl", "areas_spy:spy", "--examples", "10", "--only", "kernel=3x3,stride=1")
+    status, out, err = run(
+        "check", "--impl", "areas_spy:spy", "--in-process", "--examples", "10", "--only", "kernel=3x3,stride=1"
+    )
     assert status == 0, out + err
     assert "declared: only kernel=3x3,stride=1" in out
     calls = sys.modules["areas_spy"].CALLS
     assert len(calls) >= 50
     assert {shape[2:] for shape, _ in calls} == {(3, 3)} and {kwargs["stride"] for _, kwargs in calls} == {(1, 1)}
     calls.clear()
-    status, out, err = run("check", "--impl", "areas_spy:spy", "--examples", "10", "--max-dims", "1")
+    status, out, err = run("check", "--impl", "areas_spy:spy", "--in-process", "--examples", "10", "--max-dims", "1")
     assert status == 0, out + err
     assert {len(shape) for shape, _ in calls} == {3}
 
