@@ -37,7 +37,7 @@ from typing import Any, NoReturn, TextIO
 import numpy as np
 
 from . import METHODS, __version__, conv, conv_transpose, convolve
-from .explain import MAX_PRINTED_SIDE, MAX_SIDE, VALUE_KINDS, TooWideToPrint, explain
+from .explain import MAX_PRINTED_SIDE, MAX_SIDE, VALUE_KINDS, VIEWS, TooWideToPrint, explain
 from .frameworks import CONVENTIONS, FEATURES, PEERS
 from .frameworks._declarations import feature_name
 from .oracle import ALGORITHMS
@@ -842,12 +842,36 @@ def _size_options(args: argparse.Namespace) -> tuple[tuple[int, ...], ...]:
     )
 
 
+def _reals(text: str) -> tuple[float, ...] | tuple[int, ...]:
+    """Comma-separated numbers: integers stay integers; with a real among them, all are floats."""
+    parts = [part for part in text.replace(" ", "").split(",") if part]
+    try:
+        return tuple(int(part) for part in parts)
+    except ValueError:
+        pass
+    try:
+        return tuple(float(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers, like 1,-2 or 0.5,1.25; got {text!r}"
+        ) from None
+
+
 def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.values is not None and args.x is not None and args.weight is not None:
         raise UsageError("--values fills the values --x and --weight do not give, and both are given")
     if args.seed is not None and args.values != "random":
         raise UsageError("--seed applies to --values random only")
+    pictures = {flag: value for flag, value in (("--png", args.png), ("--gif", args.gif)) if value is not None}
+    for flag, value in pictures.items():
+        try:
+            import matplotlib.backends.backend_agg
+            import matplotlib.figure  # noqa: F401
+        except ImportError:
+            raise UsageError(f"{flag} needs matplotlib: pip install 'transposed-conv[viz]'") from None
+        _writable_file(flag, value)
     sizes, kernel, stride, padding, output_padding, dilation = _size_options(args)
+    names = VIEWS if args.view == "all" else (args.view,)
     try:
         explanation = explain(
             sizes,
@@ -861,11 +885,21 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             weight=args.weight,
             seed=args.seed or 0,
         )
+        views = [explanation.view(name) for name in names]  # every refusal before anything is printed
     except TooWideToPrint as error:
         raise UsageError(error.text(options=True)) from None
     except (ValueError, TypeError, OverflowError) as error:
         raise UsageError(str(error)) from None
-    out.write(explanation.text)
+    out.write(views[0].text + "".join("\n" + view.body for view in views[1:]))
+    if pictures:
+        from . import viz
+
+        if args.png is not None:
+            viz.save_explanation_png(explanation, args.png)
+            out.write(f"wrote {args.png}\n")
+        if args.gif is not None:
+            viz.save_scatter_gif(explanation, args.gif)
+            out.write(f"wrote {args.gif}\n")
     return 0
 
 
@@ -1141,8 +1175,10 @@ def _parser() -> argparse.ArgumentParser:
         "explain",
         help="a transposed convolution worked through with small integers",
         description="Print the input, the zero-inserted and padded input, the flipped kernel, the output and the "
-        "size formula with the numbers filled in, for a 1-D or 2-D one-channel transposed convolution. "
-        "Per-dimension values are comma-separated: --input-size 3,3.",
+        "size formula with the numbers filled in, for a 1-D or 2-D one-channel transposed convolution "
+        "(3-D is refused: its arrays do not print on a page); --view shows the same computation as a scatter "
+        "of kernel copies, a matrix, im2col columns or phases, each working out the same output element. "
+        "Per-dimension values are comma-separated: --input-size 3,3. Lines are at most 100 columns wide.",
         epilog=EXIT_STATUSES,
     )
     explain_parser.add_argument(
@@ -1178,8 +1214,27 @@ def _parser() -> argparse.ArgumentParser:
         help="fill x and w, where --x or --weight does not give them, with 1, 2, 3, ... (range), ones (the "
         "output counts overlapping taps), or random integers in [-3, 3] (default: range)",
     )
-    explain_parser.add_argument("--x", type=_ints, help="explicit input values, row-major, comma-separated")
-    explain_parser.add_argument("--weight", type=_ints, help="explicit kernel values, row-major, comma-separated")
+    explain_parser.add_argument(
+        "--x", type=_reals, help="explicit input values, row-major, comma-separated (integers or reals)"
+    )
+    explain_parser.add_argument(
+        "--weight", type=_reals, help="explicit kernel values, row-major, comma-separated: 1,2,3 or 0.5,-1.25,2"
+    )
+    explain_parser.add_argument(
+        "--view",
+        choices=(*VIEWS, "all"),
+        default="zero-insertion",
+        help="the same computation as kernel copies scattered and summed, zero insertion, the matrix C.T @ x, "
+        "im2col columns and col2im, or the stride's phases; all prints every view (zero-insertion)",
+    )
+    explain_parser.add_argument(
+        "--png", metavar="PATH", help="also write the zero-insertion picture of this configuration (needs matplotlib)"
+    )
+    explain_parser.add_argument(
+        "--gif",
+        metavar="PATH",
+        help="also write an animation of the scatter, one kernel copy added per frame (needs matplotlib)",
+    )
     explain_parser.add_argument(
         "--seed", type=_seed, default=None, help="seed for --values random (only), an integer >= 0 (0)"
     )

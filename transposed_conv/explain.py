@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -39,13 +41,17 @@ from .shapes import ConvTransposeGeometry, Padding, effective_kernel_length, spa
 __all__ = [
     "MAX_PRINTED_SIDE",
     "MAX_SIDE",
+    "MAX_WIDTH",
     "VALUE_KINDS",
+    "VIEWS",
     "Explanation",
     "TooWideToPrint",
+    "View",
     "convolution_matrix",
     "dilate",
     "explain",
     "format_array",
+    "format_number",
     "overlap_counts",
     "pad_or_crop",
     "stretch",
@@ -64,29 +70,43 @@ MAX_SIDE = 16
 #: print megabytes), so ``explain`` refuses before computing them.
 MAX_PRINTED_SIDE = 64
 
+#: Widest line ``explain`` prints: a wider array is printed in blocks of columns, a long sum wraps.
+MAX_WIDTH = 100
+
+#: The views :meth:`Explanation.view` prints: the same computation from five angles.
+VIEWS = ("scatter", "zero-insertion", "matrix", "im2col", "phases")
+
 
 class TooWideToPrint(ValueError):
-    """A worked example with an array wider than :data:`MAX_PRINTED_SIDE`.
+    """A worked example with an array wider than :data:`MAX_PRINTED_SIDE` (or a view too large to print).
 
-    ``culprits`` maps the arguments to blame (``stride``, ``dilation``) to their values, so
-    that a command line can name them as its options: ``text(options=True)``.
+    ``culprits`` maps the arguments to blame (``stride``, ``dilation``, ``input_size``) to their
+    values, so that a command line can name them as its options: ``text(options=True)``.
+    ``limit`` says what explain prints at most; ``view`` names the view that is too large, when
+    another view would print.
     """
 
-    def __init__(self, what: str, culprits: dict[str, tuple[int, ...]]) -> None:
-        self.what, self.culprits = what, culprits
+    def __init__(
+        self, what: str, culprits: dict[str, tuple[int, ...]], *, limit: str | None = None, view: str | None = None
+    ) -> None:
+        self.what, self.culprits, self.view = what, culprits, view
+        self.limit = limit or f"arrays at most {MAX_PRINTED_SIDE} wide"
         super().__init__(self.text(options=False))
 
     def text(self, *, options: bool) -> str:
         """The refusal, naming the culprits as arguments (``stride=(9,)``) or as options (``--stride 9``)."""
         if options:
-            given = [f"--{name} {','.join(map(str, value))}" for name, value in self.culprits.items()]
-            names = [f"--{name}" for name in self.culprits]
+            flags = {name: "--" + name.replace("_", "-") for name in self.culprits}
+            given = [f"{flags[name]} {','.join(map(str, value))}" for name, value in self.culprits.items()]
+            names = list(flags.values())
+            other = f", or another --view than {self.view}" if self.view else ""
         else:
             given = [f"{name}={value}" for name, value in self.culprits.items()]
             names = list(self.culprits)
+            other = f", or another view than {self.view!r}" if self.view else ""
         return (
-            f"explain prints arrays at most {MAX_PRINTED_SIDE} wide; with {' and '.join(given)}, {self.what}; "
-            f"choose a smaller {' or '.join(names)}"
+            f"explain prints {self.limit}; with {' and '.join(given)}, {self.what}; "
+            f"choose a smaller {' or '.join(names)}{other}"
         )
 
 
@@ -172,7 +192,139 @@ def _correlate_stride1(a: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return out
 
 
+# --- numbers: integers stay integers, real values are exact ------------------------------------
+
+
+def _exact(a: np.ndarray) -> np.ndarray:
+    """``a`` for exact arithmetic: int64 as it is, floats as an object array of :class:`~fractions.Fraction`.
+
+    Every float is a binary fraction, so sums and products of Fractions are exact: every view
+    computes the same numbers, whatever order it adds them in, and rounds once, at the end.
+    """
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64)
+    return np.array([Fraction(float(v)) for v in a.ravel()], dtype=object).reshape(a.shape)
+
+
+def _public(a: np.ndarray) -> np.ndarray:
+    """An exact array as the user sees it: int64, or float64 rounded once from the exact values."""
+    if a.dtype != object:
+        return a
+    return np.array([float(v) for v in a.ravel()], dtype=np.float64).reshape(a.shape)
+
+
+def format_number(v: object) -> str:
+    """A value printed compactly and exactly: integers as integers, other reals as their shortest repr.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> format_number(3), format_number(Fraction(-5, 4)), format_number(2.0), format_number(0.1)
+    ('3', '-1.25', '2', '0.1')
+    """
+    if isinstance(v, Fraction):
+        return str(v.numerator) if v.denominator == 1 else repr(float(v))
+    if isinstance(v, (float, np.floating)):
+        return str(int(v)) if float(v).is_integer() else repr(float(v))
+    return str(int(v))  # type: ignore[call-overload]
+
+
+def _cells(a: np.ndarray) -> np.ndarray:
+    return np.array([format_number(v) for v in a.ravel()], dtype=object).reshape(a.shape)
+
+
+def _grid(
+    cells: np.ndarray,
+    indent: str = "  ",
+    *,
+    mark: tuple[int, ...] | None = None,
+    labels: Sequence[str] | None = None,
+) -> list[str]:
+    """Right-aligned columns, one line per row, at most :data:`MAX_WIDTH` wide.
+
+    ``mark`` puts brackets around one element (``5[4]9``) without moving the columns;
+    ``labels`` start each row. A grid too wide for one line is printed in blocks of columns,
+    each headed ``(columns a to b)``.
+    """
+    rows = cells.reshape(1, -1) if cells.ndim == 1 else cells
+    if rows.size == 0:
+        return [f"{indent}(empty)"]
+    marked = None if mark is None else ((0, mark[0]) if cells.ndim == 1 else (mark[0], mark[1]))
+    names = list(labels) if labels is not None else [""] * rows.shape[0]
+    lead = max(map(len, names))
+    widths = [max(len(c) for c in rows[:, col]) for col in range(rows.shape[1])]  # each column its own width
+    room = MAX_WIDTH - len(indent) - lead
+    blocks: list[tuple[int, int]] = []
+    for col in range(len(widths)):
+        if blocks and sum(widths[blocks[-1][0] : col + 1]) + (col + 1 - blocks[-1][0]) <= room:
+            blocks[-1] = (blocks[-1][0], col + 1)
+        else:
+            blocks.append((col, col + 1))
+    lines = []
+    for start, stop in blocks:
+        if len(blocks) > 1:
+            lines.append(f"{indent}(columns {start} to {stop - 1})")
+        for r in range(rows.shape[0]):
+            line = names[r].ljust(lead) + indent[:-1]
+            after = False
+            for c in range(start, stop):
+                here = marked == (r, c)
+                line += ("[" if here else "]" if after else indent[-1:] or " ") + rows[r, c].rjust(widths[c])
+                after = here
+            lines.append(line + ("]" if after else ""))
+    return lines
+
+
+def _fit(lines: list[str]) -> list[str]:
+    """Wrap the lines longer than :data:`MAX_WIDTH` at spaces, continuing them indented."""
+    fitted = []
+    for line in lines:
+        if len(line) <= MAX_WIDTH:
+            fitted.append(line)
+            continue
+        hang = " " * (len(line) - len(line.lstrip()) + 4)
+        fitted += textwrap.wrap(line, MAX_WIDTH, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False)
+    return fitted
+
+
+def _index(o: Sequence[int]) -> str:
+    return ", ".join(map(str, o))
+
+
+def _sum_line(prefix: str, named: list[str], values: list[str], total: object) -> str:
+    """``prefix = a*b + c*d = 1*2 + 3*4 = 14`` (the named form only when given)."""
+    if not values:
+        return f"{prefix} = 0 (no term)"
+    middle = f"{' + '.join(named)} = " if named else ""
+    return f"{prefix} = {middle}{' + '.join(values)} = {format_number(total)}"
+
+
 # --- explain ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    """One view of an :class:`Explanation`: the output computed that view's way, and its printout.
+
+    Attributes
+    ----------
+    name : str
+        One of :data:`VIEWS`.
+    output : numpy.ndarray
+        The output as this view computes it (equal, in every view, to the transposed convolution).
+    body : str
+        The view's own steps.
+    text : str
+        The configuration, the input and the kernel, then ``body``.
+    """
+
+    name: str
+    output: np.ndarray
+    body: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -186,7 +338,7 @@ class Explanation:
     padding : tuple of (int, int)
         ``(begin, end)`` per spatial dimension.
     x, weight : numpy.ndarray
-        The input and the kernel, spatial axes only.
+        The input and the kernel, spatial axes only (int64, or float64 for real values).
     stretched : numpy.ndarray
         ``x`` with ``stride - 1`` zeros between neighbours.
     padded : numpy.ndarray
@@ -195,9 +347,13 @@ class Explanation:
     flipped : numpy.ndarray
         ``weight`` flipped in every axis and dilated.
     output : numpy.ndarray
-        The transposed convolution: ``flipped`` slid over ``padded`` with stride 1.
+        The transposed convolution: ``flipped`` slid over ``padded`` with stride 1 (computed
+        exactly; real values are rounded once, at the end).
+    highlight : tuple of int
+        The output element every view works out term by term: the one with the most non-zero
+        terms (the first of those).
     text : str
-        Everything above, printed, with the size formula filled in.
+        Everything above, printed, with the size formula filled in: the zero-insertion view.
     """
 
     input_size: tuple[int, ...]
@@ -212,10 +368,32 @@ class Explanation:
     padded: np.ndarray
     flipped: np.ndarray
     output: np.ndarray
+    highlight: tuple[int, ...]
     text: str
 
     def __str__(self) -> str:
         return self.text
+
+    def view(self, name: str) -> View:
+        """The same computation seen as one of :data:`VIEWS`, printed, with :attr:`highlight` worked out.
+
+        Raises :class:`TooWideToPrint` when the view would print more than
+        :data:`MAX_PRINTED_SIDE` rows or columns of a matrix (or of phases, or of kernel copies).
+
+        Examples
+        --------
+        >>> e = explain(3, 3, stride=2, padding=1)
+        >>> [e.view(name).output.tolist() for name in VIEWS]
+        [[2, 5, 4, 9, 6], [2, 5, 4, 9, 6], [2, 5, 4, 9, 6], [2, 5, 4, 9, 6], [2, 5, 4, 9, 6]]
+        >>> e.highlight
+        (1,)
+        """
+        kind = as_choice(name, "view", VIEWS)
+        if kind == "zero-insertion":
+            return View(kind, self.output, self.text[len(_heading(self)) :], self.text)
+        output, body = _VIEWS[kind](self)
+        text = _heading(self) + "\n".join(_fit(body)) + "\n"
+        return View(kind, _public(output), text[len(_heading(self)) :], text)
 
 
 def _default_values(kind: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -228,10 +406,14 @@ def _default_values(kind: str, shape: tuple[int, ...], rng: np.random.Generator)
 
 def _given_values(values: ArrayLike, shape: tuple[int, ...], name: str) -> np.ndarray:
     arr = np.asarray(values)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integers (explain works with small integers); got dtype {arr.dtype}")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers (integers or floats); got dtype {arr.dtype}")
     if arr.size != math.prod(shape):
         raise ValueError(f"{name} must have {math.prod(shape)} values for a size of {shape}; got {arr.size}")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must hold finite numbers; got {[format_number(v) for v in arr.ravel()]}")
+        return arr.astype(np.float64).reshape(shape)
     return arr.astype(np.int64).reshape(shape)
 
 
@@ -248,7 +430,7 @@ def explain(
     weight: ArrayLike | None = None,
     seed: int = 0,
 ) -> Explanation:
-    """A transposed convolution of one channel, worked through with small integers.
+    """A transposed convolution of one channel, worked through with small numbers.
 
     Parameters
     ----------
@@ -262,24 +444,27 @@ def explain(
         row-major order; all ones (the output then counts the kernel taps that land on
         each position -- see :func:`overlap_counts`); or random integers in ``[-3, 3]``
         from ``seed``.
-    x, weight : array_like of int, optional
+    x, weight : array_like of real numbers, optional
         Explicit values, reshaped (row-major) to ``input_size`` and ``kernel_size``.
+        Integers are computed as integers; with a float among them the arithmetic is exact
+        (in fractions) and the output rounded once to float64.
     seed : int
         Seed for ``values='random'``.
 
     Returns
     -------
     Explanation
-        The arrays of every step and their printout, ``.text``.
+        The arrays of every step and their printout, ``.text``; ``.view(name)`` prints the
+        same computation as a scatter of kernel copies, a matrix, im2col columns or phases.
 
     Raises
     ------
     ValueError
         For an invalid configuration (the message names the argument), more than two
         dimensions, a side above 16, an array to print wider than 64 (a large stride or
-        dilation), or a wrong number of explicit values.
+        dilation), a wrong number of explicit values or a value that is not finite.
     TypeError
-        For non-integer arguments or values.
+        For non-integer arguments, or values that are not real numbers.
 
     Examples
     --------
@@ -291,6 +476,11 @@ def explain(
     >>> from transposed_conv import conv_transpose
     >>> conv_transpose([[1, 2, 3]], [[[1, 2, 3]]], stride=2, padding=1).tolist()
     [[2, 5, 4, 9, 6]]
+
+    Real-valued weights are exact:
+
+    >>> explain(3, 2, stride=2, weight=[0.5, -1.25]).output.tolist()
+    [0.5, -1.25, 1.0, -2.5, 1.5, -3.75]
     """
     sizes = as_shape(input_size, "input_size")
     ndim = len(sizes)
@@ -312,16 +502,22 @@ def explain(
     rng = np.random.default_rng(seed)
     xs = _default_values(kind, sizes, rng) if x is None else _given_values(x, sizes, "x")
     ws = _default_values(kind, kernel, rng) if weight is None else _given_values(weight, kernel, "weight")
+    if xs.dtype.kind == "f" or ws.dtype.kind == "f":
+        xs, ws = xs.astype(np.float64), ws.astype(np.float64)
+    xe, we = _exact(xs), _exact(ws)
 
-    stretched = stretch(xs, steps)
+    stretched = stretch(xe, steps)
     full = tuple(d * (k - 1) for d, k in zip(dilations, kernel))
     before = tuple(f - pb for f, (pb, _) in zip(full, pads))
     after = tuple(f - pe + a for f, (_, pe), a in zip(full, pads, extra))
     padded = pad_or_crop(stretched, before, after)
-    flipped = dilate(np.flip(ws), dilations)
+    flipped = dilate(np.flip(we), dilations)
     output = _correlate_stride1(padded, flipped)
-    text = _describe(sizes, kernel, steps, pads, extra, dilations, xs, ws, stretched, before, after, padded, flipped)
-    text += _describe_output(output, out_size, padded, flipped, sizes, kernel, steps, pads, extra, dilations)
+    terms = _correlate_stride1((padded != 0).astype(np.int64), (flipped != 0).astype(np.int64))
+    highlight = tuple(int(v) for v in np.unravel_index(int(np.argmax(terms)), terms.shape))
+    heading = _describe_heading(sizes, kernel, steps, pads, extra, dilations, xe, we)
+    text = heading + _describe(sizes, kernel, steps, pads, extra, dilations, stretched, before, after, padded, flipped)
+    text += _describe_output(output, out_size, padded, flipped, sizes, kernel, steps, pads, extra, dilations, highlight)
     return Explanation(
         input_size=sizes,
         kernel_size=kernel,
@@ -329,12 +525,13 @@ def explain(
         padding=pads,
         output_padding=extra,
         dilation=dilations,
-        x=xs,
-        weight=ws,
-        stretched=stretched,
-        padded=padded,
-        flipped=flipped,
-        output=output,
+        x=_public(xe),
+        weight=_public(we),
+        stretched=_public(stretched),
+        padded=_public(padded),
+        flipped=_public(flipped),
+        output=_public(output),
+        highlight=highlight,
         text=text,
     )
 
@@ -342,22 +539,59 @@ def explain(
 def format_array(a: np.ndarray, indent: str = "  ") -> str:
     """Right-aligned columns, one line per row (1-D arrays on one line); no brackets.
 
+    Integers print as integers, other reals as their shortest repr; an array wider than
+    :data:`MAX_WIDTH` columns is printed in blocks of columns.
+
     Examples
     --------
     >>> print(format_array(np.array([[1, 20], [300, 4]])))
         1  20
       300   4
+    >>> print(format_array(np.array([0.5, -1.25, 2.0])))
+        0.5 -1.25     2
     """
-    arr = np.asarray(a)
-    rows = arr.reshape(1, -1) if arr.ndim == 1 else arr
-    if rows.size == 0:
-        return f"{indent}(empty)"
-    width = max(len(str(int(v))) for v in rows.ravel())
-    return "\n".join(indent + " ".join(f"{int(v):>{width}}" for v in row) for row in rows)
+    return "\n".join(_grid(_cells(np.asarray(a)), indent))
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
     return " x ".join(map(str, shape))
+
+
+def _describe_heading(
+    sizes: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    extra: tuple[int, ...],
+    dilation: tuple[int, ...],
+    x: np.ndarray,
+    w: np.ndarray,
+) -> str:
+    symmetric = all(b == e for b, e in pads)
+    shown_padding = ",".join(str(b) for b, _ in pads) if symmetric else str(pads)
+    first = f"transposed convolution, {len(sizes)}-D: input {_shape_text(sizes)}, kernel {_shape_text(kernel)}"
+    rest = (
+        f"stride {','.join(map(str, stride))}, padding {shown_padding}, "
+        f"output_padding {','.join(map(str, extra))}, dilation {','.join(map(str, dilation))}"
+    )
+    title = [f"{first}, {rest}"] if len(first) + len(rest) + 2 <= MAX_WIDTH else [f"{first},", f"  {rest}"]
+    lines = [
+        *title,
+        "",
+        f"input x ({_shape_text(x.shape)}):",
+        *_grid(_cells(x)),
+        "",
+        f"kernel w ({_shape_text(w.shape)}):",
+        *_grid(_cells(w)),
+        "",
+    ]
+    return "\n".join(_fit(lines)) + "\n"
+
+
+def _heading(e: Explanation) -> str:
+    return _describe_heading(
+        e.input_size, e.kernel_size, e.stride, e.padding, e.output_padding, e.dilation, _exact(e.x), _exact(e.weight)
+    )
 
 
 def _describe(
@@ -367,8 +601,6 @@ def _describe(
     pads: tuple[tuple[int, int], ...],
     extra: tuple[int, ...],
     dilation: tuple[int, ...],
-    x: np.ndarray,
-    w: np.ndarray,
     stretched: np.ndarray,
     before: tuple[int, ...],
     after: tuple[int, ...],
@@ -377,41 +609,50 @@ def _describe(
 ) -> str:
     ndim = len(sizes)
     dims = range(ndim)
-    symmetric = all(b == e for b, e in pads)
-    shown_padding = ",".join(str(b) for b, _ in pads) if symmetric else str(pads)
     lines = [
-        f"transposed convolution, {ndim}-D: input {_shape_text(sizes)}, kernel {_shape_text(kernel)}, "
-        f"stride {','.join(map(str, stride))}, padding {shown_padding}, "
-        f"output_padding {','.join(map(str, extra))}, dilation {','.join(map(str, dilation))}",
-        "",
-        f"input x ({_shape_text(x.shape)}):",
-        format_array(x),
-        "",
-        f"kernel w ({_shape_text(w.shape)}):",
-        format_array(w),
+        "view zero-insertion: insert zeros, pad, flip the kernel, slide it with stride 1",
         "",
         "1. insert stride - 1 zeros between neighbouring inputs: size (in - 1)*stride + 1",
     ]
     lines += [f"   dim {j}: ({sizes[j]} - 1)*{stride[j]} + 1 = {stretched.shape[j]}" for j in dims]
-    lines += [format_array(stretched), ""]
-    lines.append(
-        "2. pad with dilation*(kernel - 1) - padding zeros before, and that + output_padding after"
-        " (a negative amount crops)"
-    )
+    lines += [*_grid(_cells(stretched)), ""]
+    lines.append("2. pad with dilation*(kernel - 1) - padding zeros before, and that + output_padding after")
+    lines.append("   (a negative amount crops)")
     for j in dims:
         (pb, pe), d, k = pads[j], dilation[j], kernel[j]
         lines.append(
             f"   dim {j}: before {d}*({k} - 1) - {pb} = {before[j]}, after {d}*({k} - 1) - {pe} + {extra[j]} = "
             f"{after[j]}; size {stretched.shape[j]} + {before[j]} + {after[j]} = {padded.shape[j]}"
         )
-    lines += [format_array(padded), ""]
+    lines += [*_grid(_cells(padded)), ""]
     flip_what = "flip the kernel in every dimension" if ndim > 1 else "flip the kernel"
     if any(d > 1 for d in dilation):
         flip_what += ", then insert dilation - 1 zeros between its taps"
     lines.append(f"3. {flip_what}: size dilation*(kernel - 1) + 1")
     lines += [f"   dim {j}: {dilation[j]}*({kernel[j]} - 1) + 1 = {flipped.shape[j]}" for j in dims]
-    lines += [format_array(flipped), ""]
-    return "\n".join(lines) + "\n"
+    lines += [*_grid(_cells(flipped)), ""]
+    return "\n".join(_fit(lines)) + "\n"
+
+
+def _size_lines(
+    out_size: tuple[int, ...],
+    sizes: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    extra: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> list[str]:
+    lines = [
+        "size: out = (in - 1)*stride - padding_begin - padding_end + dilation*(kernel - 1)",
+        "            + output_padding + 1",
+    ]
+    for j in range(len(sizes)):
+        (pb, pe), d, k = pads[j], dilation[j], kernel[j]
+        lines.append(
+            f"   dim {j}: ({sizes[j]} - 1)*{stride[j]} - {pb} - {pe} + {d}*({k} - 1) + {extra[j]} + 1 = {out_size[j]}"
+        )
+    return lines
 
 
 def _describe_output(
@@ -425,31 +666,291 @@ def _describe_output(
     pads: tuple[tuple[int, int], ...],
     extra: tuple[int, ...],
     dilation: tuple[int, ...],
+    highlight: tuple[int, ...],
 ) -> str:
     dims = range(len(sizes))
     lines = [
-        "4. slide the flipped kernel over the padded map with stride 1: size padded - (dilation*(kernel - 1) + 1) + 1",
+        "4. slide the flipped kernel over the padded map with stride 1:",
+        "   size padded - (dilation*(kernel - 1) + 1) + 1",
     ]
     lines += [f"   dim {j}: {padded.shape[j]} - {flipped.shape[j]} + 1 = {output.shape[j]}" for j in dims]
-    window = padded[tuple(slice(0, n) for n in flipped.shape)]
+    window = padded[tuple(slice(o, o + n) for o, n in zip(highlight, flipped.shape))]
     terms = [
-        f"{int(v)}*{int(f)}" for v, f in zip(window.ravel(), flipped.ravel()) if v != 0 and f != 0
-    ]  # zero terms omitted
-    first = "y[" + ", ".join("0" for _ in dims) + "]"
+        f"{format_number(v)}*{format_number(f)}" for v, f in zip(window.ravel(), flipped.ravel()) if v != 0 and f != 0
+    ]
     lines.append(
-        f"   for example {first} = " + (" + ".join(terms) if terms else "0") + f" = {int(output.ravel()[0])}"
-        "   (terms with a zero omitted)"
+        _sum_line(f"   for example y[{_index(highlight)}]", [], terms, output[highlight])
+        + "   (terms with a zero omitted)"
     )
-    lines += [f"output y ({_shape_text(output.shape)}):", format_array(output), ""]
-    lines.append(
-        "size: out = (in - 1)*stride - padding_begin - padding_end + dilation*(kernel - 1) + output_padding + 1"
+    lines += [f"output y ({_shape_text(output.shape)}):", *_grid(_cells(output), mark=highlight), ""]
+    lines += _size_lines(out_size, sizes, kernel, stride, pads, extra, dilation)
+    return "\n".join(_fit(lines)) + "\n"
+
+
+# --- the other views ------------------------------------------------------------------------------
+
+
+def _landing(e: Explanation, o: tuple[int, ...]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The (input, tap) pairs ``(i, j)`` with ``i*stride + j*dilation - padding_begin == o``, by input."""
+    pairs = []
+    for i in itertools.product(*(range(n) for n in e.input_size)):
+        j = []
+        for ii, oo, s, d, (pb, _), k in zip(i, o, e.stride, e.dilation, e.padding, e.kernel_size):
+            rest = oo + pb - ii * s
+            if rest < 0 or rest % d or rest // d >= k:
+                break
+            j.append(rest // d)
+        else:
+            pairs.append((i, tuple(j)))
+    return pairs
+
+
+def _crop(uncropped: np.ndarray, e: Explanation) -> np.ndarray:
+    """The full (uncropped) output with ``padding`` removed and ``output_padding`` zeros added at the end."""
+    return pad_or_crop(
+        uncropped, [-pb for pb, _ in e.padding], [a - pe for (_, pe), a in zip(e.padding, e.output_padding)]
     )
-    for j in dims:
-        (pb, pe), d, k = pads[j], dilation[j], kernel[j]
-        lines.append(
-            f"   dim {j}: ({sizes[j]} - 1)*{stride[j]} - {pb} - {pe} + {d}*({k} - 1) + {extra[j]} + 1 = {out_size[j]}"
+
+
+def _full_shape(e: Explanation) -> tuple[int, ...]:
+    return tuple((i - 1) * s + d * (k - 1) + 1 for i, s, d, k in zip(e.input_size, e.stride, e.dilation, e.kernel_size))
+
+
+def _too_many(e: Explanation, view: str, count: int, what: str, culprits: dict[str, tuple[int, ...]]) -> None:
+    if count > MAX_PRINTED_SIDE:
+        raise TooWideToPrint(
+            what, culprits, limit=f"at most {MAX_PRINTED_SIDE} {view} rows, columns or blocks", view=view
         )
-    return "\n".join(lines) + "\n"
+
+
+def _output_lines(e: Explanation, output: np.ndarray) -> list[str]:
+    return [f"output y ({_shape_text(output.shape)}):", *_grid(_cells(output), mark=e.highlight)]
+
+
+def _scatter(e: Explanation) -> tuple[np.ndarray, list[str]]:
+    """Each input element adds its value times the (dilated) kernel at ``i*stride - padding_begin``."""
+    x, w = _exact(e.x), dilate(_exact(e.weight), e.dilation)
+    _too_many(
+        e,
+        "scatter",
+        x.size,
+        f"the scatter view prints one kernel copy per input element, {x.size}",
+        {"input_size": e.input_size},
+    )
+    uncropped = np.zeros(_full_shape(e), dtype=x.dtype)
+    lines = [
+        "view scatter: input element i adds the kernel times x[i], its first tap at i*stride - padding_begin;",
+        "  the output is the sum of these copies (positions outside 0 .. out - 1 are cropped)",
+        "",
+    ]
+    copies = []
+    for i in itertools.product(*(range(n) for n in e.input_size)):
+        where = tuple(slice(ii * s, ii * s + n) for ii, s, n in zip(i, e.stride, w.shape))
+        uncropped[where] += x[i] * w
+        copies.append((i, where))
+    output = _crop(uncropped, e)
+    starts = [-pb for pb, _ in e.padding]
+    if len(e.input_size) == 1:
+        first = min(starts[0], 0)
+        last = max(uncropped.shape[0] + starts[0], output.shape[0])
+        positions = list(range(first, last))
+        table = np.full((len(copies) + 1, len(positions)), ".", dtype=object)
+        table[0] = [str(t) for t in positions]
+        for row, ((ii,), where) in enumerate(copies, start=1):
+            block = _cells(x[ii] * w)
+            for n, t in enumerate(range(where[0].start + starts[0], where[0].stop + starts[0])):
+                table[row, t - first] = block[n]
+        names = ["position"] + [f"x[{ii}] = {format_number(x[ii])}" for (ii,), _ in copies]
+        lines += _grid(table, "  ", labels=[f"{n}:" for n in names])
+    else:
+        for i, where in copies:
+            top = tuple(f"{ii}*{s} - {pb}" for ii, s, (pb, _) in zip(i, e.stride, e.padding))
+            at = tuple(sl.start + st for sl, st in zip(where, starts))
+            head = f"x[{_index(i)}] = {format_number(x[i])}: x[{_index(i)}]*w"
+            lines.append(f"{head}, first tap at ({', '.join(top)}) = ({_index(at)})")
+            lines += [*_grid(_cells(x[i] * w), "    "), ""]
+    lines.append("")
+    named = [
+        f"x[{_index(i)}]*w[{_index(j)}]" for i, j in _landing(e, e.highlight) if x[i] != 0 and _exact(e.weight)[j] != 0
+    ]
+    values = [
+        f"{format_number(x[i])}*{format_number(_exact(e.weight)[j])}"
+        for i, j in _landing(e, e.highlight)
+        if x[i] != 0 and _exact(e.weight)[j] != 0
+    ]
+    lines.append(_sum_line(f"   for example y[{_index(e.highlight)}]", named, values, output[e.highlight]))
+    lines += _output_lines(e, output)
+    return output, lines
+
+
+def _matrix_transpose(e: Explanation) -> np.ndarray:
+    """``C.T``: row ``o``, column ``i`` holds ``w[j]`` where ``i*stride + j*dilation - padding_begin = o``."""
+    w = _exact(e.weight)
+    out = e.output.shape
+    ct = np.zeros((math.prod(out), math.prod(e.input_size)), dtype=w.dtype)
+    for i in itertools.product(*(range(n) for n in e.input_size)):
+        column = int(np.ravel_multi_index(i, e.input_size))
+        for j in itertools.product(*(range(k) for k in e.kernel_size)):
+            o = tuple(ii * s + jj * d - pb for ii, jj, s, d, (pb, _) in zip(i, j, e.stride, e.dilation, e.padding))
+            if all(0 <= oo < n for oo, n in zip(o, out)):
+                ct[int(np.ravel_multi_index(o, out)), column] += w[j]
+    return ct  # (prod(out), prod(in))
+
+
+def _matrix(e: Explanation) -> tuple[np.ndarray, list[str]]:
+    """The output as ``C.T @ x``, with ``C`` the matrix of the convolution that maps y's size back to x's."""
+    out, x = e.output.shape, _exact(e.x)
+    rows, cols = math.prod(out), x.size
+    culprits = {"input_size": e.input_size, "kernel_size": e.kernel_size, "stride": e.stride}
+    _too_many(e, "matrix", max(rows, cols), f"C.T is prod(out) x prod(in) = {rows} x {cols}", culprits)
+    ct = _matrix_transpose(e)
+    y = (ct @ x.ravel()).reshape(out)  # (prod(out),) -> out
+    structural = _matrix_transpose(_ones(e)) != 0
+    cells = _cells(ct)
+    cells[~structural] = "."
+    o = int(np.ravel_multi_index(e.highlight, out))
+    labels = [
+        ("-> " if r == o else "   ") + f"y[{_index([int(v) for v in np.unravel_index(r, out)])}]:" for r in range(rows)
+    ]
+    lines = [
+        "view matrix: y = C.T @ x, where C is the matrix of the convolution (same stride, padding and",
+        "  dilation) that maps y's size back to x's; row o of C.T holds w[j] in column i wherever",
+        "  i*stride + j*dilation - padding_begin = o (x flattened row-major; '.' no tap lands)",
+        "",
+        f"C.T ({rows} x {cols}):",
+        *_grid(cells, "  ", labels=labels),
+        "",
+        f"x flattened ({cols}):",
+        *_grid(_cells(x.ravel())),
+        "",
+    ]
+    row = ct[o]
+    named = [f"C.T[{o}, {i}]*x[{i}]" for i in range(cols) if row[i] != 0 and x.ravel()[i] != 0]
+    values = [
+        f"{format_number(row[i])}*{format_number(x.ravel()[i])}"
+        for i in range(cols)
+        if row[i] != 0 and x.ravel()[i] != 0
+    ]
+    lines.append(
+        _sum_line(f"   for example y[{_index(e.highlight)}] = row {o} of C.T times x", named, values, y[e.highlight])
+    )
+    lines += _output_lines(e, y)
+    return y, lines
+
+
+def _ones(e: Explanation) -> Explanation:
+    """``e`` with a kernel of ones: where taps land, whatever their values."""
+    return Explanation(**{**e.__dict__, "weight": np.ones(e.kernel_size, dtype=np.int64)})
+
+
+def _im2col(e: Explanation) -> tuple[np.ndarray, list[str]]:
+    """The columns ``W.T @ x`` (one per input element), added into the output by col2im."""
+    x, w = _exact(e.x), _exact(e.weight)
+    culprits = {"input_size": e.input_size, "kernel_size": e.kernel_size}
+    _too_many(
+        e, "im2col", max(x.size, w.size), f"the columns are prod(kernel) x prod(in) = {w.size} x {x.size}", culprits
+    )
+    cols = np.multiply.outer(w.ravel(), x.ravel())  # (prod(k), prod(in)): W.T @ x for one channel
+    uncropped = np.zeros(_full_shape(e), dtype=cols.dtype)
+    for t, j in enumerate(itertools.product(*(range(k) for k in e.kernel_size))):  # col2im: one slice per tap
+        where = tuple(
+            slice(jj * d, jj * d + (i - 1) * s + 1, s) for jj, d, i, s in zip(j, e.dilation, e.input_size, e.stride)
+        )
+        uncropped[where] += cols[t].reshape(e.input_size)
+    output = _crop(uncropped, e)
+    labels = [f"w[{_index(j)}]:" for j in itertools.product(*(range(k) for k in e.kernel_size))]
+    lines = [
+        "view im2col: the columns W.T @ x, cols[j, i] = w[j]*x[i] (a row per kernel tap j, a column per",
+        "  input element i, row-major); col2im adds each entry at i*stride + j*dilation - padding_begin",
+        "  and crops the padding",
+        "",
+        f"cols ({w.size} x {x.size}):",
+        *_grid(_cells(cols), "  ", labels=labels),
+        "",
+    ]
+    pairs = sorted(_landing(e, e.highlight), key=lambda p: p[1])
+    flat = [(int(np.ravel_multi_index(j, e.kernel_size)), int(np.ravel_multi_index(i, e.input_size))) for i, j in pairs]
+    named = [f"cols[{r}, {c}]" for r, c in flat if cols[r, c] != 0]
+    values = [format_number(cols[r, c]) for r, c in flat if cols[r, c] != 0]
+    lines.append(
+        _sum_line(f"   for example col2im adds into y[{_index(e.highlight)}]", named, values, output[e.highlight])
+    )
+    lines += _output_lines(e, output)
+    return output, lines
+
+
+def _phases(e: Explanation) -> tuple[np.ndarray, list[str]]:
+    """Each output phase ``o mod stride`` is a stride-1 full convolution of x with a sub-kernel."""
+    x, w = _exact(e.x), _exact(e.weight)
+    count_phases = math.prod(e.stride)
+    _too_many(e, "phases", count_phases, f"there are prod(stride) = {count_phases} phases", {"stride": e.stride})
+    out = e.output.shape
+    y = np.zeros(out, dtype=x.dtype)
+    lines = [
+        "view phases: output o receives the taps j with j*dilation = o + padding_begin (mod stride);",
+        "  each output phase rho = o mod stride is a stride-1 full convolution of x with the sub-kernel",
+        "  of those taps, starting at q0 = (rho + padding_begin) // stride",
+        "",
+    ]
+    worked: list[str] = []
+    for rho in itertools.product(*(range(s) for s in e.stride)):
+        uncropped = tuple(r + pb for r, (pb, _) in zip(rho, e.padding))
+        r = tuple(t % s for t, s in zip(uncropped, e.stride))
+        q0 = tuple(t // s for t, s in zip(uncropped, e.stride))
+        count = tuple(len(range(rr, n, s)) for rr, n, s in zip(rho, out, e.stride))
+        taps = [
+            [j for j in range(k) if (j * d) % s == rr] for k, d, s, rr in zip(e.kernel_size, e.dilation, e.stride, r)
+        ]
+        where = "y[" + ", ".join(f"{rr}::{s}" for rr, s in zip(rho, e.stride)) + "]"
+        shown = " x ".join(",".join(map(str, js)) or "none" for js in taps)
+        lines.append(f"phase {_index(rho)}: {where} ({_shape_text(count)}), taps j = {shown}")
+        if 0 in count:
+            lines += ["  no output position in this phase", ""]
+            continue
+        if not all(taps):
+            lines += ["  no tap lands here: zeros", ""]
+            if all(o % s == rr for o, s, rr in zip(e.highlight, e.stride, rho)):
+                worked = [_sum_line(f"   for example y[{_index(e.highlight)}] (phase {_index(rho)})", [], [], 0)]
+            continue
+        offsets = [[(j * d - rr) // s for j in js] for js, d, s, rr in zip(taps, e.dilation, e.stride, r)]
+        sub = np.zeros(tuple(m[-1] + 1 for m in offsets), dtype=w.dtype)
+        sub[np.ix_(*offsets)] = w[np.ix_(*taps)]
+        full = np.zeros(tuple(n + m - 1 for n, m in zip(x.shape, sub.shape)), dtype=np.result_type(x, sub))
+        for m in itertools.product(*(range(n) for n in sub.shape)):  # full convolution, one slice per sub-tap
+            full[tuple(slice(mm, mm + n) for mm, n in zip(m, x.shape))] += sub[m] * x
+        part = pad_or_crop(full, [-q for q in q0], [c - (n - q) for c, n, q in zip(count, full.shape, q0)])
+        y[tuple(slice(rr, None, s) for rr, s in zip(rho, e.stride))] = part
+        lines.append(f"  sub-kernel v = w at those taps ({_shape_text(sub.shape)}):")
+        lines += _grid(_cells(sub), "    ")
+        lines.append(f"  x * v from q0 = ({_index(q0)}): {where} =")
+        lines += [*_grid(_cells(part), "    "), ""]
+        if all(o % s == rr for o, s, rr in zip(e.highlight, e.stride, rho)):
+            q = tuple(o // s + qq for o, s, qq in zip(e.highlight, e.stride, q0))
+            pairs = [
+                (m, tuple(qq - mm for qq, mm in zip(q, m)))
+                for m in itertools.product(*(range(n) for n in sub.shape))
+                if all(0 <= qq - mm < n for qq, mm, n in zip(q, m, x.shape)) and sub[m] != 0
+            ]
+            pairs = [(m, i) for m, i in pairs if x[i] != 0]
+            worked = [
+                _sum_line(
+                    f"   for example y[{_index(e.highlight)}] (phase {_index(rho)}, q = {_index(q)})",
+                    [f"v[{_index(m)}]*x[{_index(i)}]" for m, i in pairs],
+                    [f"{format_number(sub[m])}*{format_number(x[i])}" for m, i in pairs],
+                    y[e.highlight],
+                )
+            ]
+    lines += ["interleaved:", *worked]
+    lines += _output_lines(e, y)
+    return y, lines
+
+
+_VIEWS: dict[str, Callable[[Explanation], tuple[np.ndarray, list[str]]]] = {
+    "scatter": _scatter,
+    "matrix": _matrix,
+    "im2col": _im2col,
+    "phases": _phases,
+}
 
 
 # --- other teaching computations ----------------------------------------------------------------

@@ -10,7 +10,10 @@ Every function returns a :class:`matplotlib.figure.Figure` drawn with the Agg ba
 * :func:`overlap_figure` -- how many kernel taps land on each output position (the checkerboard);
 * :func:`subpixel_figure` -- which kernel taps feed which output phase;
 * :func:`sliding_animation` / :func:`save_sliding_gif` -- the kernel sliding over the
-  padded map, position by position, as an animated GIF.
+  padded map, position by position, as an animated GIF;
+* :func:`explanation_figure` / :func:`save_explanation_png` and :func:`scatter_animation` /
+  :func:`save_scatter_gif` -- the pictures of one :class:`~transposed_conv.explain.Explanation`,
+  the user's own configuration and values (``transposed-conv explain --png/--gif``).
 
 :func:`make_figures` writes all of the documentation's figures into a directory;
 ``python scripts/make_figures.py`` calls it for ``docs/figures/``.
@@ -25,7 +28,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .explain import Explanation, convolution_matrix, explain, overlap_counts, pad_or_crop, stretch
+from .explain import (
+    Explanation,
+    convolution_matrix,
+    dilate,
+    explain,
+    format_number,
+    overlap_counts,
+    pad_or_crop,
+    stretch,
+)
 from .shapes import Padding
 
 if TYPE_CHECKING:
@@ -34,11 +46,15 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "explanation_figure",
     "figure_names",
     "make_figures",
     "matrix_figure",
     "overlap_figure",
+    "save_explanation_png",
+    "save_scatter_gif",
     "save_sliding_gif",
+    "scatter_animation",
     "sliding_animation",
     "subpixel_figure",
     "zero_insertion_figure",
@@ -100,7 +116,7 @@ def _draw_cells(
             Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=colours[r, c], edgecolor="#999999", linewidth=0.8)
         )
         if values is not None:
-            labels[r, c] = ax.text(c, r, str(int(values[r, c])), ha="center", va="center", fontsize=fontsize)
+            labels[r, c] = ax.text(c, r, format_number(values[r, c]), ha="center", va="center", fontsize=fontsize)
             labels[r, c].set_visible(labelled is None or bool(labelled[r, c]))
     return squares, labels
 
@@ -154,7 +170,7 @@ class _Panels:
         self.kernel = Rectangle((-0.5, -0.5), cols, rows, fill=False, edgecolor=KERNEL, linewidth=2.5, zorder=3)
         left.add_patch(self.kernel)
         self.taps = [
-            (left.text(0, 0, str(int(self.flipped[r, c])), color=KERNEL, fontsize=7, ha="center", zorder=3), r, c)
+            (left.text(0, 0, format_number(self.flipped[r, c]), color=KERNEL, fontsize=7, ha="center", zorder=3), r, c)
             for r, c in zip(*np.nonzero(self.flipped))
         ]
         _frame(left, kinds.shape[0], kinds.shape[1], "zero-inserted, padded input; flipped kernel (red)")
@@ -211,16 +227,119 @@ def zero_insertion_figure(
     e = explain(
         input_size, kernel_size, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
     )
-    where = (0, position) if isinstance(position, int) else tuple(position)
+    return explanation_figure(e, position=position)
+
+
+def explanation_figure(e: Explanation, *, position: tuple[int, ...] | int | None = None) -> Figure:
+    """The zero-insertion picture of a worked example: the user's configuration and values.
+
+    The flipped kernel sits at ``position`` (by default ``e.highlight``, the output element the
+    printed views work out).
+
+    Examples
+    --------
+    >>> from transposed_conv.explain import explain
+    >>> fig = explanation_figure(explain(3, 2, stride=2, weight=[0.5, -1.25]))
+    >>> len(fig.axes)
+    2
+    """
+    chosen = e.highlight if position is None else position
+    where = (0, chosen) if isinstance(chosen, int) else tuple(chosen)
+    where = (0, *where) if len(where) == 1 else where
     output = _as_2d(e.output)
     if len(where) != 2 or not all(0 <= p < n for p, n in zip(where, output.shape)):
-        raise ValueError(f"position must index the output, of shape {e.output.shape}; got position={position!r}")
+        raise ValueError(f"position must index the output, of shape {e.output.shape}; got position={chosen!r}")
     kinds = _as_2d(_kinds(e))
     figure = _new_figure(1.5 + 0.45 * (kinds.shape[1] + output.shape[1]), 1.3 + 0.45 * kinds.shape[0])
     axes = figure.subplots(1, 2, width_ratios=[kinds.shape[1], output.shape[1]])
     _Panels(axes, e).show((int(where[0]), int(where[1])), None)
     figure.suptitle(_describe(e), fontsize=10)
     return figure
+
+
+def save_explanation_png(e: Explanation, path: str | Path) -> Path:
+    """Write :func:`explanation_figure` of ``e`` to ``path`` as a PNG (reproducible bytes)."""
+    return _save(explanation_figure(e), Path(path))
+
+
+def scatter_animation(e: Explanation, *, interval: int = 900) -> FuncAnimation:
+    """The scatter view of a worked example: one frame per input element, adding its kernel copy.
+
+    Left, the input with the current element green; right, the output before cropping: the
+    red outline is where ``x[i] * w`` lands (first tap at ``i*stride - padding_begin``), the
+    numbers the running sum, and the grey cells the positions the padding crops. The last
+    frame shows the finished output.
+
+    Examples
+    --------
+    >>> from transposed_conv.explain import explain
+    >>> animation = scatter_animation(explain(2, 2, stride=2))   # 2 input elements: 3 frames
+    """
+    _require_matplotlib()
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.patches import Rectangle
+
+    x, w = _as_2d(e.x), _as_2d(dilate(e.weight, e.dilation))
+    stride = (1, *e.stride) if len(e.stride) == 1 else e.stride
+    begins = (0, *(pb for pb, _ in e.padding)) if len(e.padding) == 1 else tuple(pb for pb, _ in e.padding)
+    out = _as_2d(e.output).shape
+    shape = tuple(max((i - 1) * s + k, pb + o) for i, s, k, pb, o in zip(x.shape, stride, w.shape, begins, out))
+    sums = [np.zeros(shape, dtype=np.result_type(x, w))]
+    elements = list(itertools.product(*(range(n) for n in x.shape)))
+    for i in elements:
+        step = sums[-1].copy()
+        step[i[0] * stride[0] : i[0] * stride[0] + w.shape[0], i[1] * stride[1] : i[1] * stride[1] + w.shape[1]] += (
+            x[i] * w
+        )
+        sums.append(step)
+    kept = np.zeros(shape, dtype=bool)
+    kept[begins[0] : begins[0] + out[0], begins[1] : begins[1] + out[1]] = True
+    figure = _new_figure(1.5 + 0.45 * (x.shape[1] + shape[1]), 1.5 + 0.45 * max(x.shape[0], shape[0]))
+    left, right = figure.subplots(1, 2, width_ratios=[x.shape[1], shape[1]])
+    inputs, _ = _draw_cells(left, x, np.full(x.shape, INPUT, dtype=object))
+    _frame(left, x.shape[0], x.shape[1], "input x")
+    _, labels = _draw_cells(right, sums[-1], np.where(kept, OUTPUT, INSERTED).astype(object))
+    _frame(right, shape[0], shape[1], "output before cropping (grey: cropped by padding)")
+    outline = Rectangle((-0.5, -0.5), w.shape[1], w.shape[0], fill=False, edgecolor=KERNEL, linewidth=2.5, zorder=3)
+    right.add_patch(outline)
+    figure.suptitle(_describe(e) + ": the kernel scattered, one copy per input element", fontsize=10)
+
+    def draw(frame: int) -> list[Any]:
+        last = frame == len(elements)
+        for (r, c), square in np.ndenumerate(inputs):
+            square.set_facecolor(CURRENT if not last and (r, c) == elements[frame] else INPUT)
+        if not last:
+            r, c = elements[frame]
+            outline.set_xy((c * stride[1] - 0.5, r * stride[0] - 0.5))
+        outline.set_visible(not last)
+        for (r, c), label in np.ndenumerate(labels):
+            label.set_text(format_number(sums[min(frame + 1, len(elements))][r, c]))
+        return [left, right]
+
+    draw(0)
+    figure.canvas.draw()  # lay out once, then keep the layout fixed: frames only move artists
+    figure.set_layout_engine("none")
+    return FuncAnimation(figure, draw, frames=len(elements) + 1, interval=interval, blit=False, repeat=True)
+
+
+def save_scatter_gif(e: Explanation, path: str | Path, *, fps: int = 1, dpi: int = 72) -> Path:
+    """Write :func:`scatter_animation` of ``e`` to ``path`` as an animated GIF.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from transposed_conv.explain import explain
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     gif = save_scatter_gif(explain(2, 2, stride=2), pathlib.Path(tmp) / "s.gif")
+    ...     gif.read_bytes()[:6]
+    b'GIF89a'
+    """
+    _require_matplotlib()
+    from matplotlib.animation import PillowWriter
+
+    target = Path(path)
+    scatter_animation(e).save(target, writer=PillowWriter(fps=fps), dpi=dpi)
+    return target
 
 
 def matrix_figure(
