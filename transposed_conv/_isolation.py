@@ -556,8 +556,12 @@ def _call_once(impl: Callable[..., Any], case: Any) -> tuple[np.ndarray | None, 
         return None, f"{type(error).__name__}: {error}"
 
 
-def repeat_differs(impl: Callable[..., Any], case: Any, dtype: str, algorithm: str = "summation") -> str:
-    """Call ``impl`` twice on ``case``: how the two results differ beyond the bound, or ``''`` if they do not."""
+def repeat_differs(
+    impl: Callable[..., Any], case: Any, dtype: str, algorithm: str = "summation", precision: Any = None
+) -> str:
+    """Call ``impl`` twice on ``case``: how the two results differ beyond the bound, or ``''`` if they do not.
+
+    ``precision`` is the one that judged ``dtype`` (the dtype's default when ``None``)."""
     first, raised_first = _call_once(impl, case)
     second, raised_second = _call_once(impl, case)
     if first is None or second is None:
@@ -574,7 +578,7 @@ def repeat_differs(impl: Callable[..., Any], case: Any, dtype: str, algorithm: s
         case.x,
         case.weight,
         case.bias,
-        precision=dtype,
+        precision=dtype if precision is None else precision,
         algorithm=algorithm,
         conv_args=case.kwargs if algorithm != "summation" else None,
     )
@@ -602,6 +606,7 @@ def classify(
     algorithm: str = "summation",
     fresh: Callable[[], bool] | None = None,
     flaky: bool = False,
+    precision: Any = None,
 ) -> tuple[str, str]:
     """The verdict on a failing case, and why: run it again in the same process, then (``fresh``) in a new one.
 
@@ -611,7 +616,7 @@ def classify(
     """
     if problem in ("crashed", "hung"):
         return problem, ""
-    differs = repeat_differs(impl, case, dtype, algorithm)
+    differs = repeat_differs(impl, case, dtype, algorithm, precision)
     if differs:
         return "nondeterministic", differs
     if fresh is not None and fresh():

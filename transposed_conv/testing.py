@@ -810,11 +810,15 @@ def check_conv_transpose(
             try:
                 hypothesis_seed(seed + offset)(run)()
             except NonConformance as failure:
-                raise _settled(failure, called, dtype, refusable, algorithm, seed) from failure.__cause__
+                raise _settled(
+                    failure, called, dtype, refusable, algorithm, seed, precisions=report.precisions
+                ) from failure.__cause__
             except Flaky:  # the case failed, then passed when hypothesis repeated it
                 if not failures:
                     raise RuntimeError("hypothesis found the run inconsistent, with no failing case to show") from None
-                raise _settled(failures[0], called, dtype, refusable, algorithm, seed, flaky=True) from None
+                raise _settled(
+                    failures[0], called, dtype, refusable, algorithm, seed, flaky=True, precisions=report.precisions
+                ) from None
             except Unsatisfiable:
                 raise _isolation.NoCaseDrawn(
                     "no case could be drawn with these options: they leave nothing to check"
@@ -836,6 +840,7 @@ def _settled(
     seed: int,
     *,
     flaky: bool = False,
+    precisions: dict[str, Precision] | None = None,
 ) -> NonConformance:
     """``failure`` with its verdict (``_isolation.classify``): its case run again, and in a fresh process when
     ``impl`` runs in one."""
@@ -846,15 +851,21 @@ def _settled(
         def fresh() -> bool:
             with isolated.fresh() as new:
                 try:
-                    _check_case(
-                        new, failure.case, dtype, ConformanceReport(failure.case.convention), may_refuse, algorithm
-                    )
+                    again = ConformanceReport(failure.case.convention, precisions=dict(precisions or {}))
+                    _check_case(new, failure.case, dtype, again, may_refuse, algorithm)
                 except (NonConformance, _Refused):
                     return False
             return True
 
     verdict, why = _isolation.classify(
-        impl, failure.case, dtype, problem=failure.problem, algorithm=algorithm, fresh=fresh, flaky=flaky
+        impl,
+        failure.case,
+        dtype,
+        problem=failure.problem,
+        algorithm=algorithm,
+        fresh=fresh,
+        flaky=flaky,
+        precision=(precisions or {}).get(dtype),
     )
     message = str(failure)
     if verdict != failure.problem and (verdict != "wrong" or fresh is not None):
