@@ -370,6 +370,11 @@ def test_png_and_gif_write_the_users_configuration(tmp_path, flag: str, magic: b
     assert status == 0, err
     assert out.endswith(f"wrote {target}\n")
     assert target.read_bytes().startswith(magic)
+    if flag == "--gif":
+        from PIL import Image
+
+        with Image.open(target) as gif:
+            assert gif.n_frames == 5  # one kernel copy per input element, then the finished output
 
 
 def test_png_without_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1173,7 +1173,7 @@ def _parser() -> argparse.ArgumentParser:
 
     explain_parser = commands.add_parser(
         "explain",
-        help="a transposed convolution worked through with small integers",
+        help="a transposed convolution worked through with small numbers, in five views",
         description="Print the input, the zero-inserted and padded input, the flipped kernel, the output and the "
         "size formula with the numbers filled in, for a 1-D or 2-D one-channel transposed convolution "
         "(3-D is refused: its arrays do not print on a page); --view shows the same computation as a scatter "

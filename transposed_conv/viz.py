@@ -294,15 +294,15 @@ def scatter_animation(e: Explanation, *, interval: int = 900) -> FuncAnimation:
         sums.append(step)
     kept = np.zeros(shape, dtype=bool)
     kept[begins[0] : begins[0] + out[0], begins[1] : begins[1] + out[1]] = True
-    figure = _new_figure(1.5 + 0.45 * (x.shape[1] + shape[1]), 1.5 + 0.45 * max(x.shape[0], shape[0]))
+    figure = _new_figure(max(5.0, 1.5 + 0.45 * (x.shape[1] + shape[1])), 1.8 + 0.45 * max(x.shape[0], shape[0]))
     left, right = figure.subplots(1, 2, width_ratios=[x.shape[1], shape[1]])
     inputs, _ = _draw_cells(left, x, np.full(x.shape, INPUT, dtype=object))
     _frame(left, x.shape[0], x.shape[1], "input x")
     _, labels = _draw_cells(right, sums[-1], np.where(kept, OUTPUT, INSERTED).astype(object))
-    _frame(right, shape[0], shape[1], "output before cropping (grey: cropped by padding)")
+    _frame(right, shape[0], shape[1], "output before cropping\n(grey: cropped by padding)")
     outline = Rectangle((-0.5, -0.5), w.shape[1], w.shape[0], fill=False, edgecolor=KERNEL, linewidth=2.5, zorder=3)
     right.add_patch(outline)
-    figure.suptitle(_describe(e) + ": the kernel scattered, one copy per input element", fontsize=10)
+    figure.suptitle(_describe(e) + "\nthe kernel scattered: one copy per input element", fontsize=10)
 
     def draw(frame: int) -> list[Any]:
         last = frame == len(elements)
