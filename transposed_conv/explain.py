@@ -24,6 +24,7 @@ and the sub-pixel (polyphase) form of a strided transposed convolution
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import textwrap
@@ -39,6 +40,7 @@ from .conv import conv
 from .shapes import ConvTransposeGeometry, Padding, effective_kernel_length, spatial_arguments
 
 __all__ = [
+    "MAX_MATRIX_ROWS",
     "MAX_PRINTED_SIDE",
     "MAX_SIDE",
     "MAX_WIDTH",
@@ -377,8 +379,9 @@ class Explanation:
     def view(self, name: str) -> View:
         """The same computation seen as one of :data:`VIEWS`, printed, with :attr:`highlight` worked out.
 
-        Raises :class:`TooWideToPrint` when the view would print more than
-        :data:`MAX_PRINTED_SIDE` rows or columns of a matrix (or of phases, or of kernel copies).
+        Raises :class:`TooWideToPrint` when the view would print a matrix of more than
+        :data:`MAX_MATRIX_ROWS` rows or :data:`MAX_PRINTED_SIDE` columns, or more than
+        :data:`MAX_PRINTED_SIDE` phases or kernel copies.
 
         Examples
         --------
@@ -723,6 +726,16 @@ def _too_many(e: Explanation, view: str, count: int, what: str, culprits: dict[s
         )
 
 
+#: Most rows of a matrix (``C.T``, the im2col columns) a view prints; its columns are at most :data:`MAX_PRINTED_SIDE`.
+MAX_MATRIX_ROWS = 256
+
+
+def _too_large_matrix(view: str, shape: tuple[int, int], what: str, culprits: dict[str, tuple[int, ...]]) -> None:
+    if shape[0] > MAX_MATRIX_ROWS or shape[1] > MAX_PRINTED_SIDE:
+        limit = f"matrices of at most {MAX_MATRIX_ROWS} rows and {MAX_PRINTED_SIDE} columns"
+        raise TooWideToPrint(f"{what} = {shape[0]} x {shape[1]}", culprits, limit=limit, view=view)
+
+
 def _output_lines(e: Explanation, output: np.ndarray) -> list[str]:
     return [f"output y ({_shape_text(output.shape)}):", *_grid(_cells(output), mark=e.highlight)]
 
@@ -802,7 +815,7 @@ def _matrix(e: Explanation) -> tuple[np.ndarray, list[str]]:
     out, x = e.output.shape, _exact(e.x)
     rows, cols = math.prod(out), x.size
     culprits = {"input_size": e.input_size, "kernel_size": e.kernel_size, "stride": e.stride}
-    _too_many(e, "matrix", max(rows, cols), f"C.T is prod(out) x prod(in) = {rows} x {cols}", culprits)
+    _too_large_matrix("matrix", (rows, cols), "C.T is prod(out) x prod(in)", culprits)
     ct = _matrix_transpose(e)
     y = (ct @ x.ravel()).reshape(out)  # (prod(out),) -> out
     structural = _matrix_transpose(_ones(e)) != 0
@@ -840,16 +853,14 @@ def _matrix(e: Explanation) -> tuple[np.ndarray, list[str]]:
 
 def _ones(e: Explanation) -> Explanation:
     """``e`` with a kernel of ones: where taps land, whatever their values."""
-    return Explanation(**{**e.__dict__, "weight": np.ones(e.kernel_size, dtype=np.int64)})
+    return dataclasses.replace(e, weight=np.ones(e.kernel_size, dtype=np.int64))
 
 
 def _im2col(e: Explanation) -> tuple[np.ndarray, list[str]]:
     """The columns ``W.T @ x`` (one per input element), added into the output by col2im."""
     x, w = _exact(e.x), _exact(e.weight)
     culprits = {"input_size": e.input_size, "kernel_size": e.kernel_size}
-    _too_many(
-        e, "im2col", max(x.size, w.size), f"the columns are prod(kernel) x prod(in) = {w.size} x {x.size}", culprits
-    )
+    _too_large_matrix("im2col", (w.size, x.size), "the columns are prod(kernel) x prod(in)", culprits)
     cols = np.multiply.outer(w.ravel(), x.ravel())  # (prod(k), prod(in)): W.T @ x for one channel
     uncropped = np.zeros(_full_shape(e), dtype=cols.dtype)
     for t, j in enumerate(itertools.product(*(range(k) for k in e.kernel_size))):  # col2im: one slice per tap
