@@ -1,6 +1,6 @@
 """Worked examples with numbers: the engine of ``transposed-conv explain``.
 
-:func:`explain` computes a one-channel transposed convolution of small integers the way
+:func:`explain` computes a one-channel transposed convolution of small numbers the way
 Dumoulin & Visin (2016, section 4) draw it, and keeps every intermediate array:
 
 1. the input ``x`` and the kernel ``w``;
@@ -11,9 +11,14 @@ Dumoulin & Visin (2016, section 4) draw it, and keeps every intermediate array:
 5. the output: the flipped kernel slid over the padded map with stride 1,
 
 and prints them with the size formula filled in (the command's parser is in
-:mod:`transposed_conv.cli`; it prints :attr:`Explanation.text`).  Everything here is plain NumPy written
-out step by step, independent of :mod:`transposed_conv.methods`: the tests check that the
-output equals :func:`~transposed_conv.conv_transpose`.
+:mod:`transposed_conv.cli`; it prints :attr:`Explanation.text`).  :meth:`Explanation.view`
+prints the same computation from the other angles of :data:`VIEWS` -- kernel copies scattered
+and summed, the matrix ``C.T @ x``, the im2col columns added by col2im, the stride's phases --
+each computing the output its own way and working out the same output element
+(:attr:`Explanation.highlight`).  Everything here is plain NumPy written out step by step,
+independent of :mod:`transposed_conv.methods`: the tests check that every view's output equals
+:func:`~transposed_conv.conv_transpose`.  Real values are computed exactly (as fractions) and
+rounded once; every printed line is at most :data:`MAX_WIDTH` columns wide.
 
 The module also holds the other small teaching computations the documentation and the
 figures use: the convolution's explicit matrix (:func:`convolution_matrix`), the number of
