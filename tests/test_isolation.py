@@ -170,8 +170,9 @@ def test_jobs_give_the_verdicts_of_one_job(impls: Any) -> None:
             a: (c.status, c.problem, c.cases) for a, c in two.cells.items()
         }
         assert one.conforms is (impl is impls.correct)
-    report = check_conv_transpose(impls.correct, examples=10, seed=3, jobs=2)
+    report = check_conv_transpose(impls.correct, examples=10, seed=3, jobs=2, values="special")
     assert report.examples == {"float64": 10, "float32": 10} and report.seed == 3
+    assert sum(report.coverage.values()) >= 20  # every share's coverage counts, merged
 
 
 def test_the_cli_reports_a_crash_as_a_failure_and_exits_1(impls: Any) -> None:

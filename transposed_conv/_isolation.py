@@ -768,6 +768,9 @@ def check_in_parallel(
             merged.worst_fraction[dtype] = max(merged.worst_fraction.get(dtype, 0.0), worst)
         for dtype, count in other.refused.items():
             merged.refused[dtype] = merged.refused.get(dtype, 0) + count
+        for label, count in other.coverage.items():
+            merged.coverage[label] = merged.coverage.get(label, 0) + count
+        merged.precisions.update(other.precisions)
         merged.refusal = merged.refusal or other.refusal
     report: Report = merged
     return report
