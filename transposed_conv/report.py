@@ -464,6 +464,50 @@ def check_areas(
         raise ValueError(f"tiers must name some of {list(TIERS)}; got tiers={tiers!r}")
     runs = [area for area in (*TOGETHER, *TIER_AREAS, *AREAS) if area.dtype in dtypes and area.tier in tiers]
     parallel: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+    # one worker process for every area run here (starting one per area costs an import of the framework each)
+    shared = _isolation.Isolated(impl, timeout=timeout) if isolate and jobs == 1 else None
+    try:
+        _run_areas(
+            report,
+            runs,
+            shared or impl,
+            convention,
+            examples,
+            seed,
+            declaration,
+            algorithm,
+            isolate,
+            timeout,
+            supports,
+            jobs,
+            parallel,
+            progress,
+        )
+    finally:
+        if shared is not None:
+            shared.close()
+    if parallel:
+        _run_areas_in_parallel(report, parallel, jobs, progress)
+    return report
+
+
+def _run_areas(
+    report: AreaReport,
+    runs: list[Area],
+    impl: Callable[..., Any],
+    convention: str,
+    examples: int,
+    seed: int,
+    declaration: Declaration,
+    algorithm: str,
+    isolate: bool,
+    timeout: float | None,
+    supports: Any,
+    jobs: int,
+    parallel: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]],
+    progress: Callable[[str, int, int], None] | None,
+) -> None:
+    """The areas one after another (``jobs == 1``; ``impl`` may be a shared worker), or queued in ``parallel``."""
     for number, area in enumerate(runs):
         needs = area.needs
         if needs is not None and not supports.expresses(needs) and needs not in declaration.extensions:
@@ -501,9 +545,6 @@ def check_areas(
             for later in runs[number + 1 :]:
                 report.cells[later.name] = Cell("not run")
             raise AreasInterrupted(report) from None
-    if parallel:
-        _run_areas_in_parallel(report, parallel, jobs, progress)
-    return report
 
 
 def _run_areas_in_parallel(

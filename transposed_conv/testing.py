@@ -802,7 +802,9 @@ def check_conv_transpose(
         if progress is not None:
             progress(min(counter[0], total), total)
 
-    called = _isolation.Isolated(impl, timeout=timeout) if isolate else impl
+    # an Isolated impl is the caller's worker (check_areas runs every area in one): used, not closed, here
+    owned = isolate and not isinstance(impl, _isolation.Isolated)
+    called = _isolation.Isolated(impl, timeout=timeout) if owned else impl
     try:
         for dtype, strategy, cases, offset in runs:
             failures: list[NonConformance] = []
@@ -826,7 +828,7 @@ def check_conv_transpose(
             except HypothesisException as error:
                 raise ValueError(f"the kit could not draw cases: {type(error).__name__}: {error}") from None
     finally:
-        if isinstance(called, _isolation.Isolated):
+        if owned and isinstance(called, _isolation.Isolated):
             called.close()
     return report
 
