@@ -474,8 +474,13 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def run(*argv: str) -> tuple[int, str, str]:
+    """The command line, in this process; ``check --impl`` runs the implementation here too (``--in-process``):
+    worker processes are tests/test_isolation.py's claim, and here they would only add a process start per run."""
+    args = list(argv)
+    if args[:1] == ["check"] and "--impl" in args and "--in-process" not in args and "--jobs" not in args:
+        args.append("--in-process")
     out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), out=out, err=err)
+    status = main(args, out=out, err=err)
     return status, out.getvalue(), err.getvalue()
 
 
