@@ -103,11 +103,13 @@ def special_value_arrivals(
     return arrivals
 
 
-def ieee_special_values(algorithm: Algorithm[G]) -> Algorithm[G]:
+def ieee_special_values(algorithm: Algorithm[G], *, counts: Algorithm[G] | None = None) -> Algorithm[G]:
     """Wrap ``algorithm(x, weight, geometry)`` so that non-finite entries give the definition's IEEE result.
 
     See the module docstring: the algorithm runs on the finite parts, and the positions
-    where non-finite products arrive are set from indicator runs of the same algorithm.
+    where non-finite products arrive are set from indicator runs of the same algorithm --
+    or of ``counts``, where the algorithm's own runs are not exact on 0/1 arrays
+    (:mod:`._transforms`).
     """
 
     @functools.wraps(algorithm)
@@ -117,7 +119,7 @@ def ieee_special_values(algorithm: Algorithm[G]) -> Algorithm[G]:
         finite_x = np.where(np.isfinite(x), x, 0).astype(x.dtype, copy=False)
         finite_w = np.where(np.isfinite(weight), weight, 0).astype(weight.dtype, copy=False)
         y = algorithm(finite_x, finite_w, geometry)
-        arrivals = special_value_arrivals(algorithm, x, weight, geometry)
+        arrivals = special_value_arrivals(algorithm if counts is None else counts, x, weight, geometry)
         nan = arrivals["nan"] | (arrivals["+inf"] & arrivals["-inf"])
         y[np.broadcast_to(arrivals["+inf"], y.shape)] = np.inf
         y[np.broadcast_to(arrivals["-inf"], y.shape)] = -np.inf

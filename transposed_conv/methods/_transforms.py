@@ -18,12 +18,11 @@ rule of :mod:`._nonfinite` applies unchanged.
 
 from __future__ import annotations
 
-import functools
 from typing import TypeVar
 
 import numpy as np
 
-from ._nonfinite import Algorithm, all_finite, special_value_arrivals
+from ._nonfinite import Algorithm, ieee_special_values
 
 __all__ = ["ieee_special_values_of_transform"]
 
@@ -40,18 +39,4 @@ def ieee_special_values_of_transform(algorithm: Algorithm[G]) -> Algorithm[G]:
     def counts(a: np.ndarray, b: np.ndarray, geometry: G) -> np.ndarray:
         return np.rint(algorithm(a.astype(np.float64), b.astype(np.float64), geometry))
 
-    @functools.wraps(algorithm)
-    def wrapped(x: np.ndarray, weight: np.ndarray, geometry: G) -> np.ndarray:
-        if all_finite(x) and all_finite(weight):
-            return algorithm(x, weight, geometry)
-        finite_x = np.where(np.isfinite(x), x, 0).astype(x.dtype, copy=False)
-        finite_w = np.where(np.isfinite(weight), weight, 0).astype(weight.dtype, copy=False)
-        y = algorithm(finite_x, finite_w, geometry)
-        arrivals = special_value_arrivals(counts, x, weight, geometry)
-        nan = arrivals["nan"] | (arrivals["+inf"] & arrivals["-inf"])
-        y[np.broadcast_to(arrivals["+inf"], y.shape)] = np.inf
-        y[np.broadcast_to(arrivals["-inf"], y.shape)] = -np.inf
-        y[np.broadcast_to(nan, y.shape)] = np.nan
-        return y
-
-    return wrapped
+    return ieee_special_values(algorithm, counts=counts)
