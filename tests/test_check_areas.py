@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,25 +19,16 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.cli_run import run_in_process
 from tests.mutants import MUTANTS
 from transposed_conv import conv_transpose
-from transposed_conv.cli import main
 from transposed_conv.frameworks import FEATURES, Supports
 from transposed_conv.frameworks._declarations import feature_name
 from transposed_conv.report import AREAS, TOGETHER, check_areas
 from transposed_conv.strategies import case_features
 from transposed_conv.testing import Declaration, NonConformance, check_conv_transpose
 
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """The command line, in this process; ``check --impl`` runs the implementation here too (``--in-process``):
-    worker processes are tests/test_isolation.py's claim, and here they would only add a process start per run."""
-    args = list(argv)
-    if args[:1] == ["check"] and "--impl" in args and "--in-process" not in args and "--jobs" not in args:
-        args.append("--in-process")
-    out, err = io.StringIO(), io.StringIO()
-    status = main(args, out=out, err=err)
-    return status, out.getvalue(), err.getvalue()
+run = run_in_process
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ The kit runs use the active hypothesis profile's ``max_examples`` (200 in CI).
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -26,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import InvalidArgument
 
+from tests.cli_run import run_in_process
 from transposed_conv import conv_transpose, frameworks
-from transposed_conv.cli import main
 from transposed_conv.conventions import jax_conv_transpose, keras_conv_transpose, onnx_conv_transpose, tf_conv_transpose
 from transposed_conv.strategies import (
     CONVENTION_CASES,
@@ -473,15 +472,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
             del sys.modules[name]
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    """The command line, in this process; ``check --impl`` runs the implementation here too (``--in-process``):
-    worker processes are tests/test_isolation.py's claim, and here they would only add a process start per run."""
-    args = list(argv)
-    if args[:1] == ["check"] and "--impl" in args and "--in-process" not in args and "--jobs" not in args:
-        args.append("--in-process")
-    out, err = io.StringIO(), io.StringIO()
-    status = main(args, out=out, err=err)
-    return status, out.getvalue(), err.getvalue()
+run = run_in_process
 
 
 IMPLEMENTATIONS = """\
