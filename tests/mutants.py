@@ -3,20 +3,37 @@
 Every mutant takes the ``"torch"`` calling convention of the conformance kit,
 ``impl(x, weight, bias, *, stride, padding, output_padding, groups, dilation)``, and
 differs from a correct implementation by one bug of a kind seen in real trackers (ONNX
-Runtime, TVM, OpenVINO, XNNPACK, onnx2tf, ONNX's reference evaluator) or that an
-implementer easily writes.  ``tests/test_mutants.py`` proves that the kit reports every
-one of them; ``docs/conformance.md`` shows the kill table.
+Runtime, TVM, OpenVINO, XNNPACK, onnx2tf, ONNX's reference evaluator, XLA) or that an
+implementer easily writes.  Each lives in one tier of the kit (:data:`HABITATS`): the small
+cases, the stress regions (tiled, blocked and specialised kernels) or the special values
+(IEEE arithmetic); a few crash, hang, race or depend on earlier calls, and are run in worker
+processes.
+
+``python -m tests.mutants --kill-table`` runs the kit on every mutant with the default budget on
+three seeds, checks that the stress and special-value mutants pass the small tier alone, and
+writes the kill table of ``docs/conformance.md``; ``tests/test_mutants.py`` runs each mutant
+once and checks that the table is what this module would write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import argparse
+import math
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from transposed_conv import conv_transpose
-from transposed_conv.methods.zero_insertion import correlate_stride1, insert_zeros, pad_or_crop
+from transposed_conv.methods.zero_insertion import correlate_stride1, insert_zeros, pad_or_crop, transposed_kernel
+from transposed_conv.testing import NonConformance, check_conv_transpose
 
 Impl = Callable[..., Any]
 
@@ -256,6 +273,328 @@ def memory_layout_assumed_c_order(x, weight, bias, **kwargs):  # type: ignore[no
     return conv_transpose(raw, weight, bias, **kwargs)
 
 
+# --- the stress tier: what blocked, tiled and specialised kernels get wrong beyond the small cases ----------
+
+
+def last_partial_tile_of_64_dropped(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Tiled by 64 input positions along the last axis: past one tile, the last partial tile is never computed."""
+    side = x.shape[-1]
+    if side > 64 and side % 64:
+        x = x.copy()
+        x[..., side // 64 * 64 :] = 0
+    return conv_transpose(x, weight, bias, **kwargs)
+
+
+def line_buffer_of_128(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """A line buffer of 128 positions: input beyond position 128 of the last axis is read as zeros."""
+    if x.shape[-1] > 128:
+        x = x.copy()
+        x[..., 128:] = 0
+    return conv_transpose(x, weight, bias, **kwargs)
+
+
+def output_index_wraps_beyond_2_17(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """The flat output offset held in too narrow an integer (int32 past 2**31, simulated at 2**17): element i is
+    written at i mod 2**17, so beyond 2**17 elements later ones overwrite the first and the rest stay zero."""
+    y = np.asarray(conv_transpose(x, weight, bias, **kwargs))
+    flat, wrap = y.reshape(-1), 2**17
+    if flat.size <= wrap:
+        return y
+    written = np.zeros_like(flat)
+    for start in range(0, flat.size, wrap):
+        chunk = flat[start : start + wrap]
+        written[: chunk.size] = chunk
+    return written.reshape(y.shape)
+
+
+def batch_remainder_after_blocks_of_4_dropped(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """The batch runs in blocks of 4; past the first block, the samples after the last full block are never
+    computed (their output stays zero)."""
+    y = conv_transpose(x, weight, bias, **kwargs)
+    n = x.shape[0]
+    if n > 4 and n % 4:
+        y[n // 4 * 4 :] = 0
+    return y
+
+
+def depthwise_fast_path_assumes_multiplier_1(x, weight, bias, *, groups, **kwargs):  # type: ignore[no-untyped-def]
+    """The depthwise fast path (one input channel per group, taken from 8 groups up) assumes a channel multiplier
+    of 1: every output of a group gets the first one's weights."""
+    if groups >= 8 and x.shape[1] == groups and weight.shape[1] > 1:
+        weight = np.repeat(weight[:, :1], weight.shape[1], axis=1)
+    return conv_transpose(x, weight, bias, groups=groups, **kwargs)
+
+
+def groups_beyond_4_reuse_weights(x, weight, bias, *, groups, **kwargs):  # type: ignore[no-untyped-def]
+    """The group loop is unrolled for up to 4 groups: group g >= 4 reads the weights of group g mod 4."""
+    if groups > 4:
+        per_group = weight.shape[0] // groups
+        # (G, C_in/G, C_out/G, *k): group g takes group g % 4's block
+        blocks = weight.reshape(groups, per_group, *weight.shape[1:])
+        weight = blocks[np.arange(groups) % 4].reshape(weight.shape)
+    return conv_transpose(x, weight, bias, groups=groups, **kwargs)
+
+
+def input_channel_chunk_weights_not_advanced(x, weight, bias, *, groups, **kwargs):  # type: ignore[no-untyped-def]
+    """Input channels are summed in chunks of 32; the weight pointer is not advanced between chunks, so with
+    more than 32 channels per group the second chunk reads the first chunk's weights."""
+    per_group = x.shape[1] // groups
+    if per_group > 32:
+        blocks = np.array(weight.reshape(groups, per_group, *weight.shape[1:]), copy=True)  # (G, C_in/G, ...)
+        extra = per_group - 32
+        blocks[:, 32:] = blocks[:, : min(extra, 32)] if extra <= 32 else blocks[:, :extra]
+        weight = blocks.reshape(weight.shape)
+    return conv_transpose(x, weight, bias, groups=groups, **kwargs)
+
+
+def output_channel_chunk_bias_not_advanced(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Output channels are computed in chunks of 64; the bias offset is not advanced, so channel 64 + c gets
+    bias[c]."""
+    if bias is None or bias.shape[0] <= 64:
+        return conv_transpose(x, weight, bias, **kwargs)
+    index = np.arange(bias.shape[0])
+    return conv_transpose(x, weight, bias[np.where(index >= 64, index - 64, index)], **kwargs)
+
+
+def kernel_unrolled_to_8_taps(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """The tap loop is unrolled for kernels of up to 8: a ninth tap along any axis is dropped."""
+    if max(weight.shape[2:]) > 8:
+        weight = np.array(weight, copy=True)
+        for axis in range(2, weight.ndim):
+            index = [slice(None)] * weight.ndim
+            index[axis] = slice(8, None)
+            weight[tuple(index)] = 0
+    return conv_transpose(x, weight, bias, **kwargs)
+
+
+def strides_above_4_run_as_4(x, weight, bias, *, stride, output_padding, dilation, **kwargs):  # type: ignore[no-untyped-def]
+    """The phase tables are sized for strides 1 to 4: a larger stride runs as stride 4."""
+    ndim = weight.ndim - 2
+    s, d = tuple(min(v, 4) for v in _per_dim(stride, ndim)), _per_dim(dilation, ndim)
+    a = tuple(min(aa, max(ss, dd) - 1) for aa, ss, dd in zip(_per_dim(output_padding, ndim), s, d))
+    return conv_transpose(x, weight, bias, stride=s, output_padding=a, dilation=dilation, **kwargs)
+
+
+def phases_beyond_4_left_empty(x, weight, bias, *, stride, padding, **kwargs):  # type: ignore[no-untyped-def]
+    """A polyphase kernel with sub-kernels for 4 phases: with a stride above 4, the outputs of phases 4 and up
+    receive no product, only the bias."""
+    y = conv_transpose(x, weight, bias, stride=stride, padding=padding, **kwargs)
+    ndim = weight.ndim - 2
+    empty = np.zeros(y.shape[2:], dtype=bool)
+    for axis, (s, (begin, _)) in enumerate(zip(_per_dim(stride, ndim), _pairs(padding, ndim))):
+        if s > 4:  # output o is full-output position o + begin, of phase (o + begin) mod s
+            phase = (np.arange(y.shape[2 + axis]) + begin) % s
+            empty |= (phase >= 4).reshape((-1,) + (1,) * (ndim - 1 - axis))
+    if empty.any():
+        y[..., empty] = 0 if bias is None else bias.reshape(-1, 1)
+    return y
+
+
+def depth_stride_read_from_height(x, weight, bias, *, stride, output_padding, dilation, **kwargs):  # type: ignore[no-untyped-def]
+    """3-D volumes of depth 5 and more go to a tiled path that reads the depth stride from the height's."""
+    ndim = weight.ndim - 2
+    s, d = _per_dim(stride, ndim), _per_dim(dilation, ndim)
+    if ndim != 3 or x.shape[2] < 5:
+        return conv_transpose(x, weight, bias, stride=s, output_padding=output_padding, dilation=d, **kwargs)
+    s = (s[1], s[1], s[2])
+    a = tuple(min(aa, max(ss, dd) - 1) for aa, ss, dd in zip(_per_dim(output_padding, ndim), s, d))
+    return conv_transpose(x, weight, bias, stride=s, output_padding=a, dilation=d, **kwargs)
+
+
+def _fast_path(weight: np.ndarray, stride: Any, dilation: Any, kernel: int, step: int) -> bool:
+    """A 2-D kernel of ``kernel`` x ``kernel`` with stride ``step`` and no dilation: a fast path's domain."""
+    return (
+        weight.ndim == 4
+        and weight.shape[2:] == (kernel, kernel)
+        and _per_dim(stride, 2) == (step, step)
+        and _per_dim(dilation, 2) == (1, 1)
+    )
+
+
+def pointwise_fast_path_ignores_bias(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """The pointwise path (a 2-D 1x1 kernel, from 256 input pixels up: one GEMM, then a scatter for the stride)
+    forgets the bias."""
+    if weight.shape[2:] == (1, 1) and math.prod(x.shape[2:]) >= 256:
+        bias = None
+    return conv_transpose(x, weight, bias, **kwargs)
+
+
+def decoder_4x4_stride_2_phases_swapped(x, weight, bias, *, stride, dilation, **kwargs):  # type: ignore[no-untyped-def]
+    """The 4x4 stride-2 upsampling fast path writes its two column phases the wrong way round (even outputs at
+    odd positions and back)."""
+    y = conv_transpose(x, weight, bias, stride=stride, dilation=dilation, **kwargs)
+    if _fast_path(weight, stride, dilation, 4, 2):
+        pairs = y.shape[-1] // 2 * 2
+        even = y[..., 0:pairs:2].copy()
+        y[..., 0:pairs:2] = y[..., 1:pairs:2]
+        y[..., 1:pairs:2] = even
+    return y
+
+
+def winograd_odd_edge_dropped(x, weight, bias, *, stride, dilation, **kwargs):  # type: ignore[no-untyped-def]
+    """The Winograd F(2x2, r x r) paths (3x3 and 5x5 kernels, stride 1) compute outputs in 2 x 2 tiles: an odd
+    last row or column gets only the bias."""
+    y = conv_transpose(x, weight, bias, stride=stride, dilation=dilation, **kwargs)
+    if _fast_path(weight, stride, dilation, 3, 1) or _fast_path(weight, stride, dilation, 5, 1):
+        edge = np.zeros(y.shape[2:], dtype=bool)
+        edge[-1, :] |= y.shape[2] % 2 == 1
+        edge[:, -1] |= y.shape[3] % 2 == 1
+        y[..., edge] = 0 if bias is None else bias.reshape(-1, 1)
+    return y
+
+
+# --- the special-value tier: what kernels get wrong about IEEE arithmetic -------------------------------
+
+
+def nan_inputs_become_zero(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Replaces NaN by 0 in its inputs before computing (a kernel that 'sanitises' its data)."""
+
+    def clean(a: np.ndarray) -> np.ndarray:
+        return np.where(np.isnan(a), np.zeros((), a.dtype), a)
+
+    return conv_transpose(clean(x), clean(weight), None if bias is None else clean(bias), **kwargs)
+
+
+def inf_minus_inf_gives_zero(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Accumulates +inf and -inf products apart and cancels them: inf - inf gives 0 where it must give NaN (a NaN
+    from a NaN input stays NaN)."""
+    y = conv_transpose(x, weight, bias, **kwargs)
+    nan_in = [np.isnan(a).astype(x.dtype) for a in (x, weight)]
+    reached = conv_transpose(nan_in[0], np.ones_like(weight), None, **kwargs) + conv_transpose(
+        np.ones_like(x), nan_in[1], None, **kwargs
+    )
+    if bias is not None:
+        reached += _column(np.isnan(bias).astype(x.dtype), y.ndim - 2)
+    y[np.isnan(y) & (reached == 0)] = 0
+    return y
+
+
+def zero_insertion_forms_0_times_inf(x, weight, bias, *, stride, padding, output_padding, groups, dilation):  # type: ignore[no-untyped-def]
+    """Zero insertion and padding, then a stride-1 correlation with the flipped kernel, all products formed: the
+    inserted and padded zeros times an infinite tap give NaN where the definition forms no such product."""
+    ndim = weight.ndim - 2
+    s, d, a, pairs = (
+        _per_dim(stride, ndim),
+        _per_dim(dilation, ndim),
+        _per_dim(output_padding, ndim),
+        _pairs(padding, ndim),
+    )
+    full = [dd * (k - 1) for dd, k in zip(d, weight.shape[2:])]
+    z = pad_or_crop(
+        insert_zeros(x, s),
+        tuple(f - pb for f, (pb, _) in zip(full, pairs)),
+        tuple(f - pe + aa for f, (_, pe), aa in zip(full, pairs, a)),
+    )
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = correlate_stride1(z, transposed_kernel(weight, groups), d, groups)
+        return y if bias is None else y + _column(bias, ndim)
+
+
+def subnormal_inputs_flushed_to_zero(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Reads subnormal inputs as zero (denormals-are-zero, a CPU mode some kernels switch on for speed)."""
+
+    def flush(a: np.ndarray) -> np.ndarray:
+        tiny = np.finfo(a.dtype).tiny
+        return np.where(np.abs(a) < tiny, np.zeros((), a.dtype), a)
+
+    return conv_transpose(flush(x), flush(weight), None if bias is None else flush(bias), **kwargs)
+
+
+def subnormal_results_flushed_to_zero(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Stores subnormal results as zero (flush-to-zero on the output)."""
+    y = conv_transpose(x, weight, bias, **kwargs)
+    y[np.abs(y) < np.finfo(y.dtype).tiny] = 0
+    return y
+
+
+def fixed_loss_scale_overflows(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """A loss scale of 2**16 left in the kernel: x * 2**16 in the input's precision, the result scaled back.
+    Exact in binary, but it overflows where the definition does not."""
+    scale = np.asarray(2.0**16, dtype=x.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = conv_transpose(x * scale, weight, None, **kwargs) / scale
+        return y if bias is None else y + _column(bias, y.ndim - 2)
+
+
+def power_of_two_scale_from_max_abs(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Scales x by a power of two from max|x| (a per-tensor scale, as for block floating point) and the result back:
+    exact for finite data, but one infinity in x makes every output NaN, not only those the infinity reaches."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        top = float(np.max(np.abs(x))) if x.size else 1.0
+        scale = np.asarray(2.0 ** math.frexp(top)[1] if math.isfinite(top) and top > 0 else top or 1.0, x.dtype)
+        y = conv_transpose(x / scale, weight, None, **kwargs) * scale
+        return y if bias is None else y + _column(bias, y.ndim - 2)
+
+
+def saturating_store_clamps_inf(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Stores results with saturation, as int8 paths do: +-inf become the largest finite value."""
+    y = conv_transpose(x, weight, bias, **kwargs)
+    top = np.finfo(y.dtype).max
+    return np.where(np.isinf(y), np.copysign(top, y), y).astype(y.dtype)
+
+
+# --- crashes, hangs, nondeterminism, history: caught in worker processes (isolate=True) ----------------
+
+
+def aborts_beyond_4_groups(x, weight, bias, *, groups, **kwargs):  # type: ignore[no-untyped-def]
+    """Keeps a table of 4 group descriptors and aborts the process on a failed CHECK (as XLA does) with more
+    groups.  Never call it in-process."""
+    if groups > 4:
+        os.abort()
+    return conv_transpose(x, weight, bias, groups=groups, **kwargs)
+
+
+def segfaults_on_an_empty_batch(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Dereferences the first sample's buffer even when the batch is empty: killed by SIGSEGV.  Never call it
+    in-process."""
+    if x.shape[0] == 0:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return conv_transpose(x, weight, bias, **kwargs)
+
+
+def deadlocks_beyond_stride_4(x, weight, bias, *, stride, **kwargs):  # type: ignore[no-untyped-def]
+    """Hands each output phase to one of 4 threads and, with a stride above 4, waits for a fifth that never
+    starts: never returns.  Check it with a short timeout."""
+    if max(_per_dim(stride, weight.ndim - 2)) > 4:
+        while True:
+            time.sleep(3600)
+    return conv_transpose(x, weight, bias, stride=stride, **kwargs)
+
+
+_RACES = np.random.default_rng(13)
+
+
+def racy_accumulation(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """A data race between threads: on each call one output element, chosen by the scheduling, gets a partial sum
+    added twice (which element, and by how much, changes from call to call)."""
+    y = conv_transpose(x, weight, bias, **kwargs)
+    if y.size:
+        where = np.unravel_index(_RACES.integers(y.size), y.shape)
+        y[where] += y.dtype.type(_RACES.uniform(0.5, 1.5)) * (1 + abs(y[where]))
+    return y
+
+
+_PLANS: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def plan_cache_keyed_by_shape(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Caches its prepared weights by shape and dtype, not by value: a later call with other weights of the same
+    shape computes with the first ones (right in a fresh process, wrong after earlier calls)."""
+    key = (weight.shape, weight.dtype.str)
+    prepared = _PLANS.setdefault(key, np.array(weight, copy=True))
+    return conv_transpose(x, prepared, bias, **kwargs)
+
+
+_CALLS = [0]
+
+
+def autotuner_switches_after_warmup(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """An autotuner times its algorithms on the first 20 calls, then keeps the fastest, which forgets the bias
+    (right in a fresh process, wrong after earlier calls)."""
+    _CALLS[0] += 1
+    return conv_transpose(x, weight, None if _CALLS[0] > 20 else bias, **kwargs)
+
+
 #: Every mutant, by name.
 MUTANTS: dict[str, Impl] = {
     f.__name__: f
@@ -284,5 +623,251 @@ MUTANTS: dict[str, Impl] = {
         result_in_float64_always,
         input_zero_padded_in_place,
         memory_layout_assumed_c_order,
+        last_partial_tile_of_64_dropped,
+        line_buffer_of_128,
+        output_index_wraps_beyond_2_17,
+        batch_remainder_after_blocks_of_4_dropped,
+        depthwise_fast_path_assumes_multiplier_1,
+        groups_beyond_4_reuse_weights,
+        input_channel_chunk_weights_not_advanced,
+        output_channel_chunk_bias_not_advanced,
+        kernel_unrolled_to_8_taps,
+        strides_above_4_run_as_4,
+        phases_beyond_4_left_empty,
+        depth_stride_read_from_height,
+        pointwise_fast_path_ignores_bias,
+        decoder_4x4_stride_2_phases_swapped,
+        winograd_odd_edge_dropped,
+        nan_inputs_become_zero,
+        inf_minus_inf_gives_zero,
+        zero_insertion_forms_0_times_inf,
+        subnormal_inputs_flushed_to_zero,
+        subnormal_results_flushed_to_zero,
+        fixed_loss_scale_overflows,
+        power_of_two_scale_from_max_abs,
+        saturating_store_clamps_inf,
+        aborts_beyond_4_groups,
+        segfaults_on_an_empty_batch,
+        deadlocks_beyond_stride_4,
+        racy_accumulation,
+        plan_cache_keyed_by_shape,
+        autotuner_switches_after_warmup,
     )
 }
+
+
+# --- where each mutant lives, and the kill table ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Habitat:
+    """Where a mutant lives: the tier of the kit that catches it, and how the kit must run it.
+
+    ``extensions`` widens the torch convention's draw (a bug in what PyTorch's API cannot
+    express); ``isolate`` runs it in worker processes (it crashes, hangs, or remembers earlier
+    calls), ``timeout`` bounds one call there.
+    """
+
+    tier: str = "small"
+    extensions: tuple[str, ...] = ()
+    isolate: bool = False
+    timeout: float = 120.0
+
+    def options(self, tier: str | None = None) -> dict[str, Any]:
+        """``check_conv_transpose``'s options for this habitat (in ``tier``, when given, instead of its own)."""
+        return {
+            "tiers": (tier or self.tier,),
+            "extensions": list(self.extensions),
+            "isolate": self.isolate,
+            "timeout": self.timeout,
+        }
+
+    def label(self) -> str:
+        """The kill table's tier column: the tier, then how it is run where that is not the default."""
+        parts = [self.tier] + [f"with {extension}" for extension in self.extensions]
+        if self.isolate:
+            parts.append("isolated" + (f", timeout {self.timeout:g} s" if self.timeout != Habitat.timeout else ""))
+        return ", ".join(parts)
+
+
+_ASYMMETRIC = Habitat(extensions=("asymmetric padding",))
+_STRESS, _SPECIAL = Habitat(tier="stress"), Habitat(tier="special")
+
+#: The habitat of every mutant that does not live in the small tier, run in this process (the default).
+HABITATS: dict[str, Habitat] = {
+    "end_padding_taken_from_begin": _ASYMMETRIC,
+    "odd_padding_on_the_wrong_side": _ASYMMETRIC,
+    **dict.fromkeys(
+        [
+            "last_partial_tile_of_64_dropped",
+            "line_buffer_of_128",
+            "output_index_wraps_beyond_2_17",
+            "batch_remainder_after_blocks_of_4_dropped",
+            "depthwise_fast_path_assumes_multiplier_1",
+            "groups_beyond_4_reuse_weights",
+            "input_channel_chunk_weights_not_advanced",
+            "output_channel_chunk_bias_not_advanced",
+            "kernel_unrolled_to_8_taps",
+            "strides_above_4_run_as_4",
+            "phases_beyond_4_left_empty",
+            "depth_stride_read_from_height",
+            "pointwise_fast_path_ignores_bias",
+            "decoder_4x4_stride_2_phases_swapped",
+            "winograd_odd_edge_dropped",
+        ],
+        _STRESS,
+    ),
+    **dict.fromkeys(
+        [
+            "nan_inputs_become_zero",
+            "inf_minus_inf_gives_zero",
+            "zero_insertion_forms_0_times_inf",
+            "subnormal_inputs_flushed_to_zero",
+            "subnormal_results_flushed_to_zero",
+            "fixed_loss_scale_overflows",
+            "power_of_two_scale_from_max_abs",
+            "saturating_store_clamps_inf",
+        ],
+        _SPECIAL,
+    ),
+    "aborts_beyond_4_groups": Habitat(tier="stress", isolate=True),
+    "deadlocks_beyond_stride_4": Habitat(tier="stress", isolate=True, timeout=1.0),
+    "segfaults_on_an_empty_batch": Habitat(isolate=True),
+    "plan_cache_keyed_by_shape": Habitat(isolate=True),
+    "autotuner_switches_after_warmup": Habitat(isolate=True),
+}
+
+
+def habitat(name: str) -> Habitat:
+    """Where mutant ``name`` lives (:data:`HABITATS`; the small tier, in-process, when not listed)."""
+    if name not in MUTANTS:
+        raise KeyError(f"no mutant named {name!r}")
+    return HABITATS.get(name, Habitat())
+
+
+#: The kill campaign: the kit's default budget, on these seeds.
+EXAMPLES, SEEDS = 200, (0, 1, 2)
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "conformance.md"
+BEGIN = "<!-- kill table: written by `python -m tests.mutants --kill-table` from tests/mutants.py; do not edit -->"
+END = "<!-- end of the kill table -->"
+_HEADER = "| mutant | the bug | tier | caught as | verdict | seeds that caught it |\n|---|---|---|---|---|---|"
+_ROW = re.compile(r"^\| `(\w+)` \| .* \| (`[\w-]+`(?:, `[\w-]+`)*) \| ([\w-]+(?:, [\w-]+)*) \| ([\d, ]*) \|$")
+
+
+@dataclass(frozen=True)
+class Kill:
+    """What the campaign saw for one mutant: the problems and verdicts reported, and the seeds that caught it."""
+
+    problems: tuple[str, ...]
+    verdicts: tuple[str, ...]
+    seeds: tuple[int, ...]
+
+
+def bug(name: str) -> str:
+    """The mutant's docstring on one line: the bug it has."""
+    return " ".join((MUTANTS[name].__doc__ or "").split())
+
+
+def kill_table(kills: dict[str, Kill]) -> str:
+    """The kill table's Markdown, one row per mutant in name order, between its markers."""
+    rows = [
+        f"| `{name}` | {bug(name)} | {habitat(name).label()} | {', '.join(f'`{p}`' for p in kill.problems)} | "
+        f"{', '.join(kill.verdicts)} | {', '.join(map(str, kill.seeds))} |"
+        for name, kill in sorted(kills.items())
+    ]
+    return "\n".join([BEGIN, _HEADER, *rows, END])
+
+
+def documented_kills(text: str | None = None) -> dict[str, Kill]:
+    """The kills the table in ``docs/conformance.md`` (or ``text``) records, by mutant."""
+    kills = {}
+    for line in (DOCS.read_text() if text is None else text).splitlines():
+        match = _ROW.match(line)
+        if match:
+            name, problems, verdicts, seeds = match.groups()
+            kills[name] = Kill(
+                tuple(p.strip("`") for p in problems.split(", ")),
+                tuple(verdicts.split(", ")),
+                tuple(int(s) for s in seeds.split(", ") if s),
+            )
+    return kills
+
+
+def documented_table(text: str | None = None) -> str:
+    """The kill table as ``docs/conformance.md`` (or ``text``) has it, markers included."""
+    text = DOCS.read_text() if text is None else text
+    start, stop = text.index(BEGIN), text.index(END) + len(END)
+    return text[start:stop]
+
+
+def hunt(name: str, seed: int, examples: int = EXAMPLES, tier: str | None = None) -> NonConformance | None:
+    """Run the kit on mutant ``name`` in its habitat (or ``tier``): the non-conformance it reports, or ``None``."""
+    try:
+        check_conv_transpose(MUTANTS[name], examples=examples, seed=seed, **habitat(name).options(tier))
+    except NonConformance as failure:
+        return failure
+    return None
+
+
+def campaign(
+    names: Iterable[str] | None = None,
+    seeds: Sequence[int] = SEEDS,
+    examples: int = EXAMPLES,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, Kill], list[str]]:
+    """Hunt every mutant on every seed, and check that those of the stress and special tiers pass the small tier.
+
+    Returns the kills and the complaints: a mutant that survived a seed, or that the small tier
+    alone catches although it is said to live elsewhere.
+    """
+    kills, complaints = {}, []
+    for name in sorted(MUTANTS) if names is None else names:
+        problems: dict[str, None] = {}
+        verdicts: dict[str, None] = {}
+        caught = []
+        for seed in seeds:
+            start = time.perf_counter()
+            failure = hunt(name, seed, examples)
+            if failure is None:
+                complaints.append(f"{name} survived seed {seed}")
+            else:
+                problems[failure.problem] = verdicts[failure.verdict] = None
+                caught.append(seed)
+            note = "survived" if failure is None else f"{failure.problem} ({failure.verdict})"
+            if habitat(name).tier != "small" and hunt(name, seed, examples, tier="small") is not None:
+                complaints.append(f"{name} is caught by the small tier alone on seed {seed}")
+                note += "; caught by the small tier too"
+            log(f"{name} seed {seed}: {note} in {time.perf_counter() - start:.1f} s")
+        kills[name] = Kill(tuple(problems), tuple(verdicts), tuple(caught))
+    return kills, complaints
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tests.mutants --kill-table``: run the campaign and rewrite the kill table in the docs."""
+    parser = argparse.ArgumentParser(prog="python -m tests.mutants", description=main.__doc__)
+    parser.add_argument("--kill-table", action="store_true", help="rewrite the kill table of docs/conformance.md")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS), help="seeds (default: %(default)s)")
+    parser.add_argument("--examples", type=int, default=EXAMPLES, help="cases per tier (default: %(default)s)")
+    parser.add_argument("names", nargs="*", help="mutants to hunt (default: all); the table is then printed")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.names) - set(MUTANTS))
+    if unknown:
+        parser.error(f"no mutants named {unknown}")
+    kills, complaints = campaign(args.names or None, args.seeds, args.examples, lambda line: print(line, flush=True))
+    table = kill_table(kills)
+    for complaint in complaints:
+        print(f"error: {complaint}", file=sys.stderr)
+    if args.kill_table and not args.names and not complaints:
+        text = DOCS.read_text()
+        DOCS.write_text(text.replace(documented_table(text), table))
+        print(f"wrote the kill table of {len(kills)} mutants to {DOCS}")
+    else:
+        print(table)
+    return 1 if complaints else 0
+
+
+if __name__ == "__main__":  # the mutants by their importable name, tests.mutants, which worker processes import
+    from tests import mutants
+
+    raise SystemExit(mutants.main())
