@@ -375,19 +375,18 @@ def strides_above_4_run_as_4(x, weight, bias, *, stride, output_padding, dilatio
     return conv_transpose(x, weight, bias, stride=s, output_padding=a, dilation=dilation, **kwargs)
 
 
-def phases_beyond_4_left_empty(x, weight, bias, *, stride, padding, **kwargs):  # type: ignore[no-untyped-def]
-    """A polyphase kernel with sub-kernels for 4 phases: with a stride above 4, the outputs of phases 4 and up
-    receive no product, only the bias."""
-    y = conv_transpose(x, weight, bias, stride=stride, padding=padding, **kwargs)
+def phases_beyond_4_use_phase_minus_4(x, weight, bias, *, stride, padding, output_padding, **kwargs):  # type: ignore[no-untyped-def]
+    """A polyphase kernel with sub-kernel tables for 4 phases: with a stride above 4, output phase p >= 4 is
+    computed with sub-kernel p - 4."""
     ndim = weight.ndim - 2
-    empty = np.zeros(y.shape[2:], dtype=bool)
-    for axis, (s, (begin, _)) in enumerate(zip(_per_dim(stride, ndim), _pairs(padding, ndim))):
-        if s > 4:  # output o is full-output position o + begin, of phase (o + begin) mod s
-            phase = (np.arange(y.shape[2 + axis]) + begin) % s
-            empty |= (phase >= 4).reshape((-1,) + (1,) * (ndim - 1 - axis))
-    if empty.any():
-        y[..., empty] = 0 if bias is None else bias.reshape(-1, 1)
-    return y
+    s, pairs = _per_dim(stride, ndim), _pairs(padding, ndim)
+    y = conv_transpose(x, weight, bias, stride=s, padding=0, output_padding=output_padding, **kwargs)
+    for axis, ss in enumerate(s):  # full output o = i*s + p: sub-kernel p - 4 on the same inputs is output o - 4
+        if ss > 4:
+            index = np.arange(y.shape[2 + axis])
+            y = np.take(y, np.where(index % ss >= 4, index - 4, index), axis=2 + axis)
+    crop = tuple(slice(begin, y.shape[2 + axis] - end) for axis, (begin, end) in enumerate(pairs))
+    return np.ascontiguousarray(y[(slice(None), slice(None), *crop)])
 
 
 def depth_stride_read_from_height(x, weight, bias, *, stride, output_padding, dilation, **kwargs):  # type: ignore[no-untyped-def]
@@ -544,21 +543,21 @@ def aborts_beyond_4_groups(x, weight, bias, *, groups, **kwargs):  # type: ignor
     return conv_transpose(x, weight, bias, groups=groups, **kwargs)
 
 
-def segfaults_on_an_empty_batch(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
-    """Dereferences the first sample's buffer even when the batch is empty: killed by SIGSEGV.  Never call it
-    in-process."""
-    if x.shape[0] == 0:
-        os.kill(os.getpid(), signal.SIGSEGV)
-    return conv_transpose(x, weight, bias, **kwargs)
-
-
-def deadlocks_beyond_stride_4(x, weight, bias, *, stride, **kwargs):  # type: ignore[no-untyped-def]
-    """Hands each output phase to one of 4 threads and, with a stride above 4, waits for a fifth that never
-    starts: never returns.  Check it with a short timeout."""
+def segfaults_beyond_stride_4(x, weight, bias, *, stride, **kwargs):  # type: ignore[no-untyped-def]
+    """Indexes a table of pointers to 4 phase buffers past its end with a stride above 4: killed by SIGSEGV.  Never
+    call it in-process."""
     if max(_per_dim(stride, weight.ndim - 2)) > 4:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return conv_transpose(x, weight, bias, stride=stride, **kwargs)
+
+
+def deadlocks_beyond_4_groups(x, weight, bias, *, groups, **kwargs):  # type: ignore[no-untyped-def]
+    """Hands each group to one of 4 threads and, with more groups, waits for a fifth that never starts: never
+    returns.  Check it with a short timeout."""
+    if groups > 4:
         while True:
             time.sleep(3600)
-    return conv_transpose(x, weight, bias, stride=stride, **kwargs)
+    return conv_transpose(x, weight, bias, groups=groups, **kwargs)
 
 
 _RACES = np.random.default_rng(13)
@@ -633,7 +632,7 @@ MUTANTS: dict[str, Impl] = {
         output_channel_chunk_bias_not_advanced,
         kernel_unrolled_to_8_taps,
         strides_above_4_run_as_4,
-        phases_beyond_4_left_empty,
+        phases_beyond_4_use_phase_minus_4,
         depth_stride_read_from_height,
         pointwise_fast_path_ignores_bias,
         decoder_4x4_stride_2_phases_swapped,
@@ -647,8 +646,8 @@ MUTANTS: dict[str, Impl] = {
         power_of_two_scale_from_max_abs,
         saturating_store_clamps_inf,
         aborts_beyond_4_groups,
-        segfaults_on_an_empty_batch,
-        deadlocks_beyond_stride_4,
+        segfaults_beyond_stride_4,
+        deadlocks_beyond_4_groups,
         racy_accumulation,
         plan_cache_keyed_by_shape,
         autotuner_switches_after_warmup,
@@ -709,7 +708,7 @@ HABITATS: dict[str, Habitat] = {
             "output_channel_chunk_bias_not_advanced",
             "kernel_unrolled_to_8_taps",
             "strides_above_4_run_as_4",
-            "phases_beyond_4_left_empty",
+            "phases_beyond_4_use_phase_minus_4",
             "depth_stride_read_from_height",
             "pointwise_fast_path_ignores_bias",
             "decoder_4x4_stride_2_phases_swapped",
@@ -731,8 +730,8 @@ HABITATS: dict[str, Habitat] = {
         _SPECIAL,
     ),
     "aborts_beyond_4_groups": Habitat(tier="stress", isolate=True),
-    "deadlocks_beyond_stride_4": Habitat(tier="stress", isolate=True, timeout=1.0),
-    "segfaults_on_an_empty_batch": Habitat(isolate=True),
+    "segfaults_beyond_stride_4": Habitat(tier="stress", isolate=True),
+    "deadlocks_beyond_4_groups": Habitat(tier="stress", isolate=True, timeout=0.5),
     "plan_cache_keyed_by_shape": Habitat(isolate=True),
     "autotuner_switches_after_warmup": Habitat(isolate=True),
 }

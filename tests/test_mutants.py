@@ -26,23 +26,31 @@ from tests.mutants import (
 )
 from transposed_conv.testing import check_conv_transpose
 
+#: Cases per tier when a mutant is hunted here, on seed 0: a stress region or special kind draws its share (4 and 5),
+#: and what comes before the mutant's region stays cheap (the campaign hunts with the default budget, 200, on three
+#: seeds).  Most of a hunt's time is hypothesis shrinking the failure, whatever the budget.
+CI_EXAMPLES = {"small": EXAMPLES, "stress": 44, "special": 35}
+#: Measured exceptions: with one case per stress region the wrapped index is first drawn in its own region and shrunk
+#: in 0.2 s; from two per region, hypothesis first finds it in a long-sides case of 132,750 output elements and takes
+#: 10 to 18 s to shrink it (every candidate a large array).
+HUNT_EXAMPLES = {"output_index_wraps_beyond_2_17": 11}
 #: Cases for the small tier alone on a stress or special mutant: it must pass them (the campaign checks the
 #: default budget on three seeds).
-SMALL_ONLY_EXAMPLES = 50
+SMALL_ONLY_EXAMPLES = 20
 OUTSIDE_THE_SMALL_TIER = sorted(name for name in MUTANTS if habitat(name).tier != "small")
 
 
 @pytest.mark.parametrize("name", sorted(MUTANTS))
 def test_the_kit_catches_the_mutant_in_its_tier(name: str) -> None:
-    """With the default budget and seed 0, the mutant's tier reports it as the kill table says."""
+    """On seed 0, the mutant's tier reports it as the kill table says."""
     start = time.perf_counter()
-    failure = hunt(name, seed=0)
+    failure = hunt(name, seed=0, examples=HUNT_EXAMPLES.get(name, CI_EXAMPLES[habitat(name).tier]))
     assert failure is not None, f"{name} survived {habitat(name).label()}"
     assert failure.reproducer
     kill = documented_kills()[name]
-    assert (failure.problem, failure.verdict) in zip(kill.problems, kill.verdicts) or (
-        failure.problem in kill.problems and failure.verdict in kill.verdicts
-    ), f"docs/conformance.md is out of date: {name} caught as {failure.problem!r} ({failure.verdict})"
+    assert failure.problem in kill.problems and failure.verdict in kill.verdicts, (
+        f"docs/conformance.md is out of date: {name} caught as {failure.problem!r} ({failure.verdict})"
+    )
     print(f"{name}: {failure.problem} ({failure.verdict}) in {time.perf_counter() - start:.1f} s; {failure.case!r}")
 
 
