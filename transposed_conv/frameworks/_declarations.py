@@ -22,7 +22,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
+
 from ..shapes import ConvTransposeGeometry
+from ._window import Window, window_of_full_output
 
 __all__ = [
     "FEATURES",
@@ -31,6 +34,7 @@ __all__ = [
     "Geometry",
     "Implementation",
     "Inexpressible",
+    "Reading",
     "Supports",
     "arguments_or_none",
     "exported_from",
@@ -100,6 +104,72 @@ def feature_name(text: str) -> str | None:
 
 class Inexpressible(ValueError):
     """A framework cannot express a geometry; the message says which feature and why."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A call in a framework's convention, read as ours: a window of our full output, and the layouts.
+
+    The forward mapping without the arithmetic.  A convention function validates its arguments
+    into a reading and computes with :meth:`compute`; :func:`transposed_conv.translate` reads the
+    same reading from shapes alone to spell the call in another framework's terms.
+
+    Attributes
+    ----------
+    batch, in_channels, out_channels, groups : int
+        The input's batch size and channels, the output's channels, the groups.
+    input_shape, kernel_shape, stride, dilation : tuple of int
+        Per spatial dimension, in our order (the kernel's spatial order, for JAX).
+    window : tuple of (int, int)
+        ``(start, stop)`` per spatial dimension in the coordinates of the full output ``[0, F)``,
+        ``F = (i - 1)*stride + dilation*(k - 1) + 1``; any integers with ``stop >= start``: positions
+        outside ``[0, F)`` hold the bias alone.
+    x_axes : tuple of int
+        ``np.transpose(x, x_axes)`` is the caller's input as ``(N, C_in, *spatial)``.
+    weight_axes : tuple of int
+        ``np.transpose(weight, weight_axes)`` is the caller's kernel as ``(C_in, C_out/groups, *kernel)``...
+    weight_flipped : bool
+        ...with its spatial axes flipped afterwards where True (JAX without ``transpose_kernel``).
+    out_axes : tuple of int
+        ``np.transpose(y, out_axes)`` puts our ``(N, C_out, *spatial)`` result in the caller's layout.
+    bias : bool
+        Whether the call takes a bias.
+    """
+
+    batch: int
+    in_channels: int
+    out_channels: int
+    groups: int
+    input_shape: tuple[int, ...]
+    kernel_shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    window: Window
+    x_axes: tuple[int, ...]
+    weight_axes: tuple[int, ...]
+    weight_flipped: bool
+    out_axes: tuple[int, ...]
+    bias: bool
+
+    def weight(self, weight: np.ndarray) -> np.ndarray:
+        """The caller's kernel in our layout, ``(C_in, C_out/groups, *kernel)`` (a view)."""
+        ours = np.transpose(weight, self.weight_axes)
+        return np.flip(ours, axis=tuple(range(2, ours.ndim))) if self.weight_flipped else ours
+
+    def compute(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+        """The call's result for the caller's arrays, in the caller's layout, computed with our core."""
+        y = window_of_full_output(
+            np.transpose(x, self.x_axes),
+            self.weight(weight),
+            bias,
+            stride=self.stride,
+            dilation=self.dilation,
+            groups=self.groups,
+            window=self.window,
+        )
+        if self.out_axes == tuple(range(y.ndim)):
+            return y
+        return np.ascontiguousarray(np.transpose(y, self.out_axes))
 
 
 #: Our geometry, as the reverse mappings read it (the kit's drawn configuration is one too).

@@ -23,10 +23,11 @@ from ._declarations import (
     Geometry,
     Implementation,
     Inexpressible,
+    Reading,
     Supports,
     exported_from,
 )
-from ._window import add_bias, as_bool, check_input_not_empty, geometry_of_call, int_pairs, window_of_full_output
+from ._window import add_bias, as_bool, check_input_not_empty, geometry_of_call, int_pairs
 
 __all__ = [
     "CONVENTIONS",
@@ -41,6 +42,7 @@ __all__ = [
     "jax_conv_transpose_peer",
     "jax_lax",
     "jax_padding",
+    "jax_reading",
 ]
 
 #: ``jax.lax.conv_transpose``'s ``dimension_numbers`` when ``None``, by array rank (TensorFlow's layouts).
@@ -281,6 +283,33 @@ def jax_conv_transpose(
     >>> jax_conv_transpose(x, k, (2,), "VALID", transpose_kernel=True).ravel().tolist()
     [1, 10, 102, 20, 203, 30, 300]
     """
+    reading = jax_reading(
+        lhs, rhs, strides, padding, rhs_dilation, dimension_numbers, transpose_kernel, use_consistent_padding
+    )
+    return reading.compute(np.asarray(lhs), np.asarray(rhs), None)
+
+
+def jax_reading(
+    lhs: ArrayLike,
+    rhs: ArrayLike,
+    strides: Sequence[int],
+    padding: str | Sequence[tuple[int, int]],
+    rhs_dilation: Sequence[int] | None = None,
+    dimension_numbers: Sequence[str] | Sequence[Sequence[int]] | None = None,
+    transpose_kernel: bool = False,
+    use_consistent_padding: bool = False,
+) -> Reading:
+    """A ``jax.lax.conv_transpose`` call read as our window of the full output (:func:`jax_conv_transpose`'s rules).
+
+    Only the arrays' shapes and dtypes enter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reading = jax_reading(np.empty((1, 3, 1)), np.empty((3, 1, 1)), (2,), "SAME")
+    >>> reading.window, reading.weight_flipped, reading.x_axes
+    (((0, 6),), True, (0, 2, 1))
+    """
     lhs_arr = real_array(lhs, "lhs")
     rhs_arr = real_array(rhs, "rhs")
     if lhs_arr.ndim != rhs_arr.ndim or lhs_arr.ndim < 3:
@@ -327,8 +356,22 @@ def jax_conv_transpose(
         )
     # the window [k_eff - 1 - lo, F - (k_eff - 1) + hi): empty, as in JAX, where less than the kernel is left
     window = tuple((k - 1 - lo, max(f - (k - 1) + hi, k - 1 - lo)) for (lo, hi), k, f in zip(pads, effective, full))
-    y = window_of_full_output(x, weight, None, stride=stride, dilation=dilation, groups=1, window=window)
-    return np.ascontiguousarray(y.transpose(np.argsort(out_perm)))  # (N, C, *spatial) -> out_spec's layout
+    return Reading(
+        batch=x.shape[0],
+        in_channels=x.shape[1],
+        out_channels=weight.shape[1],
+        groups=1,
+        input_shape=tuple(x.shape[2:]),
+        kernel_shape=tuple(kernel.shape[2:]),
+        stride=stride,
+        dilation=dilation,
+        window=window,
+        x_axes=lhs_perm,
+        weight_axes=rhs_perm if flip else (rhs_perm[1], rhs_perm[0], *rhs_perm[2:]),
+        weight_flipped=not flip,
+        out_axes=tuple(int(axis) for axis in np.argsort(out_perm)),  # (N, C, *spatial) -> out_spec's layout
+        bias=False,
+    )
 
 
 def jax_arguments(geometry: Geometry, *, batch: int = 1) -> dict[str, Any]:

@@ -23,10 +23,11 @@ from ._declarations import (
     Convention,
     Geometry,
     Implementation,
+    Reading,
     Supports,
     exported_from,
 )
-from ._window import check_input_not_empty, checked_arrays, geometry_of_call, window_of_full_output
+from ._window import check_input_not_empty, checked_arrays, geometry_of_call
 
 __all__ = [
     "CONVENTIONS",
@@ -38,6 +39,7 @@ __all__ = [
     "onnx_conv_transpose",
     "onnx_model",
     "onnx_pads",
+    "onnx_reading",
     "onnx_reference_onnx",
     "onnxruntime_conv_transpose",
     "onnxruntime_onnx",
@@ -255,6 +257,46 @@ def onnx_conv_transpose(
     ...
     ValueError: pads must crop at most the whole full output, ... got pads=[3, 4] and a full output of (6,)
     """
+    reading = onnx_reading(
+        X,
+        W,
+        B,
+        auto_pad=auto_pad,
+        dilations=dilations,
+        group=group,
+        kernel_shape=kernel_shape,
+        output_padding=output_padding,
+        output_shape=output_shape,
+        pads=pads,
+        strides=strides,
+    )
+    return reading.compute(np.asarray(X), np.asarray(W), None if B is None else np.asarray(B))
+
+
+def onnx_reading(
+    X: ArrayLike,
+    W: ArrayLike,
+    B: ArrayLike | None = None,
+    *,
+    auto_pad: str = "NOTSET",
+    dilations: Sequence[int] | None = None,
+    group: int = 1,
+    kernel_shape: Sequence[int] | None = None,
+    output_padding: Sequence[int] | None = None,
+    output_shape: Sequence[int] | None = None,
+    pads: Sequence[int] | None = None,
+    strides: Sequence[int] | None = None,
+) -> Reading:
+    """An ONNX ``ConvTranspose`` node read as our window of the full output (:func:`onnx_conv_transpose`'s rules).
+
+    Only the arrays' shapes and dtypes enter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> onnx_reading(np.empty((1, 1, 3)), np.empty((1, 1, 4)), auto_pad="SAME_LOWER").window
+    ((2, 5),)
+    """
     x, w, ndim = checked_arrays(
         X, "X", W, "W", x_layout="(N, C, *spatial)", weight_layout="(C, M/group, *kernel_shape)"
     )
@@ -316,7 +358,22 @@ def onnx_conv_transpose(
             "output_padding + (kernel_shape - 1)*dilations + 1 in every dimension (an output size of 0 is an empty "
             f"array); got pads={list(pads or ())} and a full output of {tuple(f + a for f, a in zip(full, extra))}"
         )
-    return window_of_full_output(x, w, b, stride=stride, dilation=dilation, groups=g, window=window)
+    return Reading(
+        batch=x.shape[0],
+        in_channels=channels,
+        out_channels=out_channels,
+        groups=g,
+        input_shape=spatial,
+        kernel_shape=kernel,
+        stride=stride,
+        dilation=dilation,
+        window=window,
+        x_axes=tuple(range(ndim + 2)),
+        weight_axes=tuple(range(ndim + 2)),
+        weight_flipped=False,
+        out_axes=tuple(range(ndim + 2)),
+        bias=True,
+    )
 
 
 def onnx_attributes(geometry: Geometry, *, batch: int = 1) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from ._declarations import (
     Geometry,
     Implementation,
     Inexpressible,
+    Reading,
     Supports,
     exported_from,
 )
@@ -38,7 +39,6 @@ from ._window import (
     geometry_of_call,
     int_pairs,
     lower_choice,
-    window_of_full_output,
 )
 
 __all__ = [
@@ -56,10 +56,12 @@ __all__ = [
     "keras_conv_transpose",
     "keras_ops",
     "keras_output_size",
+    "keras_reading",
     "tensorflow_conv_transpose",
     "tf_arguments",
     "tf_conv_transpose",
     "tf_nn",
+    "tf_reading",
     "tf_size_range",
     "tf_window_start",
 ]
@@ -147,14 +149,33 @@ def _channels_first(x: np.ndarray, channels_first: bool) -> np.ndarray:
     return x if channels_first else np.moveaxis(x, -1, 1)
 
 
-def _in_layout(y: np.ndarray, channels_first: bool) -> np.ndarray:
-    """``(N, C, *spatial)`` back in the caller's layout."""
-    return y if channels_first else np.ascontiguousarray(np.moveaxis(y, 1, -1))
-
-
-def _weight(kernel: np.ndarray, ndim: int) -> np.ndarray:
-    """TensorFlow's and Keras's ``(*k, C_out, C_in)`` kernel in PyTorch's layout."""
-    return kernel.transpose(ndim + 1, ndim, *range(ndim))  # (C_in, C_out, *k)
+def _reading(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    window: tuple[tuple[int, int], ...],
+    channels_first: bool,
+) -> Reading:
+    """The reading of a TensorFlow or Keras call: ``x`` ``(N, C_in, *spatial)``, ``kernel`` ``(*k, C_out, C_in)``."""
+    ndim = x.ndim - 2
+    identity = tuple(range(ndim + 2))
+    return Reading(
+        batch=x.shape[0],
+        in_channels=x.shape[1],
+        out_channels=kernel.shape[-2],
+        groups=1,
+        input_shape=tuple(x.shape[2:]),
+        kernel_shape=tuple(kernel.shape[:ndim]),
+        stride=stride,
+        dilation=dilation,
+        window=window,
+        x_axes=identity if channels_first else (0, ndim + 1, *range(1, ndim + 1)),  # (N, *spatial, C) -> (N, C, ...)
+        weight_axes=(ndim + 1, ndim, *range(ndim)),  # (*k, C_out, C_in) -> (C_in, C_out, *k)
+        weight_flipped=False,
+        out_axes=identity if channels_first else (0, *range(2, ndim + 2), 1),  # (N, C, *spatial) -> (N, *spatial, C)
+        bias=False,
+    )
 
 
 def _check_in_channels(
@@ -300,6 +321,30 @@ def tf_conv_transpose(
     ...
     ValueError: output_shape must fit the input: ... sizes range from (5,) to (6,); got output_shape=(1, 7, 1)
     """
+    reading = tf_reading(input, filters, output_shape, strides, padding, data_format, dilations)
+    return reading.compute(np.asarray(input), np.asarray(filters), None)
+
+
+def tf_reading(
+    input: ArrayLike,
+    filters: ArrayLike,
+    output_shape: Sequence[int],
+    strides: int | Sequence[int],
+    padding: str | Sequence[Sequence[int]] = "SAME",
+    data_format: str | None = None,
+    dilations: int | Sequence[int] | None = None,
+) -> Reading:
+    """A ``tf.nn.conv_transpose`` call read as our window of the full output (:func:`tf_conv_transpose`'s rules).
+
+    Only the arrays' shapes and dtypes enter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reading = tf_reading(np.empty((1, 3, 1)), np.empty((3, 1, 1)), [1, 5, 1], 2)
+    >>> reading.window, reading.x_axes, reading.weight_axes, reading.out_axes
+    (((1, 6),), (0, 2, 1), (2, 1, 0), (0, 2, 1))
+    """
     x_arr = real_array(input, "input")
     f_arr = real_array(filters, "filters")
     if isinstance(output_shape, np.ndarray) and output_shape.ndim == 1:
@@ -359,8 +404,7 @@ def tf_conv_transpose(
         )
     starts = [tf_window_start(o, *dimension) for o, dimension in zip(sizes, geometry)]
     window = tuple((start, start + o) for start, o in zip(starts, sizes))
-    y = window_of_full_output(x, _weight(f_arr, ndim), None, stride=stride, dilation=dilation, groups=1, window=window)
-    return _in_layout(y, channels_first)
+    return _reading(x, f_arr, stride, dilation, window, channels_first)
 
 
 def _tf_padding(padding: Any, ndim: int, channels_first: bool) -> str | tuple[tuple[int, int], ...]:
@@ -462,6 +506,28 @@ def keras_conv_transpose(
     >>> keras_conv_transpose(np.ones((2, 1, 3)), np.ones((2, 4, 3)), 2, "same", 0).shape
     (2, 0, 4)
     """
+    reading = keras_reading(inputs, kernel, strides, padding, output_padding, data_format, dilation_rate)
+    return reading.compute(np.asarray(inputs), np.asarray(kernel), None)
+
+
+def keras_reading(
+    inputs: ArrayLike,
+    kernel: ArrayLike,
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    output_padding: int | Sequence[int] | None = None,
+    data_format: str | None = None,
+    dilation_rate: int | Sequence[int] = 1,
+) -> Reading:
+    """A ``keras.ops.conv_transpose`` call read as our window of the full output (:func:`keras_conv_transpose`'s
+    rules).  Only the arrays' shapes and dtypes enter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keras_reading(np.empty((1, 3, 1)), np.empty((3, 1, 1)), 2, "same", output_padding=0).window
+    ((1, 6),)
+    """
     x_arr, k_arr, ndim = checked_arrays(
         inputs,
         "inputs",
@@ -496,10 +562,7 @@ def keras_conv_transpose(
         o = keras_output_size(i, k, s, d, mode, None if extra is None else extra[axis])
         start = tf_window_start(o, i, k, s, d, mode.upper())  # 'same' crops as TensorFlow's 'SAME'
         window.append((start, start + o))  # o >= 0; 0 ('same', i = 1, even k_eff, output_padding 0): empty
-    y = window_of_full_output(
-        x, _weight(k_arr, ndim), None, stride=stride, dilation=dilation, groups=1, window=tuple(window)
-    )
-    return _in_layout(y, channels_first)
+    return _reading(x, k_arr, stride, dilation, tuple(window), channels_first)
 
 
 # ----------------------------------------------------------------------------------------------
