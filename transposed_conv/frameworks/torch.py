@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._arguments import prepare_conv_transpose
 from ..transpose import conv_transpose
-from ._declarations import Convention, Geometry, Implementation, Supports
+from ._declarations import Convention, Geometry, Implementation, Reading, Supports
 
 __all__ = [
     "CONVENTIONS",
@@ -23,6 +25,7 @@ __all__ = [
     "SUPPORTS",
     "torch_arguments",
     "torch_conv_transpose",
+    "torch_reading",
 ]
 
 
@@ -51,6 +54,61 @@ def torch_arguments(geometry: Geometry, *, batch: int = 1) -> dict[str, Any]:
         "dilation": list(geometry.dilation),
         "groups": geometry.groups,
     }
+
+
+def torch_reading(
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: Any = 1,
+    dilation: Any = 1,
+    output_size: Any = None,
+) -> Reading:
+    """A call of ``torch.nn.functional.conv_transpose{1,2,3}d`` (or of an ``nn.ConvTranspose{1,2,3}d`` with
+    ``output_size``) read as our window of the full output, by :func:`~transposed_conv.conv_transpose`'s
+    rules.  ``x`` is batched; only the arrays' shapes and dtypes enter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reading = torch_reading(np.empty((1, 2, 4)), np.empty((2, 3, 3)), stride=2, padding=1, output_padding=1)
+    >>> reading.window, reading.out_channels
+    (((1, 9),), 3)
+    """
+    prepared, geometry = prepare_conv_transpose(
+        x,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=groups,
+        output_size=output_size,
+    )
+    if not prepared.batched:
+        raise ValueError(f"x must be batched, (N, C_in, *spatial); got x.shape={np.shape(x)}")
+    identity = tuple(range(geometry.ndim + 2))
+    return Reading(
+        batch=prepared.x.shape[0],
+        in_channels=geometry.in_channels,
+        out_channels=geometry.out_channels,
+        groups=geometry.groups,
+        input_shape=geometry.input_shape,
+        kernel_shape=geometry.kernel_shape,
+        stride=geometry.stride,
+        dilation=geometry.dilation,
+        window=tuple((b, b + o) for (b, _), o in zip(geometry.padding, geometry.output_shape)),
+        x_axes=identity,
+        weight_axes=identity,
+        weight_flipped=False,
+        out_axes=identity,
+        bias=True,
+    )
 
 
 def torch_conv_transpose(
