@@ -32,7 +32,9 @@ from typing import Any
 import numpy as np
 
 from transposed_conv import conv_transpose
+from transposed_conv.methods._windows import clipped_taps
 from transposed_conv.methods.zero_insertion import correlate_stride1, insert_zeros, pad_or_crop, transposed_kernel
+from transposed_conv.shapes import ConvTransposeGeometry
 from transposed_conv.testing import NonConformance, check_conv_transpose
 
 Impl = Callable[..., Any]
@@ -489,6 +491,55 @@ def zero_insertion_forms_0_times_inf(x, weight, bias, *, stride, padding, output
         return y if bias is None else y + _column(bias, ndim)
 
 
+def _skipping_zeros(x, weight, bias, skip, *, stride, padding, output_padding, groups, dilation):  # type: ignore[no-untyped-def]
+    """A tap-by-tap scatter (one strided slice of the output per kernel tap, as in col2im) whose products are
+    dropped where ``skip(x_slice, weight_tap)`` says so: ``(N, C_in/G, C_out/G, *L) -> bool``."""
+    ndim = weight.ndim - 2
+    c_in, c_out_g = weight.shape[:2]
+    geometry = ConvTransposeGeometry.build(
+        x.shape[2:],
+        weight.shape[2:],
+        stride=stride,
+        padding=_pairs(padding, ndim),
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=groups,
+        in_channels=c_in,
+        out_channels=c_out_g * groups,
+    )
+    g_in = c_in // groups
+    y = np.zeros((x.shape[0], c_out_g * groups, *geometry.output_shape), dtype=x.dtype)
+    taps = clipped_taps(
+        geometry.kernel_shape,
+        geometry.input_shape,
+        geometry.output_shape,
+        geometry.stride,
+        geometry.dilation,
+        geometry.padding,
+    )
+    with np.errstate(invalid="ignore", over="ignore"):
+        for tap, inputs, outputs in taps:
+            for g in range(groups):
+                xs = x[(slice(None), slice(g * g_in, (g + 1) * g_in), *inputs)][:, :, None]  # (N, C_in/G, 1, *L')
+                ws = weight[(slice(g * g_in, (g + 1) * g_in), slice(None), *tap)]  # (C_in/G, C_out/G)
+                ws = ws.reshape(ws.shape + (1,) * ndim)[None]  # (1, C_in/G, C_out/G, 1, ...)
+                products = xs * ws  # (N, C_in/G, C_out/G, *L')
+                products[skip(xs, ws, products.shape)] = 0
+                y[(slice(None), slice(g * c_out_g, (g + 1) * c_out_g), *outputs)] += products.sum(axis=1)
+        return y if bias is None else y + _column(bias, ndim)
+
+
+def zero_inputs_skipped(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Skips zero activations (a sparse fast path for inputs after a ReLU): a zero input times an infinite weight
+    forms no NaN."""
+    return _skipping_zeros(x, weight, bias, lambda xs, ws, shape: np.broadcast_to(xs == 0, shape), **kwargs)
+
+
+def pruned_weight_taps_skipped(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Skips zero weight taps (a fast path for pruned kernels): an infinite input times a zero tap forms no NaN."""
+    return _skipping_zeros(x, weight, bias, lambda xs, ws, shape: np.broadcast_to(ws == 0, shape), **kwargs)
+
+
 def subnormal_inputs_flushed_to_zero(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
     """Reads subnormal inputs as zero (denormals-are-zero, a CPU mode some kernels switch on for speed)."""
 
@@ -640,6 +691,8 @@ MUTANTS: dict[str, Impl] = {
         nan_inputs_become_zero,
         inf_minus_inf_gives_zero,
         zero_insertion_forms_0_times_inf,
+        zero_inputs_skipped,
+        pruned_weight_taps_skipped,
         subnormal_inputs_flushed_to_zero,
         subnormal_results_flushed_to_zero,
         fixed_loss_scale_overflows,
@@ -721,6 +774,8 @@ HABITATS: dict[str, Habitat] = {
             "nan_inputs_become_zero",
             "inf_minus_inf_gives_zero",
             "zero_insertion_forms_0_times_inf",
+            "zero_inputs_skipped",
+            "pruned_weight_taps_skipped",
             "subnormal_inputs_flushed_to_zero",
             "subnormal_results_flushed_to_zero",
             "fixed_loss_scale_overflows",

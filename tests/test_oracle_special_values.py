@@ -104,3 +104,28 @@ def test_float64_data_beyond_float64_range_is_judged_on_the_scaled_problem() -> 
         assert_close([[[np.inf, 1e306, -np.inf]]], x, w, precision="float64")  # beyond the bound of about 1e305
     with pytest.raises(OracleMismatch):
         assert_close([[[1.0, 0.0, -np.inf]]], x, w, precision="float64")  # 1 is not 1e320
+
+
+def test_the_sign_of_a_zero_result_is_not_compared() -> None:
+    """Two correct float32 implementations disagree on the sign of a zero: float32 products underflow to -0 and +0
+    and sum to +0; float64 products sum to -3 * 2**-162, which rounds to -0.  An accumulator started from the
+    first product rather than +0 gives -0 where the only product is -0.  The oracle accepts both signs."""
+    x = np.array([[[2.0**-70, 2.0**-80]]], np.float32)
+    w = np.array([[[2.0**-82, -(2.0**-90)]]], np.float32)
+    in_float32 = conv_transpose(x, w)
+    in_float64 = conv_transpose(x.astype(np.float64), w.astype(np.float64)).astype(np.float32)
+    assert in_float32[0, 0, 1] == 0 == in_float64[0, 0, 1]
+    assert not np.signbit(in_float32[0, 0, 1]) and np.signbit(in_float64[0, 0, 1])
+    first_product = np.array([[[float(x[0, 0, 1] * w[0, 0, 1])]]], np.float32)  # y[2] = x[1] w[1] = -0
+    assert np.signbit(first_product).all() and not np.signbit(in_float32[0, 0, 2])
+    for result in (in_float32, in_float64, -in_float32):
+        assert float(bound_fraction(result, x, w, precision="float32").max()) <= 1
+    assert_close(first_product, x[:, :, 1:], w[:, :, 1:], precision="float32")
+
+
+@given(special_cases(max_ndim=2, max_side=4, max_kernel=3))
+def test_flipping_the_sign_of_zero_results_changes_no_verdict(case: ConvTransposeCase) -> None:
+    y = conv_transpose(case.x, case.weight, case.bias, **case.kwargs)
+    flipped = np.where(y == 0, -y, y)
+    before = bound_fraction(y, case.x, case.weight, case.bias, **case.kwargs)
+    np.testing.assert_array_equal(bound_fraction(flipped, case.x, case.weight, case.bias, **case.kwargs), before)

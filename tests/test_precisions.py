@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.mutants import MUTANTS, habitat
 from transposed_conv import conv_transpose
 from transposed_conv.oracle import (
     PRECISIONS,
@@ -223,3 +224,64 @@ def test_bfloat16_without_ml_dtypes_names_the_package(monkeypatch: pytest.Monkey
     monkeypatch.setitem(sys.modules, "ml_dtypes", None)
     with pytest.raises(ImportError, match="pip install ml_dtypes"):
         storage_dtype("bfloat16")
+
+
+# --- flush-to-zero: subnormals read and stored as zero (the "float32-ftz" and "float64-ftz" models) ------------------
+
+FTZ = {"float64": "float64-ftz", "float32": "float32-ftz"}
+
+
+def flushed(a: np.ndarray, below: float) -> np.ndarray:
+    return np.where(np.abs(a) < below, np.zeros((), a.dtype), a)
+
+
+def flush_to_zero(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, **kwargs: Any) -> np.ndarray:
+    """A DAZ/FTZ kernel: subnormal inputs read as zero, subnormal results stored as zero."""
+    below = float(np.finfo(x.dtype).tiny)
+    y = conv_transpose(
+        flushed(x, below), flushed(weight, below), None if bias is None else flushed(bias, below), **kwargs
+    )
+    return flushed(y, below)
+
+
+def test_a_flush_to_zero_kernel_conforms_to_the_ftz_models_only() -> None:
+    check_conv_transpose(flush_to_zero, examples=40, seed=0, tiers=("special",), precision=FTZ)
+    with pytest.raises(AssertionError, match="beyond the float32 rounding bound"):
+        check_conv_transpose(flush_to_zero, examples=40, seed=0, tiers=("special",), dtypes=("float32",))
+
+
+@pytest.mark.parametrize("name", ["nan_inputs_become_zero", "zero_inputs_skipped", "float64_computed_in_float32"])
+def test_the_ftz_models_still_catch_the_other_bugs(name: str) -> None:
+    """Flushing loosens nothing else: non-finite positions stay exact, finite ones keep the summation bound."""
+    mutant = MUTANTS[name]
+    with pytest.raises(AssertionError, match="ftz rounding bound"):
+        check_conv_transpose(mutant, examples=40, seed=0, tiers=(habitat(name).tier,), precision=FTZ)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_subnormal_times_an_infinity_may_be_nan_under_ftz_only(dtype: str) -> None:
+    """x = [smallest subnormal], w = [inf]: the definition gives inf; a DAZ kernel forms 0 * inf = NaN."""
+    x = np.array([[[np.finfo(dtype).smallest_subnormal]]], dtype=dtype)
+    w = np.array([[[np.inf]]], dtype=dtype)
+    for got, default, ftz in (([[[np.inf]]], 0.0, 0.0), ([[[np.nan]]], np.inf, 0.0), ([[[-np.inf]]], np.inf, np.inf)):
+        assert float(bound_fraction(got, x, w, precision=dtype).max()) == default
+        assert float(bound_fraction(got, x, w, precision=FTZ[dtype]).max()) == ftz
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_ftz_bound_allows_exactly_what_a_flushed_factor_removes(dtype: str) -> None:
+    """x = [s, 1] with s subnormal and w = [2**k, 1]: reading s as 0 removes s * 2**k, and the bound allows it plus
+    (2n + 2) smallest normals -- no more."""
+    info = np.finfo(dtype)
+    s = float(info.smallest_subnormal) * 3
+    x = np.array([[[s, 1.0]]], dtype=dtype)
+    w = np.array([[[2.0**20, 1.0]]], dtype=dtype)
+    removed = s * 2.0**20
+    plain = bound_fraction(conv_transpose(x, w), x, w, precision=FTZ[dtype])
+    assert float(plain.max()) <= 1
+    at_zero = conv_transpose(np.array([[[0.0, 1.0]]], dtype=dtype), w)
+    assert float(bound_fraction(at_zero, x, w, precision=FTZ[dtype]).max()) <= 1
+    assert float(bound_fraction(at_zero, x, w, precision=dtype).max()) > 1
+    wrong = conv_transpose(x, w).astype(np.float64)
+    wrong[0, 0, 0] -= removed + 8 * float(info.tiny)  # more than a flushed factor and every flush could take away
+    assert float(bound_fraction(wrong, x, w, precision=FTZ[dtype])[0, 0, 0]) > 1

@@ -38,7 +38,10 @@ accumulation) adds one rounding, ``w * |computed| + eta_out``.  The bound is the
 the three, with ``S`` itself rounded upwards.  Mixed precisions that store partial results
 in the narrow format -- PyTorch's CPU float16 rounds each kernel tap's channel sum, adds the
 taps in float16 and then the bias (``"float16-col2im"``) -- add one share per rounding step
-(:attr:`Precision.rounded_after`, derived in ``docs/oracle.md``).  Algorithms that are not sums of the
+(:attr:`Precision.rounded_after`, derived in ``docs/oracle.md``).  Kernels that flush subnormals to
+zero (FTZ/DAZ, ``"float32-ftz"``) lose up to the smallest normal number per product, per addition and
+on the result, plus the products whose factor they flushed (:attr:`Precision.flushed_below`).
+Algorithms that are not sums of the
 products -- FFT or Winograd convolution -- have their own error models, chosen with
 ``algorithm=`` (:data:`ALGORITHMS`): ``"fft"``, a normwise bound per output channel, and
 ``"winograd"``, from the transforms in absolute value (derived in ``docs/oracle.md``).
@@ -124,6 +127,15 @@ class Precision:
         GEMM accumulating in float32 with a half output, col2im in half, as PyTorch's CPU
         kernels compute float16 (``"float16-col2im"``).  The tap steps read the arrays in
         PyTorch's layout, as the fft and winograd models do.
+    flushed_below : float
+        0 for gradual underflow (IEEE's default).  Otherwise the smallest normal number of the
+        accumulator's format, below which the kernel flushes to zero -- its subnormal inputs
+        (denormals-are-zero) and any product, partial sum or result (flush-to-zero), as CPU
+        modes (x86 MXCSR DAZ/FTZ, which TensorFlow sets on its CPU threads) and GPU kernels
+        compiled with ``-ftz`` do.  The bound then allows the products a flushed input factor
+        removes, and the smallest normal number per product, per addition and for the result
+        (``docs/oracle.md``); where an infinity meets a flushed subnormal, the ``NaN`` of
+        ``0 * inf`` is accepted as well as the definition's infinity.
 
     Examples
     --------
@@ -145,6 +157,7 @@ class Precision:
     overflow: float = math.inf
     output_overflow: float = math.inf
     rounded_after: tuple[str, ...] = ()
+    flushed_below: float = 0.0
 
     def __post_init__(self) -> None:
         steps = tuple(self.rounded_after)
@@ -201,6 +214,13 @@ PRECISIONS: dict[str, Precision] = {
         "bfloat16-accumulate", "bfloat16", 0.0, 2.0**-8, 0.0, 2.0**-134, overflow=_BF16_MAX
     ),
     "float16-accumulate": Precision("float16-accumulate", "float16", 0.0, 2.0**-11, 0.0, 2.0**-25, overflow=_F16_MAX),
+    # Flush-to-zero and denormals-are-zero: subnormal inputs read as 0; subnormal products, sums, results stored as 0.
+    "float32-ftz": Precision(
+        "float32-ftz", "float32", 0.0, 2.0**-24, 0.0, _F32_ETA, overflow=_F32_MAX, flushed_below=2.0**-126
+    ),
+    "float64-ftz": Precision(
+        "float64-ftz", "float64", 0.0, 2.0**-53, 0.0, _F64_ETA, overflow=_F64_MAX, flushed_below=2.0**-1022
+    ),
 }
 
 
@@ -779,6 +799,9 @@ class AnswerKey:
     and ``bound`` cannot hold the answer; there a finite result is judged on the problem
     scaled by powers of two, ``scaled``, with ``x`` and ``w`` at most 1 in magnitude:
     ``result * 2**-scale_exponent`` against ``scaled.expected`` within ``scaled.bound``.
+    For a precision that flushes subnormals (:attr:`Precision.flushed_below`), ``flushed``
+    is the reference of the inputs with their subnormals read as zero; at the ``exact``
+    positions it is accepted as well (``0 * inf = NaN`` where the definition has an infinity).
     """
 
     expected: np.ndarray
@@ -787,6 +810,7 @@ class AnswerKey:
     may_overflow: np.ndarray
     scaled: AnswerKey | None = None
     scale_exponent: int = 0
+    flushed: np.ndarray | None = None
 
     def fraction(self, actual: ArrayLike) -> np.ndarray:
         """Elementwise error of ``actual`` as a fraction of what is allowed: at most 1 where it is correct.
@@ -804,6 +828,8 @@ class AnswerKey:
             difference = np.where(finite, np.abs(got - self.expected), 0.0)
         fraction = _fraction(difference, self.bound)
         same = (got == self.expected) | (np.isnan(got) & np.isnan(self.expected))
+        if self.flushed is not None:  # a kernel that read a subnormal as 0 may have formed 0 * inf = NaN
+            same |= (got == self.flushed) | (np.isnan(got) & np.isnan(self.flushed))
         fraction[self.exact] = np.where(same, 0.0, np.inf)[self.exact]
         overflowed = ~self.exact & ~np.isfinite(got)
         fraction[overflowed] = np.where(self.may_overflow, 0.0, np.inf)[overflowed]
@@ -883,11 +909,52 @@ def answer_key(
         )
         if mixed is not None:  # a partial result stored before the bias may overflow the storage format
             may_overflow |= mixed.product_magnitude + bound >= p.output_overflow
+    flushed = None
+    if p.flushed_below > 0:
+        bound = bound + _flush_error(compute, finite_x, finite_w, finite_b, counts, p.flushed_below)
+        if exact.any():
+            with np.errstate(invalid="ignore", over="ignore"):
+                flushed = np.asarray(compute(*(_flush(a, p.flushed_below) for a in (xs, ws, bs))), dtype=np.float64)
     bound[exact] = 0.0
     scaled, exponent = None, 0
     if (~exact & ~np.isfinite(bound)).any():  # S overflowed float64: only a scaled problem can hold the answer
         scaled, exponent = _scaled_key(compute, finite_x, finite_w, finite_b, p, model, conv_args)
-    return AnswerKey(expected, bound, exact, may_overflow & ~exact, scaled, exponent)
+    return AnswerKey(expected, bound, exact, may_overflow & ~exact, scaled, exponent, flushed)
+
+
+def _flush(a: np.ndarray | None, smallest_normal: float) -> Any:
+    """``a`` with its subnormal entries read as zero (denormals-are-zero); ``None`` stays ``None``."""
+    if a is None:
+        return None
+    return np.where(np.abs(a) < smallest_normal, np.zeros((), a.dtype), a)
+
+
+def _flush_error(
+    compute: Compute,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    counts: np.ndarray,
+    smallest_normal: float,
+) -> np.ndarray:
+    """What flushing subnormals to zero adds to the bound (``x``, ``weight``, ``bias`` finite; docs/oracle.md).
+
+    A subnormal input factor read as zero removes its product ``|x_t w_t|`` (counted once per factor:
+    ``compute(|x| [x subnormal], |w|) + compute(|x|, |w| [w subnormal])``, a subnormal bias itself);
+    each of the ``n`` products and ``n`` additions and the result, stored as zero when below the
+    smallest normal number ``m``, loses less than ``m``: ``(2n + 1) m`` more, with one ``m`` of slack.
+    """
+
+    def subnormal_part(a: np.ndarray) -> np.ndarray:
+        return np.where((a != 0) & (np.abs(a) < smallest_normal), np.abs(a), 0.0)
+
+    removed = np.asarray(compute(subnormal_part(x), np.abs(weight), None), dtype=np.float64) + np.asarray(
+        compute(np.abs(x), subnormal_part(weight), None), dtype=np.float64
+    )
+    if bias is not None:
+        zeros_x, zeros_w = np.zeros(x.shape), np.zeros(weight.shape)
+        removed = removed + np.asarray(compute(zeros_x, zeros_w, subnormal_part(bias)), dtype=np.float64)
+    return (removed * (1 + _growth(counts + 1, 2.0**-53)) + (2 * counts + 2) * smallest_normal) * (1 + 2.0**-40)
 
 
 def _mixed(

@@ -796,8 +796,10 @@ def _values(rng: np.random.Generator, kind: str, shape: tuple[int, ...], dtype: 
 # --- special values: IEEE's corners in x, weight and bias ----------------------------------------------
 
 #: What ``values="special"`` puts in a case's arrays, one kind per case: NaN, infinities, signed zeros,
-#: subnormals, magnitudes near the format's overflow threshold, and data whose products cancel.
-SPECIAL_KINDS = ("NaN", "+inf", "-inf", "+-0", "subnormal", "near overflow", "cancelling")
+#: subnormals, magnitudes near the format's overflow threshold, data whose products cancel, and
+#: zeros in one of ``x`` and ``weight`` with infinities in the other (``0 * inf``: the NaN products
+#: that a kernel skipping zero inputs or pruned weight taps never forms).
+SPECIAL_KINDS = ("NaN", "+inf", "-inf", "+-0", "subnormal", "near overflow", "cancelling", "0 * inf")
 
 
 def _finfo(dtype: np.dtype[Any]) -> Any:
@@ -822,6 +824,8 @@ def _put_special(kind: str, a: np.ndarray, rng: np.random.Generator, fraction: f
         values = np.full(count, np.nan)
     elif kind in ("+inf", "-inf"):
         values = np.full(count, np.inf if kind == "+inf" else -np.inf)
+    elif kind == "+-inf":
+        values = sign * np.inf
     elif kind == "+-0":
         values = sign * 0.0
     elif kind == "subnormal":  # k times the smallest subnormal, k below 2**nmant: below the smallest normal
@@ -858,6 +862,23 @@ def _cancelling(
     return x, weight, bias, tuple(labels)
 
 
+def _zeros_against_infinities(
+    draw: st.DrawFn, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...]]:
+    """Signed zeros in one of ``x`` and ``weight`` (a large share of it) and infinities of both signs in the other, so
+    that products ``0 * inf`` -- NaN by the definition -- are formed wherever a zero meets an infinite partner."""
+    zeros_in = draw(st.sampled_from(["x", "weight"]), label="zeros in")
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    arrays = {"x": x, "weight": weight}
+    infinities_in = "weight" if zeros_in == "x" else "x"
+    if arrays[zeros_in].size:
+        arrays[zeros_in] = _put_special("+-0", arrays[zeros_in], rng, draw(st.sampled_from([0.5, 0.8, 1.0])))
+    if arrays[infinities_in].size:
+        arrays[infinities_in] = _put_special("+-inf", arrays[infinities_in], rng, draw(st.sampled_from([0.05, 0.2])))
+    labels = tuple(f"0 * inf in {name}" for name in ("x", "weight") if arrays[name].size)
+    return arrays["x"], arrays["weight"], bias, labels
+
+
 def _special_values(
     draw: st.DrawFn, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, kinds: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...]]:
@@ -865,6 +886,8 @@ def _special_values(
     kind = draw(st.sampled_from(kinds), label="special kind")
     if kind == "cancelling":
         return _cancelling(draw, x, weight, bias)
+    if kind == "0 * inf":
+        return _zeros_against_infinities(draw, x, weight, bias)
     arrays: dict[str, np.ndarray | None] = {"x": x, "weight": weight, "bias": bias}
     names = [name for name, a in arrays.items() if a is not None]
     chosen = draw(st.lists(st.sampled_from(names), min_size=1, unique=True), label="arrays with special values")
@@ -1065,8 +1088,10 @@ def conv_transpose_cases(
         ``bias`` -- NaN, ``+inf``, ``-inf``, ``+0`` and ``-0``, subnormals, magnitudes from the
         square root of the largest finite value up to it (in 5 %, 20 % or half the entries, at
         least one), or cancelling data (``x`` near a large ``M`` with the weight's taps in negated
-        pairs, or a bias of ``-M`` times each channel's weight sum); ``case.special`` names them,
-        like ``'NaN in weight'``.  A tuple of kinds draws those kinds only.
+        pairs, or a bias of ``-M`` times each channel's weight sum), or ``'0 * inf'``: signed zeros
+        in half or more of one of ``x`` and ``weight`` and infinities of both signs in the other,
+        so the definition forms ``0 * inf = NaN`` products; ``case.special`` names them, like
+        ``'NaN in weight'``.  A tuple of kinds draws those kinds only.
     configs : strategy, optional
         Where to draw configurations from; by default ``conv_transpose_configs(**config_options)``.
     layouts : bool
