@@ -344,3 +344,27 @@ def test_an_error_model_other_than_summation_needs_the_torch_convention(workdir:
         check_areas(conv_transpose, convention="onnx", algorithm="fft")
     status, _, err = run("check", "--impl", "areas_x:f", "--convention", "onnx", "--algorithm", "fft")
     assert status == 2 and "--algorithm fft applies to the 'torch' convention only" in err
+
+
+def test_a_flush_to_zero_kernel_passes_under_the_precision_it_declares(workdir: Path) -> None:
+    """``--precision float32-ftz``: subnormals flushed in the inputs and the result are that model's, not a failure;
+    without it, the special-value tier fails the same kernel."""
+    (workdir / "areas_ftz.py").write_text("from tests.mutants import subnormal_results_flushed_to_zero as flushes\n")
+    argv = ["check", "--impl", "areas_ftz:flushes", "--examples", "8", "--dtype", "float32", "--max-dims", "1"]
+    status, out, err = run(*argv)
+    assert status == 1 and "FAIL (values" in out, out + err
+    status, out, err = run(*argv, "--precision", "float32-ftz")
+    assert status == 0 and "FAIL" not in out and "declared: at most 1-D; computes float32 as float32-ftz" in out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--precision", "float33"], "--precision must be one of float64, float32, tf32, "),
+        (["--precision", "float64-ftz", "--dtype", "float32"], "--precision float64-ftz judges float64 inputs, which"),
+        (["--precision", "tf32", "--precision", "float32-ftz"], "--precision tf32 and --precision float32-ftz both"),
+    ],
+)
+def test_bad_precisions_are_usage_errors(argv: list[str], message: str) -> None:
+    status, out, err = run("check", "--impl", "areas_none:f", *argv)
+    assert status == 2 and not out and message in err and err.count("\n") == 1

@@ -477,9 +477,12 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"PyTorch's arguments); got --convention {convention}"
             )
         declared = _declared(args, convention)
+        declared["precision"] = _precisions(args.precision, requested)
         return _check_impl(args, convention, requested, declared, _import_impl(args.impl), out, err, seed_line)
     if args.convention is not None:
         raise UsageError("--convention applies to --impl MODULE:NAME only (--framework checks use 'torch')")
+    if args.precision:
+        raise UsageError("--precision applies to --impl MODULE:NAME only (each --framework declares its own)")
     targets = _targets(args.framework or "all", args.algorithm)
     extensions = set(args.extensions or ())
     declarations = {
@@ -557,6 +560,25 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _precisions(names: list[str] | None, dtypes: tuple[str, ...]) -> dict[str, str] | None:
+    """``--precision NAME ...`` as ``check_conv_transpose(precision=)`` takes it: each model for the dtype it stores."""
+    if not names:
+        return None
+    from .oracle import PRECISIONS
+
+    chosen: dict[str, str] = {}
+    for name in names:
+        if name not in PRECISIONS:
+            raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}; got {name!r}")
+        dtype = PRECISIONS[name].storage
+        if dtype not in dtypes:
+            raise UsageError(f"--precision {name} judges {dtype} inputs, which this run does not check (--dtype)")
+        if dtype in chosen:
+            raise UsageError(f"--precision {chosen[dtype]} and --precision {name} both judge {dtype} inputs")
+        chosen[dtype] = name
+    return chosen
+
+
 def _declaration_line(declared: dict[str, Any]) -> str:
     parts = []
     if declared["without"]:
@@ -571,6 +593,8 @@ def _declaration_line(declared: dict[str, Any]) -> str:
             for name, value in declared["only"].items()
         )
         parts.append("only " + ",".join(shown))
+    if declared.get("precision"):
+        parts.append("computes " + ", ".join(f"{dtype} as {name}" for dtype, name in declared["precision"].items()))
     return f"declared: {'; '.join(parts)}\n" if parts else ""
 
 
@@ -1021,6 +1045,14 @@ def _parser() -> argparse.ArgumentParser:
         default="all",
         help="input dtype (all: float64 and float32); float16 and bfloat16 are judged by PyTorch's CPU model "
         "(oracle precisions float16-col2im, bfloat16-col2im)",
+    )
+    check.add_argument(
+        "--precision",
+        action="append",
+        metavar="NAME",
+        help="with --impl, the oracle's model of how the implementation computes the dtype NAME stores, instead "
+        "of IEEE arithmetic in that dtype: tf32, float32-ftz or float64-ftz (subnormals flushed to zero), "
+        "float16 or bfloat16 (one rounding), float16-accumulate, ... (docs/oracle.md); repeat it for several dtypes",
     )
     check.add_argument(
         "--algorithm",

@@ -23,7 +23,7 @@ from . import _isolation
 from .frameworks import CONVENTIONS
 from .frameworks import IMPLEMENTATIONS as IMPLEMENTATIONS
 from .frameworks import Implementation as Implementation
-from .oracle import ALGORITHMS
+from .oracle import ALGORITHMS, dtype_precisions
 from .strategies import SPECIAL_KINDS, STRESS_REGIONS
 from .testing import TIERS, Declaration, NonConformance, check_conv_transpose
 
@@ -368,6 +368,7 @@ def check_areas(
     jobs: int = 1,
     timeout: float | None = _isolation.DEFAULT_TIMEOUT,
     tiers: Collection[str] = ("small",),
+    precision: Any = None,
 ) -> AreaReport:
     """Check an implementation area by area: what it supports, and what it declares it does not.
 
@@ -383,7 +384,7 @@ def check_areas(
     ----------
     impl : callable
         The implementation, in ``convention``'s calling convention.
-    convention, examples, dtypes, seed, without, extensions, max_dims, only, algorithm, isolate, timeout
+    convention, examples, dtypes, seed, without, extensions, max_dims, only, algorithm, isolate, timeout, precision
         As for :func:`~transposed_conv.testing.check_conv_transpose`; ``examples`` per area.
         Areas of a dtype not in ``dtypes`` are left out.  The seed (random when ``None``) is
         the same for every area, and recorded in ``report.seed``.
@@ -454,6 +455,7 @@ def check_areas(
         )
     if isinstance(dtypes, str):
         dtypes = (dtypes,)
+    dtype_precisions(dtypes, precision, pytorch_layout=convention == "torch")  # bad precisions refused before a case
     isolate, seed = _isolation.check_running(isolate, jobs, timeout, seed)
     if isolate:  # NotImportable now, not an 'error' in every area
         impl = _isolation.require_importable(impl)
@@ -482,6 +484,7 @@ def check_areas(
             jobs,
             parallel,
             progress,
+            precision,
         )
     finally:
         if shared is not None:
@@ -506,6 +509,7 @@ def _run_areas(
     jobs: int,
     parallel: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]],
     progress: Callable[[str, int, int], None] | None,
+    precision: Any = None,
 ) -> None:
     """The areas one after another (``jobs == 1``; ``impl`` may be a shared worker), or queued in ``parallel``."""
     for number, area in enumerate(runs):
@@ -521,6 +525,7 @@ def _run_areas(
             "algorithm": algorithm,
             "isolate": isolate,
             "timeout": timeout,
+            "precision": precision,
         }
         if needs in declaration.without:
             if area in TOGETHER or area in TIER_AREAS:
