@@ -8,15 +8,16 @@ The floors, from the bottom (issue 12, ``STYLE.md``)::
     Ops         transpose, conv                              the public operations, method choice
     Frameworks  frameworks.*, conventions, peers             one module per framework    } side by side,
     Nets        gradients, layers, export                    backward passes, the decoder } neither imports the other
+    Oracle      oracle, _literals, translate                 reference results, bounds, reproducers; translations
     Public      __init__                                     the public API, re-exported
-    Oracle      oracle, _literals                            reference results, bounds, reproducers
     Kit         strategies, testing, report, vectors         the conformance kit          } side by side,
     Teaching    viz, explain                                 figures and worked examples  } neither imports the other
     Face        cli, __main__                                every argparse parser
 
 ``_literals`` writes the reproducer scripts' literals (arrays bit for bit); only the oracle and the kit print
-reproducers, so it sits with the oracle rather than in Base, which holds no arrays.  ``__init__`` re-exports
-Ops, Frameworks and Nets, so it sits just above them; the kit reads ``__version__`` from it.
+reproducers, so it sits with the oracle rather than in Base, which holds no arrays.  ``translate`` reads the
+frameworks' mappings and verifies with the oracle.  ``__init__`` re-exports Ops, Frameworks, Nets and
+``translate``, so it sits just above them; the kit reads ``__version__`` from it.
 
 The imports are read with :mod:`ast`, without importing anything: ``import transposed_conv.x``, ``from . import
 x``, ``from ..shapes import y``, at module level and inside functions alike (a lazy import is still a
@@ -44,8 +45,8 @@ RANKS = {
     "Ops": 3,
     "Frameworks": 4,
     "Nets": 4,
-    "Public": 5,
-    "Oracle": 6,
+    "Oracle": 5,
+    "Public": 6,
     "Kit": 7,
     "Teaching": 7,
     "Face": 8,
@@ -71,6 +72,7 @@ FLOORS = {
     "": "Public",
     "oracle": "Oracle",
     "_literals": "Oracle",
+    "translate": "Oracle",
     "strategies.*": "Kit",
     "testing": "Kit",
     "report": "Kit",

@@ -52,6 +52,7 @@ from .shapes import (
     output_padding_for,
     transposed_size_range,
 )
+from .translate import translate
 from .transpose import METHODS, conv_transpose
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "output_padding_for",
     "set_memory_limit",
     "tf_conv_transpose",
+    "translate",
     "transposed_size_range",
 ]
 
