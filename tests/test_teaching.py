@@ -20,12 +20,13 @@ import math
 
 import numpy as np
 import scipy.signal
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from transposed_conv import conv, conv_output_shape, conv_transpose, conv_transpose_output_shape, convolve
-from transposed_conv.explain import overlap_counts, stretch, subpixel_conv_transpose, tap_counts
+from transposed_conv.explain import overlap_counts, pad_or_crop, stretch, subpixel_conv_transpose, tap_counts
+from transposed_conv.gradients import conv_backward
 from transposed_conv.strategies import ConvTransposeCase as Case
 from transposed_conv.strategies import conv_transpose_cases as cases
 
@@ -156,6 +157,22 @@ def test_relationships_12_to_14_strided_transposed(c: dict[str, int], data: st.D
     np.testing.assert_array_equal(result, direct)
 
 
+@given(st.integers(1, 6), kernels, strides, st.integers(1, 3), st.integers(0, 8), st.integers(0, 8), st.data())
+def test_padding_crops_each_end_of_the_full_result_and_output_padding_gives_back_the_end(
+    i: int, k: int, s: int, d: int, pb: int, pe: int, data: st.DataObject
+) -> None:
+    """With padding (p_b, p_e) and output_padding a, conv_transpose is the full result (no padding) with p_b
+    elements removed at the start and p_e - a at the end: asymmetric padding crops each end by its own amount,
+    and an element output_padding adds holds the full result's value there (zero only past its end)."""
+    a = data.draw(st.integers(0, max(s, d) - 1))
+    full_length = (i - 1) * s + d * (k - 1) + 1
+    assume(full_length - pb - pe + a >= 1)
+    x, w = data.draw(ints((i,))), data.draw(ints((k,)))
+    full = conv_transpose(one_channel(x), one_channel(w), stride=s, dilation=d)[0, 0]
+    y = conv_transpose(one_channel(x), one_channel(w), stride=s, padding=[(pb, pe)], output_padding=a, dilation=d)
+    np.testing.assert_array_equal(y[0, 0], pad_or_crop(full, [-pb], [a - pe]))
+
+
 @given(st.lists(transposed_of_a_conv(), min_size=2, max_size=2), st.data())
 def test_the_relationships_hold_per_dimension(dims: list[dict[str, int]], data: st.DataObject) -> None:
     """In 2-D each axis follows its own relationship: the equivalent direct convolution, per axis."""
@@ -278,6 +295,58 @@ def test_a_constant_input_gives_each_interior_phase_the_sum_of_its_taps(
     phase_sums = [int(sum(w[j] for j in range(k) if (j * d) % s == r)) for r in range(s)]
     for t in range(d * (k - 1), (i - 1) * s + 1):
         assert y[t] == phase_sums[t % s], t
+
+
+@given(st.sampled_from([2, 3, 4, 6]), st.lists(st.integers(-4, 4), min_size=1, max_size=12))
+@example(2, [1, 2, 1]).via("docs/checkerboard.md: flat")
+@example(2, [1, 2, 3]).via("docs/checkerboard.md: a checkerboard")
+def test_flat_in_flat_out_iff_the_phase_sums_agree_iff_the_kernels_dft_vanishes_at_multiples_of_1_over_s(
+    s: int, taps: list[int]
+) -> None:
+    """Three equivalent statements for a kernel w and stride s: (a) conv_transpose(ones, w) is constant on
+    the interior; (b) the phase sums S_r = sum(w[r::s]) are all equal; (c) W(f) = sum_j w[j] exp(-2 pi i f j)
+    vanishes at f = m/s, m = 1 .. s - 1 (W(m/s) is the DFT of (S_0 .. S_{s-1}) at m, zero for every m != 0
+    exactly when S is constant).  For s in {2, 3, 4, 6} and integer w, W(m/s) is a Gaussian or Eisenstein
+    integer, so it is 0 or at least 1 in modulus: the test below 1/2 is exact."""
+    w = np.array(taps, dtype=np.int64)
+    k = w.size
+    i = k + 2  # every phase has interior positions
+    y = conv_transpose(one_channel(np.ones(i, dtype=np.int64)), one_channel(w), stride=s)[0, 0]
+    flat = len(set(y[k - 1 : (i - 1) * s + 1].tolist())) == 1
+    sums_agree = len({int(w[r::s].sum()) for r in range(s)}) == 1
+    spectrum = [abs(sum(int(v) * np.exp(-2j * np.pi * m * j / s) for j, v in enumerate(w))) for m in range(1, s)]
+    vanishes = all(value < 0.5 for value in spectrum)
+    assert flat == sums_agree == vanishes, (flat, sums_agree, spectrum)
+
+
+@given(st.lists(hnp.arrays(np.int64, (4,), elements=st.integers(-2, 3)), min_size=3, max_size=3))
+def test_the_seeds_three_layers_turn_a_constant_input_into_a_period_8_pattern(weights: list[np.ndarray]) -> None:
+    """Kernel 4, stride 2, padding 1, a ReLU between: a constant input leaves layer 1 with period 2 (two
+    phases, each its own phase sum), layer 2 with period 4, layer 3 with period 8 -- away from the edges.
+    Per axis; docs/figures/checkerboard_layers.png draws it in 2-D."""
+    a = np.ones((1, 1, 12), dtype=np.int64)
+    for n, w in enumerate(weights):
+        a = conv_transpose(a, one_channel(w), stride=2, padding=1)
+        a = np.maximum(a, 0) if n < 2 else a
+    y = a[0, 0]  # 96 long; the periodic interior is 14 .. 81
+    assert y.size == 96
+    np.testing.assert_array_equal(y[14:74], y[22:82])
+
+
+@given(st.integers(1, 8), strides, st.data())
+def test_a_strided_convolutions_input_gradient_of_a_constant_gradient_is_the_phase_sum_pattern(
+    o: int, s: int, data: st.DataObject
+) -> None:
+    """dx = conv_transpose(dy, w): for dy = ones, the interior of dx is the kernel's phase sums, so training a
+    strided convolution (a discriminator, an encoder) paints the same checkerboard into its input gradient."""
+    w = data.draw(ints((data.draw(kernels),)))
+    k = w.size
+    i = (o - 1) * s + k
+    dx = conv_backward(
+        np.ones((1, 1, o), dtype=np.int64), np.zeros((1, 1, i), dtype=np.int64), one_channel(w), stride=s
+    ).grad_input[0, 0]
+    for t in range(k - 1, (o - 1) * s + 1):
+        assert dx[t] == w[t % s :: s].sum(), t
 
 
 @given(st.integers(1, 6), st.integers(1, 6), kernels, kernels, strides, strides, st.integers(0, 2), st.integers(0, 2))

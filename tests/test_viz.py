@@ -1,9 +1,20 @@
-"""The figures: one command regenerates them all, and they are the ones the pages show."""
+"""The figures: one command regenerates them all, each is drawn from the library's own numbers, and each is
+designed for the site's 688 px content column.
+
+Redrawing all of them takes about 15 s, so the suite checks them without drawing: ``docs/figures/figures.json``
+records, per figure, the fingerprint of the data it was drawn from (computed by ``conv``/``conv_transpose``/
+``explain`` when the figures were made) and the SHA-256 of the file.  Here the data is recomputed and the
+files are hashed: a change that alters a figure's numbers, or a figure edited or replaced by hand, fails until
+``python scripts/make_figures.py`` is rerun.  Two figures (a strip and the animation) are redrawn and compared
+byte for byte, when the installed matplotlib is the one that drew them.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-import subprocess
+import runpy
 import sys
 from pathlib import Path
 
@@ -12,59 +23,79 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+FIGURES = DOCS / "figures"
+MANIFEST = json.loads((FIGURES / "figures.json").read_text())
 MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".gif": b"GIF89a"}
+REDRAWN = ["relationship_14.png", "sliding.gif"]
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Run the one command, ``python scripts/make_figures.py --out DIR``, once for the module."""
-    pytest.importorskip("matplotlib", reason="the figures need matplotlib (pip install -e '.[viz]')")
-    out = tmp_path_factory.mktemp("figures")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "make_figures.py"), "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
-
-
-def test_the_generator_writes_non_empty_images(generated: Path) -> None:
-    from PIL import Image
-
-    files = sorted(generated.iterdir())
-    assert files, "no figures written"
-    for path in files:
-        data = path.read_bytes()
-        assert data.startswith(MAGIC[path.suffix]), path.name
-        with Image.open(path) as image:
-            assert image.width > 100 and image.height > 100, path.name
-            assert len(np.unique(np.asarray(image.convert("L")))) > 2, f"{path.name} is blank"
-
-
-def test_the_animation_has_one_frame_per_output_element(generated: Path) -> None:
-    from PIL import Image
-
-    with Image.open(generated / "sliding.gif") as gif:
-        assert gif.n_frames == 25  # input 3x3, kernel 3, stride 2, padding 1: a 5x5 output
-
-
-def test_the_committed_figures_are_exactly_the_generated_ones(generated: Path) -> None:
-    """docs/figures holds what the command writes: no stale figure, none missing (commit after regenerating)."""
+def test_the_committed_figures_are_the_ones_recorded_when_they_were_made() -> None:
+    """Exactly the figures of viz.figure_names() are committed, each with the bytes the generator recorded."""
     from transposed_conv.viz import figure_names
 
-    committed = {path.name for path in (DOCS / "figures").iterdir() if path.suffix in MAGIC}
-    assert committed == {path.name for path in generated.iterdir()} == set(figure_names())
+    committed = {path.name for path in FIGURES.iterdir() if path.suffix in MAGIC}
+    assert committed == set(MANIFEST["figures"]) == set(figure_names())
+    for name, entry in MANIFEST["figures"].items():
+        data = (FIGURES / name).read_bytes()
+        assert data.startswith(MAGIC[Path(name).suffix]), name
+        assert hashlib.sha256(data).hexdigest() == entry["file"], f"{name} is not the file make_figures wrote"
 
 
-def test_every_figure_the_pages_show_is_generated(generated: Path) -> None:
+def test_every_figure_is_drawn_from_what_the_library_computes_now() -> None:
+    """The data behind each figure (conv_transpose's outputs, the window sums checked against them, ...) is
+    what it was when the figure was drawn: otherwise regenerate with python scripts/make_figures.py."""
+    from transposed_conv.viz import fingerprints
+
+    recorded = {name: entry["content"] for name, entry in MANIFEST["figures"].items()}
+    assert fingerprints() == recorded
+
+
+def test_every_figure_fits_the_content_column_with_readable_text() -> None:
+    """At most 688 px wide (shown at its own size, not shrunk) and no text under 9 px (make_figures refuses
+    to write a figure that breaks this; here the record is read back and the sizes checked in the files)."""
+    from PIL import Image
+
+    for name, entry in MANIFEST["figures"].items():
+        with Image.open(FIGURES / name) as image:
+            assert image.size == (entry["width"], entry["height"]), name
+            assert image.width <= 688, name
+            assert len(np.unique(np.asarray(image.convert("L")))) > 2, f"{name} is blank"
+        assert entry["smallest_text_px"] >= 9, name
+
+
+def test_the_animation_has_one_frame_per_output_element() -> None:
+    from PIL import Image
+
+    with Image.open(FIGURES / "sliding.gif") as gif:
+        assert getattr(gif, "n_frames", 1) == 25  # input 3x3, kernel 3, stride 2, padding 1: a 5x5 output
+
+
+def test_the_generator_redraws_a_strip_and_the_animation_byte_for_byte(tmp_path: Path) -> None:
+    """``python scripts/make_figures.py --only ...`` writes the committed bytes (same matplotlib)."""
+    matplotlib = pytest.importorskip("matplotlib", reason="the figures need matplotlib (pip install -e '.[viz]')")
+    main = runpy.run_path(str(ROOT / "scripts" / "make_figures.py"))["main"]
+    assert main(["--out", str(tmp_path), "--only", *REDRAWN]) == 0
+    if matplotlib.__version__ != MANIFEST["matplotlib"]:
+        pytest.skip(f"the figures were drawn by matplotlib {MANIFEST['matplotlib']}, not {matplotlib.__version__}")
+    for name in REDRAWN:
+        assert (tmp_path / name).read_bytes() == (FIGURES / name).read_bytes(), name
+
+
+def test_every_figure_the_pages_show_is_generated_and_every_figure_is_shown() -> None:
     shown = {
         name for page in DOCS.glob("*.md") for name in re.findall(r"figures/([\w.-]+\.(?:png|gif))", page.read_text())
     }
-    assert shown, "no page shows a figure"
-    assert shown <= {path.name for path in generated.iterdir()}
+    assert shown == set(MANIFEST["figures"])
+
+
+def test_a_strip_is_checked_against_the_library() -> None:
+    """A strip whose windows do not sum to the library's output is refused when built."""
+    from transposed_conv.viz import Strip, _checked, conv_strip
+
+    good = conv_strip("r1", [1, 2, 3, 4], [1, 2, 3])
+    assert good.output == (14, 20)  # 1*1 + 2*2 + 3*3, 2*1 + 3*2 + 4*3
+    with pytest.raises(AssertionError, match="the windows give"):
+        _checked(Strip(**{**good.__dict__, "output": (14, 21)}))
 
 
 def test_position_outside_the_output_is_rejected() -> None:
@@ -73,6 +104,13 @@ def test_position_outside_the_output_is_rejected() -> None:
 
     with pytest.raises(ValueError, match=r"position must index the output, of shape \(5, 5\)"):
         zero_insertion_figure((3, 3), (3, 3), stride=2, padding=1, position=(5, 0))
+
+
+def test_an_unknown_figure_name_is_refused() -> None:
+    from transposed_conv.viz import fingerprints
+
+    with pytest.raises(ValueError, match=r"no figure named \['nope.png'\]"):
+        fingerprints(["nope.png"])
 
 
 def test_without_matplotlib_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1538,7 +1538,7 @@ def figure_names() -> list[str]:
     --------
     >>> names = figure_names()
     >>> len(names), names[:3]
-    (29, ['zero_insertion.png', 'zero_insertion_decoder.png', 'output_padding.png'])
+    (31, ['zero_insertion.png', 'zero_insertion_decoder.png', 'output_padding.png'])
     """
     return [spec.name for spec in _figures()]
 
