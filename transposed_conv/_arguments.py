@@ -38,6 +38,7 @@ __all__ = [
     "Prepared",
     "prepare_conv",
     "prepare_conv_transpose",
+    "prepared_arrays",
     "real_array",
     "result_dtypes",
 ]
@@ -141,6 +142,23 @@ def _finish_arrays(
         raise ValueError(f"bias must have shape (C_out,) = ({out_channels},); got bias.shape={bias.shape}")
     present = [x, weight] + ([] if bias is None else [bias])
     compute, result = result_dtypes(*present)
+    return prepared_arrays(x, weight, bias, batched, compute, result)
+
+
+def prepared_arrays(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    batched: bool,
+    compute: np.dtype[Any],
+    result: np.dtype[Any],
+) -> Prepared:
+    """Arrays whose shapes and dtypes are already validated (``x`` batched), in the compute dtype.
+
+    The last step of :func:`prepare_conv_transpose` and :func:`prepare_conv`; a cached call
+    plan (:mod:`transposed_conv.transpose`) calls it directly for arrays of the shapes and
+    dtypes it validated before.
+    """
     if compute.kind == "i":  # integers keep their own dtypes: _integers computes them exactly, uint64 too
         return Prepared(x, weight, bias, batched, compute, result)
     return Prepared(

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -401,7 +402,7 @@ class ConvTransposeGeometry:
         """Number of spatial dimensions."""
         return len(self.input_shape)
 
-    @property
+    @functools.cached_property  # the fields are frozen; every method asks for it, on every call
     def output_shape(self) -> tuple[int, ...]:
         """Spatial output shape, by the transposed-convolution formula."""
         return transposed_lengths(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._arguments import prepare_conv_transpose
+from ._arguments import Prepared, prepare_conv_transpose, prepared_arrays
 from ._memory import get_memory_limit
 from ._normalize import as_choice
 from .methods import direct, fft, im2col, matrix, polyphase, winograd, zero_insertion
@@ -94,13 +95,18 @@ def _multiply_add_time(dtype: np.dtype[Any], rates: MachineRates) -> float:
 def estimated_seconds(
     name: str, geometry: ConvTransposeGeometry, batch: int, dtype: np.dtype[Any], rates: MachineRates = RATES
 ) -> float:
-    """The cost model behind :func:`choose_method`: a time estimate for ``"im2col"`` or ``"polyphase"``."""
+    """The cost model behind :func:`choose_method`: a time estimate for ``"im2col"``, ``"polyphase"``, or
+    ``"zero_insertion"``'s small path (:func:`~transposed_conv.methods.zero_insertion.conv_transpose_gathered`)."""
     g = geometry.groups
     volume, length = math.prod(geometry.kernel_shape), math.prod(geometry.input_shape)
     n = max(batch, 1)
     mac = _multiply_add_time(dtype, rates)
     add, copy = rates.add_per_byte * dtype.itemsize, rates.copy_per_byte * dtype.itemsize
     inputs = n * geometry.in_channels * length
+    if name == "zero_insertion":  # the small path: one gather of every window, one GEMM, prod(stride) times the work
+        gathered = n * geometry.in_channels * volume * math.prod(geometry.output_shape)
+        multiply_adds = gathered * (geometry.out_channels // g)
+        return multiply_adds * mac + gathered * copy + GATHERED_CALLS * rates.call
     if name == "im2col":
         columns = n * geometry.out_channels * volume * length
         multiply_adds = columns * (geometry.in_channels // g)
@@ -147,9 +153,21 @@ def _choose(geometry: ConvTransposeGeometry, batch: int, dtype: str, limit: int)
     dt = np.dtype(dtype)
     layout = polyphase.plan(geometry)
     fits = layout.item_bytes(geometry, dt.itemsize) + layout.fixed_bytes(geometry, dt.itemsize) <= limit
-    if fits and estimated_seconds("polyphase", geometry, batch, dt) < estimated_seconds("im2col", geometry, batch, dt):
+    im2col_time = estimated_seconds("im2col", geometry, batch, dt)
+    if zero_insertion.gathered_fits(geometry, batch) and estimated_seconds("zero_insertion", geometry, batch, dt) < min(
+        im2col_time, estimated_seconds("polyphase", geometry, batch, dt)
+    ):
+        return "zero_insertion"
+    if geometry.in_channels == geometry.groups:  # depthwise: polyphase's path forms im2col's products, adds faster
+        return "polyphase"
+    if fits and estimated_seconds("polyphase", geometry, batch, dt) < im2col_time:
         return "polyphase"
     return "im2col"
+
+
+#: The NumPy calls the small path makes beyond im2col's fixed ones (which the model leaves out, as it
+#: does polyphase's): the finiteness check of the weights and the gather.
+GATHERED_CALLS = 2
 
 
 def conv_transpose(
@@ -248,6 +266,94 @@ def conv_transpose(
     >>> conv_transpose(np.ones((1, 8, 16, 16)), np.ones((8, 4, 4, 4)), stride=2, padding=1).shape
     (1, 4, 32, 32)
     """
+    arguments = (stride, padding, output_padding, dilation, groups, output_size, method)
+    key = call_key(x, weight, bias, arguments)
+    plan = None if key is None else _PLANS.get(key)
+    if plan is None:  # validate and choose; a later call with the same key skips both
+        prepared, plan = _plan_call(x, weight, bias, arguments)
+        if key is not None:
+            _remember(key, plan)
+    else:  # the shapes, dtypes and arguments of a call that passed every check
+        arrays = cast(tuple[np.ndarray, np.ndarray, "np.ndarray | None"], (x, weight, bias))  # call_key checked
+        batched_x = arrays[0] if plan.batched else arrays[0][np.newaxis]
+        prepared = prepared_arrays(batched_x, *arrays[1:], plan.batched, plan.compute_dtype, plan.result_dtype)
+    algorithm, geometry = METHODS[plan.method], plan.geometry
+    return prepared.evaluate(lambda x, w: algorithm(x, w, geometry), terms=plan.terms)
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """What one call of :func:`conv_transpose` validated and chose: reused by calls with the same key."""
+
+    geometry: ConvTransposeGeometry
+    batched: bool
+    compute_dtype: np.dtype[Any]
+    result_dtype: np.dtype[Any]
+    #: The method that runs (``"auto"`` resolved, a transform replaced by a sum for integers).
+    method: str
+    #: :attr:`~transposed_conv.shapes.ConvTransposeGeometry.products_per_output`.
+    terms: int
+
+
+#: How many call plans :func:`conv_transpose` keeps; the oldest is dropped first.
+PLAN_CACHE_SIZE = 256
+
+_PLANS: dict[Hashable, CallPlan] = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def _remember(key: Hashable, plan: CallPlan) -> None:
+    with _PLANS_LOCK:
+        while len(_PLANS) >= PLAN_CACHE_SIZE:
+            del _PLANS[next(iter(_PLANS))]  # insertion order: the oldest first
+        _PLANS[key] = plan
+
+
+def _plain(value: object) -> bool:
+    """An argument that identifies itself by value: an ``int``, a ``str``, ``None``, or tuples of them.
+
+    Exact types only: ``True == 1`` and ``2.0 == 2`` but are refused by the checks, and a
+    list, a NumPy integer or an int subclass may be refused or read differently, so none of
+    them is cached (those calls take the full path every time).
+    """
+    kind = type(value)
+    if kind is int or kind is str or value is None:
+        return True
+    if kind is not tuple:
+        return False
+    for item in value:  # type: ignore[attr-defined]
+        if type(item) is not int and not _plain(item):
+            return False
+    return True
+
+
+def call_key(x: object, weight: object, bias: object, arguments: tuple[object, ...]) -> Hashable | None:
+    """The key of a call's plan: every shape, dtype and argument it depends on, or ``None`` (not cached).
+
+    Only plain ``numpy.ndarray`` inputs (no subclass, no list) and :func:`_plain` arguments
+    are cached.  The memory limit is part of the key, since ``"auto"`` weighs it.  Everything
+    :func:`~transposed_conv._arguments.prepare_conv_transpose` checks is a function of this key,
+    so a key that passed once passes again, and a call that failed is never remembered.
+    """
+    if type(x) is not np.ndarray or type(weight) is not np.ndarray:
+        return None
+    if bias is None:
+        bias_key: tuple[object, ...] | None = None
+    elif type(bias) is np.ndarray:
+        bias_key = (bias.shape, bias.dtype)
+    else:
+        return None
+    for argument in arguments:
+        if type(argument) is not int and not _plain(argument):
+            return None
+    return (x.shape, x.dtype, weight.shape, weight.dtype, bias_key, arguments, get_memory_limit())
+
+
+def _plan_call(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, arguments: tuple[Any, ...]
+) -> tuple[Prepared, CallPlan]:
+    """Validate a call (:func:`~transposed_conv._arguments.prepare_conv_transpose`) and choose its method."""
+    stride, padding, output_padding, dilation, groups, output_size, method = arguments
     name = as_choice(method, "method", ("auto", *METHODS))
     prepared, geometry = prepare_conv_transpose(
         x,
@@ -267,5 +373,7 @@ def conv_transpose(
         winograd.check_geometry(geometry)  # raises, naming the rule
     if prepared.compute_dtype.kind == "i" and ERROR_MODELS[name] != "summation":
         name = choose_method(geometry, prepared.x.shape[0], np.float64)  # a transform is not exact: sum instead
-    algorithm = METHODS[name]
-    return prepared.evaluate(lambda x, w: algorithm(x, w, geometry), terms=geometry.products_per_output)
+    plan = CallPlan(
+        geometry, prepared.batched, prepared.compute_dtype, prepared.result_dtype, name, geometry.products_per_output
+    )
+    return prepared, plan

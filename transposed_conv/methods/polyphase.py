@@ -45,7 +45,9 @@ from ..shapes import ConvTransposeGeometry
 from ._nonfinite import ieee_special_values
 from ._windows import Phase, phases
 
-__all__ = ["Plan", "conv_transpose", "plan"]
+__all__ = ["Plan", "conv_transpose", "conv_transpose_depthwise", "conv_transpose_stacked", "plan", "slot_reads"]
+
+Slots = tuple[slice, ...]
 
 
 class Plan:
@@ -182,8 +184,16 @@ def phase_weights(
 CACHE_TARGET = 4 * 2**20
 
 
-@ieee_special_values  # the zeros it multiplies are not products of the definition: see _nonfinite
 def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
+    """The polyphase decomposition (no bias): :func:`conv_transpose_stacked`, or with one input channel
+    per group (depthwise), its fast path :func:`conv_transpose_depthwise`."""
+    if geometry.in_channels == geometry.groups:
+        return conv_transpose_depthwise(x, weight, geometry)
+    return conv_transpose_stacked(x, weight, geometry)
+
+
+@ieee_special_values  # the zeros it multiplies are not products of the definition: see _nonfinite
+def conv_transpose_stacked(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
     """All output phases in one GEMM per batch element, on the gathered, shifted copies of the input (no bias).
 
     The phase weight matrices are stacked, so one GEMM computes every phase over the
@@ -227,4 +237,86 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeo
             kept = tuple(slice(0, q) for q in counts[1:])
             targets = tuple(slice(p.residue, None, s) for p, s in zip(combo, geometry.stride))
             y_groups[(batch, slice(None), slice(None), *targets)] = phase[(slice(None),) * 4 + kept]
+    return y
+
+
+# --- the depthwise path ----------------------------------------------------------------------------------
+
+
+def slot_reads(
+    combo: tuple[Phase, ...], layout: Plan, input_shape: tuple[int, ...]
+) -> list[tuple[tuple[int, ...], Slots, Slots]]:
+    """``(tap, phase positions, inputs)`` for each tap of the phases ``combo``, in increasing flattened tap order.
+
+    Slot ``e`` of a phase reads input ``q + shift + e*step`` for its output ``q``: the
+    positions ``q < count`` whose input lies inside ``x``, as slices of the phase and of ``x``.
+    Taps whose inputs all lie outside ``x`` in some dimension are left out.
+    """
+    reads: list[tuple[tuple[int, ...], Slots, Slots]] = []
+    for slot in itertools.product(*(range(len(p.taps)) for p in combo)):
+        phase_positions, inputs = [], []
+        for p, e, step, size in zip(combo, slot, layout.steps, input_shape):
+            first = p.shift + e * step  # the input of position q = 0
+            start, stop = max(0, -first), min(p.count, size - first)
+            phase_positions.append(slice(start, max(start, stop)))
+            inputs.append(slice(start + first, max(start, stop) + first))
+        if all(s.stop > s.start for s in phase_positions):
+            reads.append((tuple(p.taps[e] for p, e in zip(combo, slot)), tuple(phase_positions), tuple(inputs)))
+    kernel = tuple(max(p.taps) + 1 for p in combo)  # any shape that orders taps as C order does
+    return sorted(reads, key=lambda read: int(np.ravel_multi_index(read[0], kernel)))
+
+
+def conv_transpose_depthwise(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
+    """The polyphase split with one input channel per group (depthwise), fast path: no GEMM (no bias).
+
+    With ``C_in/G = 1`` each phase's GEMM multiplies ``(C_out/G, E)`` by ``(E, positions)`` per
+    group -- as many tiny matrices as groups, slow in BLAS.  Here each phase is summed as what
+    it is, a weighted sum of shifted inputs: for each tap of the phase, one broadcast multiply
+    of the input window the tap reads by that tap's weight of every channel, added into the
+    phase's contiguous accumulator, which is then written once into its strided slice of the
+    output.  Only the definition's products are formed (windows are clipped to the input, no
+    zero slot is multiplied), so non-finite inputs give the definition's IEEE result as they
+    are; the taps of each output are added in increasing tap order, starting from zero, as
+    :func:`~transposed_conv.methods.im2col.col2im` adds them: the result equals ``"im2col"``'s
+    bit for bit.  The batch is processed in chunks whose two phase buffers stay under
+    :func:`~transposed_conv._memory.get_memory_limit`.
+    """
+    g = geometry.groups
+    n = x.shape[0]
+    c_out_g = geometry.out_channels // g
+    ndim = geometry.ndim
+    out = geometry.output_shape
+    layout = plan(geometry)
+    every_phase = all(len(live) == min(s, o) for live, s, o in zip(layout.phases, geometry.stride, out))
+    allocate = np.empty if every_phase and n > 0 else np.zeros  # phases without taps stay zero
+    y = allocate((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
+    if n == 0 or not layout.combos:
+        return y
+    largest = max(math.prod(p.count for p in combo) for combo in layout.combos)
+    batch_chunk = min(n, chunk_count(2 * geometry.out_channels * largest * x.dtype.itemsize))
+    per_tap = weight.reshape(g, c_out_g, -1)  # (G, C_out/G, prod(k))
+    trailing = (np.newaxis,) * ndim
+    everything = (slice(None),) * 3
+    for combo in layout.combos:
+        counts = tuple(p.count for p in combo)
+        targets = tuple(slice(p.residue, None, s) for p, s in zip(combo, geometry.stride))
+        reads = slot_reads(combo, layout, geometry.input_shape)
+        taps = [int(np.ravel_multi_index(tap, geometry.kernel_shape)) for tap, _, _ in reads]
+        for batch in chunks(n, batch_chunk):
+            nb = batch.stop - batch.start
+            items = x[batch].reshape(nb, g, 1, *geometry.input_shape)  # (n_b, G, 1, *L)
+            acc = np.empty((nb, g, c_out_g, *counts), dtype=x.dtype)  # (n_b, G, C_out/G, *count)
+            product = np.empty_like(acc)
+            for index, (tap, (_, positions, inputs)) in enumerate(zip(taps, reads)):
+                w_tap = per_tap[(slice(None), slice(None), tap, *trailing)]  # (G, C_out/G, 1, ..., 1)
+                window = items[everything + inputs]  # (n_b, G, 1, *window)
+                if index == 0 and all(p.stop - p.start == q for p, q in zip(positions, counts)):
+                    np.multiply(window, w_tap, out=acc)  # the first tap reaches every position ...
+                    acc += 0  # ... and 0 + p is p, except that 0 + -0 is +0
+                    continue
+                if index == 0:
+                    acc.fill(0)
+                where = everything + positions
+                acc[where] += np.multiply(window, w_tap, out=product[where])  # (n_b, G, C_out/G, *window)
+            y[(batch, slice(None), *targets)] = acc.reshape(nb, geometry.out_channels, *counts)
     return y
