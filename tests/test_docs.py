@@ -111,6 +111,24 @@ def test_the_tests_a_page_cites_exist(page: Path) -> None:
         assert re.search(rf"^def {name}\(", source.read_text(), re.MULTILINE), f"{page.name} cites {path}::{name}"
 
 
+EXERCISE = re.compile(r'^\?\?\? question "([^"\n]+)"\n((?:[ \t]*\n|    [^\n]*\n)+)', re.MULTILINE)
+LEARN = ["arithmetic.md", "zero-insertion.md", "matrix.md", "subpixel.md", "checkerboard.md"]
+
+
+@pytest.mark.parametrize("name", LEARN)
+def test_the_main_pages_have_exercises_with_collapsed_answers_that_run(name: str) -> None:
+    """Predict, then check: each page of the course has ``??? question`` blocks (pymdownx.details, closed
+    until opened), each question a question and each answer holding an example -- run, like every example of
+    the page, by ``--doctest-glob=*.md``."""
+    text = (DOCS / name).read_text()
+    found = EXERCISE.findall(text)
+    assert found, f"{name} has no exercise"
+    assert len(found) == text.count("??? question"), f"{name}: an exercise whose answer is not indented"
+    for question, answer in found:
+        assert question.rstrip().endswith("?"), question
+        assert "    >>> " in answer, f"{name}: the answer to {question!r} runs no example"
+
+
 def _transcripts() -> list[tuple[str, str, str]]:
     """``(page, command, expected output)`` for each ``$ transposed-conv ...`` line of a ```console block."""
     found = []

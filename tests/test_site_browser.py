@@ -27,11 +27,14 @@ import pytest
 
 from tests.test_docs import _nav_pages, build_site, needs_docs_extra
 
+LEARN = {"names.md", "arithmetic.md", "matlab.md", "zero-insertion.md", "matrix.md", "subpixel.md", "checkerboard.md"}
+
 CHROMIUM = next(
     (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), None
 )
 PAGES = sorted(_nav_pages())
 WIDTH, HEIGHT = 1280, 900  # a laptop window: Material's three columns, the content column about 690 px wide
+PHONE = 390, 844  # a phone held upright: one column, the navigation behind the menu button
 TIMEOUT = 20.0  # seconds for any one browser answer
 
 pytestmark = [
@@ -124,13 +127,17 @@ class Chromium:
         self.session = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             self.call(f"{domain}.enable", session=True)
+        self.viewport(WIDTH, HEIGHT)
+
+    def viewport(self, width: int, height: int, *, mobile: bool = False) -> None:
+        """Lay pages out for a window of ``width`` x ``height`` CSS pixels (a phone's, with ``mobile``)."""
         self.call(
             "Emulation.setDeviceMetricsOverride",
             session=True,
-            width=WIDTH,
-            height=HEIGHT,
+            width=width,
+            height=height,
             deviceScaleFactor=1,
-            mobile=False,
+            mobile=mobile,
         )
 
     def _message(self, deadline: float) -> dict[str, Any]:
@@ -239,5 +246,20 @@ def _url(page: str) -> str:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_reads_right_in_a_browser_offline(page: str, served_site: str, browser: Chromium) -> None:
+    browser.viewport(WIDTH, HEIGHT)
     problems, console_errors = browser.open(served_site + _url(page))
     assert problems + console_errors == [], f"{page}:\n" + "\n".join(problems + console_errors)
+
+
+# The phone pass opens the home page and the course (every page passed it when it was written; each page more
+# costs about half a second of the suite's budget, and the other pages are built from the same elements).
+PHONE_PAGES = ["index.md", *(page for page in PAGES if page in LEARN)]
+
+
+@pytest.mark.parametrize("page", PHONE_PAGES)
+def test_the_course_reads_right_on_a_phone(page: str, served_site: str, browser: Chromium) -> None:
+    """390 px wide: the body text wraps inside the column (long code names break), figures shrink to fit,
+    code blocks, tables and formulas scroll inside their own block, and the page never scrolls sideways."""
+    browser.viewport(*PHONE, mobile=True)
+    problems, console_errors = browser.open(served_site + _url(page))
+    assert problems + console_errors == [], f"{page} at {PHONE[0]} px:\n" + "\n".join(problems + console_errors)
