@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -651,3 +652,96 @@ def test_a_framework_that_fails_to_import_is_an_environment_error(
     (tmp_path / "broken_framework.py").write_text("raise ImportError('libfoo.so: cannot open shared object')\n")
     with pytest.raises(cli.UsageError, match="broken_framework is installed but cannot be imported"):
         cli._import_framework("broken_framework", verbose=False)
+
+
+# --- translate and vectors --format onnx (issue 15) ---------------------------------------------------
+
+TORCH_CALL = ("--from", "torch", "--input-shape", "1,3,5,4", "--weight-shape", "3,2,4,3", "--stride", "2")
+
+
+def test_translate_json_follows_the_documented_schema_and_is_verified_when_the_target_is_installed() -> None:
+    pytest.importorskip("onnxruntime")
+    status, out, err = run("translate", *TORCH_CALL, "--to", "onnx", "--padding", "1,0", "--format", "json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert list(data) == ["source", "target", "geometry", "expressible", "reason", "call", "arguments", "steps",
+                          "verified", "unverified_because", "code"]  # fmt: skip
+    assert data["expressible"] and data["arguments"]["pads"] == [1, 0, 1, 0] and data["call"] == "ONNX ConvTranspose"
+    assert data["geometry"]["window"] == [[1, 11], [0, 9]] and data["geometry"]["full"] == [12, 9]
+    assert data["verified"].startswith("reproduces the source") and data["unverified_because"] is None
+
+
+def test_translate_python_prints_a_snippet_whose_run_reproduces_the_source() -> None:
+    pytest.importorskip("onnxruntime")
+    status, out, _ = run("translate", *TORCH_CALL, "--to", "onnx", "--output-padding", "1", "--format", "python")
+    assert status == 0 and "def run(x, weight, bias=None):" in out
+    namespace: dict[str, object] = {}
+    exec(compile(out, "<snippet>", "exec"), namespace)
+    rng = np.random.default_rng(1)
+    x, w, b = (rng.uniform(-1, 1, shape).astype(np.float32) for shape in ((1, 3, 5, 4), (3, 2, 4, 3), (2,)))
+    got = namespace["run"](x, w, b)  # type: ignore[operator]
+    assert_close(got, x, w, b, stride=2, output_padding=1)
+
+
+def test_translate_exits_1_with_the_reason_when_the_target_cannot_express_it() -> None:
+    status, out, err = run("translate", *TORCH_CALL, "--to", "tflite", "--dilation", "2")
+    assert status == 1
+    assert out.startswith("torch -> tflite: cannot be expressed, because TensorFlow Lite's TRANSPOSE_CONV has no dila")
+    assert err.count("\n") == 1 and err.startswith("transposed-conv translate: cannot be expressed, because")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--from", "jax", "--to", "tf", "--input-shape", "1,4,2", "--weight-shape", "3,2,2", "--stride", "2"),
+         r"--stride is PyTorch's argument; with --from jax give the source's own arguments as --arg NAME=VALUE"),
+        ((*TORCH_CALL, "--to", "tf", "--arg", "strides=2"), r"torch's arguments are \[.*\]; got unknown \['strides'\]"),
+        (("--from", "tf", "--to", "jax", "--input-shape", "1,4,2", "--weight-shape", "3,2,2", "--arg", "strides=2"),
+         r"tf.nn.conv_transpose needs \['output_shape'\]"),
+        ((*TORCH_CALL, "--to", "caffe"), r"argument --to: invalid choice: 'caffe'"),
+        ((*TORCH_CALL, "--to", "jax", "--groups", "2,2"), r"--groups takes one integer; got 2,2"),
+        ((*TORCH_CALL, "--to", "jax", "--arg", "padding"), r"expected NAME=VALUE"),
+        ((*TORCH_CALL[:-1], "0", "--to", "jax"), r"stride must be >= 1"),
+    ],
+    ids=["torch-option-for-jax", "unknown-argument", "missing-argument", "unknown-target", "groups-list", "no-equals",
+         "bad-stride"],
+)  # fmt: skip
+def test_translate_usage_errors_are_one_line_with_status_2(argv: tuple[str, ...], message: str) -> None:
+    status, out, err = run("translate", *argv)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert re.search(message, err), err
+
+
+def test_translate_takes_any_source_argument_in_its_own_name() -> None:
+    status, out, err = run(
+        "translate", "--from", "onnx", "--to", "keras", "--input-shape", "1,2,3", "--weight-shape", "2,1,4",
+        "--arg", "auto_pad=SAME_UPPER", "--arg", "strides=[2]", "--no-verify",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "keras.ops.conv_transpose" in out and "crop (keep=[[1, 7]])" in out and "not verified: verify=False" in out
+
+
+def test_vectors_format_onnx_writes_the_node_test_layout(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    status, out, err = run("vectors", "--format", "onnx", "--out", str(tmp_path / "node"))
+    assert status == 0, err
+    assert out.startswith("wrote 19 ONNX node tests") and "ONNX Runtime is known to fail 4 of them" in out
+    case = tmp_path / "node" / "test_convtranspose_group"
+    assert sorted(p.name for p in (case / "test_data_set_0").iterdir()) == ["input_0.pb", "input_1.pb", "input_2.pb",
+                                                                             "output_0.pb"]  # fmt: skip
+    assert (case / "model.onnx").is_file()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--count", "3"), r"--count and --seed do not apply"),
+        (("--opset", "9"), r"--opset: opset must be an int from 11"),
+    ],
+    ids=["count", "opset"],
+)
+def test_vectors_format_onnx_refuses_what_does_not_apply(tmp_path: Path, argv: tuple[str, ...], message: str) -> None:
+    pytest.importorskip("onnx")
+    status, _, err = run("vectors", "--format", "onnx", "--out", str(tmp_path / "o"), *argv)
+    assert status == 2 and re.search(message, err) and err.count("\n") == 1

@@ -5,7 +5,9 @@
   rounding bound; with no framework installed it checks our own methods against it, and
   with ``--impl MODULE:NAME --convention {torch,onnx,jax,tf,keras}`` your implementation.
 * ``report`` runs the kit against every installed framework, by feature area, as Markdown.
-* ``vectors`` writes golden test vectors (``.npz`` per case plus ``index.json``).
+* ``vectors`` writes golden test vectors (``.npz`` per case plus ``index.json``), or with
+  ``--format onnx`` ONNX ``ConvTranspose`` node tests in the ONNX backend test layout.
+* ``translate`` spells one framework's transposed convolution in another's terms, verified.
 * ``shape`` is the size calculator, in both directions, with the formula filled in.
 * ``demo`` runs the seed's decoder layer through every method.
 * ``explain`` works one configuration through step by step with small integers.
@@ -48,8 +50,10 @@ from .shapes import (
     output_padding_for,
     transposed_size_range,
 )
+from .translate import FRAMEWORKS as TRANSLATABLE
+from .translate import TranslationError, translate
 from .transpose import ERROR_MODELS, supports
-from .vectors import write_vectors
+from .vectors import write_onnx_vectors, write_vectors
 
 __all__ = ["EXIT_STATUSES", "main", "main_exit"]
 
@@ -739,10 +743,109 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _vectors(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.format == "onnx":
+        return _onnx_vectors(args, out)
+    if args.opset is not None:
+        raise UsageError("--opset applies to --format onnx only")
+    args.count = 50 if args.count is None else args.count
+    args.seed = 0 if args.seed is None else args.seed
     _need_hypothesis("vectors")
     directory = _writable_directory("--out", args.out)
     index = write_vectors(directory, args.count, args.seed)
     out.write(f"wrote {len(index)} cases to {directory}/ (index.json + case_NNNN.npz)\n")
+    return 0
+
+
+def _onnx_vectors(args: argparse.Namespace, out: TextIO) -> int:
+    import importlib.util
+
+    if args.count is not None or args.seed is not None:
+        raise UsageError("--format onnx writes a fixed catalogue of cases: --count and --seed do not apply")
+    if importlib.util.find_spec("onnx") is None:
+        raise UsageError("vectors --format onnx needs onnx: pip install onnx")
+    directory = _writable_directory("--out", args.out)
+    try:
+        index = write_onnx_vectors(directory, **({} if args.opset is None else {"opset": args.opset}))
+    except ValueError as error:
+        raise UsageError(f"--opset: {error}") from None
+    failing = sum(case["onnxruntime"] is not None for case in index)
+    out.write(
+        f"wrote {len(index)} ONNX node tests to {directory}/ (test_convtranspose_*/model.onnx, test_data_set_0/, "
+        f"index.json); ONNX Runtime is known to fail {failing} of them (index.json says why)\n"
+    )
+    return 0
+
+
+# --- translate ----------------------------------------------------------------------------------
+
+
+def _argument_value(text: str) -> Any:
+    """A ``--arg`` value: JSON (``[2, 2]``, ``"SAME"``, ``true``), else comma-separated ints, else the text."""
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        return text
+    return values[0] if len(values) == 1 else values
+
+
+def _name_value(text: str) -> tuple[str, Any]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, like strides=2,2 or padding=SAME; got {text!r}")
+    return name, _argument_value(value)
+
+
+#: The options spelled as PyTorch's arguments, which only a PyTorch source takes (others use --arg).
+_TORCH_OPTIONS = ("stride", "padding", "output_padding", "dilation", "groups", "output_size")
+
+
+def _translate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    arguments: dict[str, Any] = {}
+    for name in _TORCH_OPTIONS:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if args.source != "torch":
+            raise UsageError(
+                f"--{name.replace('_', '-')} is PyTorch's argument; with --from {args.source} give the source's own "
+                f"arguments as --arg NAME=VALUE"
+            )
+        if name == "groups" and len(value) != 1:
+            raise UsageError(f"--groups takes one integer; got {','.join(map(str, value))}")
+        arguments[name] = value[0] if len(value) == 1 else list(value)  # one value: every dimension
+    for name, value in args.arg or ():
+        if name in arguments:
+            raise UsageError(f"--arg {name} is given twice")
+        arguments[name] = value
+    try:
+        translation = translate(
+            args.source,
+            args.target,
+            input_shape=args.input_shape,
+            weight_shape=args.weight_shape,
+            verify=args.verify,
+            **arguments,
+        )
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error)) from None
+    except TranslationError as error:
+        _say(err, "translate", f"failed: {error}")
+        return 1
+    if args.format == "json":
+        out.write(translation.to_json() + "\n")
+    elif args.format == "python" and translation.code is not None:
+        out.write(translation.code)
+    elif args.format == "text":
+        out.write(translation.text() + "\n")
+    if not translation.expressible:
+        _say(err, "translate", translation.reason or "")
+        return 1
     return 0
 
 
@@ -1148,9 +1251,68 @@ def _parser() -> argparse.ArgumentParser:
         help="directory to write to: an existing directory, or one that can be created (existing case files in it "
         "are overwritten)",
     )
-    vectors.add_argument("--count", type=_vector_count, default=50, help=f"number of cases (50), at most {MAX_VECTORS}")
-    vectors.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    vectors.add_argument(
+        "--format",
+        choices=("npz", "onnx"),
+        default="npz",
+        help="npz: drawn cases as .npz files (default); onnx: a fixed catalogue of ConvTranspose node tests in the "
+        "ONNX backend test layout (model.onnx, test_data_set_0/input_*.pb, output_0.pb), covering every attribute",
+    )
+    vectors.add_argument(
+        "--count", type=_vector_count, default=None, help=f"number of cases (50), at most {MAX_VECTORS}; npz only"
+    )
+    vectors.add_argument("--seed", type=int, default=None, help="random seed (0); npz only")
+    vectors.add_argument(
+        "--opset", type=int, default=None, help="the models' ai.onnx opset, 11 or later (22); onnx only"
+    )
     vectors.set_defaults(run=_vectors)
+
+    translate_parser = commands.add_parser(
+        "translate",
+        help="spell one framework's transposed convolution in another's terms, verified against the oracle",
+        description="Print the target framework's call for the source framework's transposed convolution: its "
+        "arguments, the extra operations it needs (a crop, a zero pad, the bias, a kernel flip or transpose, one "
+        "call per group), and a self-contained snippet run(x, weight, bias) in the source's layouts. When the "
+        "target is installed, the snippet is run on random inputs and compared with the oracle first. Shapes are "
+        "the source's (batched input; its kernel layout). PyTorch's arguments have their own options; any "
+        "source's arguments, in its own names, go in --arg NAME=VALUE (JSON, or comma-separated ints, or text). "
+        "Exit status 1 when the target cannot express it (the reason on standard error).",
+        epilog=EXIT_STATUSES,
+    )
+    translate_parser.add_argument("--from", dest="source", required=True, choices=list(TRANSLATABLE))
+    translate_parser.add_argument("--to", dest="target", required=True, choices=list(TRANSLATABLE))
+    translate_parser.add_argument(
+        "--input-shape", type=_ints, required=True, metavar="N,C,...", help="the input's shape, batch first"
+    )
+    translate_parser.add_argument(
+        "--weight-shape", type=_ints, required=True, metavar="...", help="the kernel's shape, in the source's layout"
+    )
+    for name, meaning in (
+        ("stride", "stride"),
+        ("padding", "padding, cropped from both ends"),
+        ("output-padding", "output_padding"),
+        ("dilation", "dilation"),
+        ("output-size", "an nn.ConvTranspose's output_size (spatial)"),
+    ):
+        translate_parser.add_argument(f"--{name}", type=_ints, metavar="V[,V...]", help=f"PyTorch's {meaning}")
+    translate_parser.add_argument("--groups", type=_ints, metavar="G", help="PyTorch's groups")
+    translate_parser.add_argument(
+        "--arg",
+        type=_name_value,
+        action="append",
+        metavar="NAME=VALUE",
+        help="an argument of the source in its own name, e.g. --arg auto_pad=SAME_UPPER --arg strides=2,2",
+    )
+    translate_parser.add_argument(
+        "--format",
+        choices=("text", "json", "python"),
+        default="text",
+        help="text for people (default); json (schema in docs/translate.md); python: the snippet alone",
+    )
+    translate_parser.add_argument(
+        "--no-verify", dest="verify", action="store_false", help="do not run the snippet against the oracle"
+    )
+    translate_parser.set_defaults(run=_translate)
 
     shape = commands.add_parser(
         "shape",

@@ -446,7 +446,7 @@ def _call_tflite(arguments: dict[str, Any], ndim: int, bias: bool) -> tuple[list
         "y = np.moveaxis(y, -1, 1)  # (N, C_out, H, W)",
         "return y[:, :, 0]  # drop the unit height" if arguments["unit_height"] else "return y",
     ]
-    return ["import warnings", "", "import tensorflow as tf"], lines
+    return ["import warnings", "", "import tensorflow as tf"], lines  # the standard library's import goes first
 
 
 _CALLS: dict[str, Callable[[dict[str, Any], int, bool], tuple[list[str], list[str]]]] = {
@@ -558,8 +558,9 @@ def _steps_and_code(
             f"stride {tuple(reading.stride)}, dilation {tuple(reading.dilation)}, groups {reading.groups}, "
             f'window {[tuple(w) for w in reading.window]} of the full output."""',
             "",
+            *[line for line in imports if line == "import warnings"],
             "import numpy as np",
-            *imports,
+            *[line for line in imports if line != "import warnings"],
             "",
             "",
             "def call(x, weight, b):",
