@@ -5,7 +5,7 @@ Redrawing all of them takes about 15 s, so the suite checks them without drawing
 records, per figure, the fingerprint of the data it was drawn from (computed by ``conv``/``conv_transpose``/
 ``explain`` when the figures were made) and the SHA-256 of the file.  Here the data is recomputed and the
 files are hashed: a change that alters a figure's numbers, or a figure edited or replaced by hand, fails until
-``python scripts/make_figures.py`` is rerun.  Two figures (a strip and the animation) are redrawn and compared
+``python scripts/make_figures.py`` is rerun.  Two figures (a strip and the four views) are redrawn and compared
 byte for byte, when the installed matplotlib is the one that drew them.
 """
 
@@ -26,7 +26,7 @@ DOCS = ROOT / "docs"
 FIGURES = DOCS / "figures"
 MANIFEST = json.loads((FIGURES / "figures.json").read_text())
 MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".gif": b"GIF89a"}
-REDRAWN = ["relationship_14.png", "sliding.gif"]
+REDRAWN = ["relationship_14.png", "four_views.png"]
 
 
 def test_the_committed_figures_are_the_ones_recorded_when_they_were_made() -> None:
@@ -70,7 +70,7 @@ def test_the_animation_has_one_frame_per_output_element() -> None:
         assert getattr(gif, "n_frames", 1) == 25  # input 3x3, kernel 3, stride 2, padding 1: a 5x5 output
 
 
-def test_the_generator_redraws_a_strip_and_the_animation_byte_for_byte(tmp_path: Path) -> None:
+def test_the_generator_redraws_two_figures_byte_for_byte(tmp_path: Path) -> None:
     """``python scripts/make_figures.py --only ...`` writes the committed bytes (same matplotlib)."""
     matplotlib = pytest.importorskip("matplotlib", reason="the figures need matplotlib (pip install -e '.[viz]')")
     main = runpy.run_path(str(ROOT / "scripts" / "make_figures.py"))["main"]

@@ -13,9 +13,19 @@ Every function returns a :class:`matplotlib.figure.Figure` drawn with the Agg ba
   padded map, position by position, as an animated GIF;
 * :func:`explanation_figure` / :func:`save_explanation_png` and :func:`scatter_animation` /
   :func:`save_scatter_gif` -- the pictures of one :class:`~transposed_conv.explain.Explanation`,
-  the user's own configuration and values (``transposed-conv explain --png/--gif``).
+  the user's own configuration and values (``transposed-conv explain --png/--gif``);
+* :func:`strip_figure` of a :class:`Strip` (:func:`conv_strip`, :func:`transposed_strip`) -- one
+  size relationship, the kernel at every output element, one row each, the outputs computed by
+  :func:`~transposed_conv.conv` / :func:`~transposed_conv.conv_transpose` and checked against the
+  drawn windows; :func:`scatter_figure` of a :class:`Scatter` (:func:`scatter_strip`) -- the kernel
+  copies, summed and cropped;
+* :func:`groups_figure`, :func:`same_figure` (MATLAB's and SciPy's ``'same'``),
+  :func:`four_views_figure` (one output element in four views), :func:`frequency_figure` and
+  :func:`layers_figure` (the checkerboard, quantitatively).
 
-:func:`make_figures` writes all of the documentation's figures into a directory;
+:func:`make_figures` writes all of the documentation's figures into a directory, each at most
+:data:`COLUMN_PX` pixels wide with no text under :data:`SMALLEST_TEXT_PX` pixels, and records
+what each was drawn from (:func:`fingerprints`) in :data:`MANIFEST`;
 ``python scripts/make_figures.py`` calls it for ``docs/figures/``.
 """
 
@@ -50,17 +60,35 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "COLUMN_PX",
+    "DPI",
+    "MANIFEST",
+    "SMALLEST_TEXT_PX",
+    "Scatter",
+    "Strip",
+    "conv_strip",
     "explanation_figure",
     "figure_names",
+    "fingerprints",
+    "four_views_figure",
+    "frequency_figure",
+    "groups_figure",
+    "layers_figure",
     "make_figures",
     "matrix_figure",
     "overlap_figure",
+    "same_figure",
     "save_explanation_png",
     "save_scatter_gif",
     "save_sliding_gif",
     "scatter_animation",
+    "scatter_figure",
+    "scatter_strip",
     "sliding_animation",
+    "smallest_text_px",
+    "strip_figure",
     "subpixel_figure",
+    "transposed_strip",
     "zero_insertion_figure",
 ]
 
