@@ -633,3 +633,442 @@ def framework_versions() -> dict[str, str]:
         except PackageNotFoundError:
             continue
     return found
+
+
+# --- the ecosystem report: every framework in its own environment, merged ------------------------------------------
+
+#: The columns of the ecosystem report: everything declared drawn together, per dtype, then the feature areas.
+ECOSYSTEM_AREAS: tuple[Area, ...] = (*TOGETHER, *AREAS)
+
+#: How the report names each kind of failure (``classify``), in the order the legend lists them.
+CLASSES = {
+    "wrong values": "the result differs from the specification's beyond the rounding bound",
+    "wrong shape": "the result has another shape (or dtype) than the specification gives",
+    "raises on a valid call": "it raises on a call its documentation allows",
+    "crash": "the process dies (a signal or an abort) or hangs",
+    "nondeterministic": "the same call gives different results",
+    "history-dependent": "the result depends on the calls made before it",
+    "documented limitation": "it fails on a feature its own documentation excludes: listed, not counted as a bug",
+}
+
+#: What each convention's specification says, as the failures quote it.
+SPECIFICATIONS = {
+    "torch": "PyTorch's ConvTranspose{1,2,3}d documentation: the output length is (L_in - 1) * stride - 2 * padding "
+    "+ dilation * (kernel_size - 1) + output_padding + 1, the gradient of Conv{1,2,3}d with respect to its input; "
+    "output_padding must be smaller than either stride or dilation",
+    "onnx": "ONNX ConvTranspose (opset 11 to 22): output_shape[i] = stride[i] * (input_size[i] - 1) + "
+    "output_padding[i] + ((kernel_shape[i] - 1) * dilations[i] + 1) - pads[start_i] - pads[end_i]; with output_shape "
+    "or SAME_* auto_pad, total_padding[i] = that full size - output_shape[i], the larger half at the end for "
+    "SAME_UPPER; group splits C and M",
+    "jax": "jax.lax.conv_transpose: the input dilated by the strides, then convolved (conv_general_dilated) with "
+    "the kernel, flipped and with I and O swapped when transpose_kernel=True, and padded as padding says",
+    "tf": "tf.nn.conv_transpose: the gradient of tf.nn.convolution with respect to its input, for the given "
+    "output_shape",
+    "keras": "keras.ops.conv_transpose: the transposed convolution for 'valid'/'same' padding, output_padding, "
+    "dilation_rate and data_format, as the Keras API documents it",
+}
+
+
+def classify(cell: Cell, implementation: Implementation, area: str) -> str:
+    """The kind of a failure, as :data:`CLASSES` names it.
+
+    A failure on a feature the implementation declares it does not run (``supports.fails``) is a
+    documented limitation; otherwise the verdict (crash, nondeterministic, history-dependent) and
+    then the problem (values, shape, raised) say which.
+
+    Examples
+    --------
+    >>> from transposed_conv.frameworks import IMPLEMENTATIONS
+    >>> torch = IMPLEMENTATIONS[0]
+    >>> classify(Cell("fail", problem="values", verdict="wrong"), torch, "groups")
+    'wrong values'
+    >>> classify(Cell("fail", problem="raised", verdict="crashed"), torch, "groups")
+    'crash'
+    """
+    feature = next((a.needs for a in ECOSYSTEM_AREAS if a.name == area), None)
+    if feature is not None and feature in implementation.supports.fails:
+        return "documented limitation"
+    if cell.verdict in ("crashed", "hung"):
+        return "crash"
+    if cell.verdict in ("nondeterministic", "history-dependent"):
+        return cell.verdict
+    return {
+        "values": "wrong values",
+        "shape": "wrong shape",
+        "dtype": "wrong shape",
+        "raised": "raises on a valid call",
+    }.get(cell.problem, "wrong values")
+
+
+def standalone_source(function: Callable[..., Any]) -> str:
+    """The source of ``function`` and of every module-level function and constant it uses, in an order that runs.
+
+    This is what a standalone reproducer pastes: the wrapper that called the framework, with
+    nothing of this package.  Raises ``ValueError`` where it uses something that is not a
+    plain function or constant (a class, a module of this package).
+
+    Examples
+    --------
+    >>> from transposed_conv.frameworks.onnx import onnxruntime_onnx
+    >>> source = standalone_source(onnxruntime_onnx)
+    >>> source.splitlines()[:2], "def onnx_model(" in source
+    (['OPSET = 22', 'IR_VERSION = 10'], True)
+    """
+    import builtins
+    import inspect
+    import types
+
+    order: list[str] = []
+    constants: list[str] = []
+    seen: set[str] = set()
+
+    def visit(item: types.FunctionType) -> None:
+        module_globals = item.__globals__
+        names = set(item.__code__.co_names)
+        for const in item.__code__.co_consts:  # nested functions and comprehensions
+            if isinstance(const, types.CodeType):
+                names |= set(const.co_names)
+        for name in sorted(names):
+            if name in seen or name not in module_globals or hasattr(builtins, name):
+                continue
+            value = module_globals[name]
+            if isinstance(value, types.ModuleType) and not value.__name__.startswith("transposed_conv"):
+                continue  # numpy as np: the reproducer imports it
+            seen.add(name)
+            if isinstance(value, types.FunctionType) and value.__module__.startswith("transposed_conv"):
+                visit(value)
+                order.append(inspect.getsource(value))
+            elif isinstance(value, (bool, int, float, str, tuple, frozenset)) or (
+                isinstance(value, dict) and all(isinstance(k, str) for k in value)
+            ):
+                constants.append(f"{name} = {value!r}")
+            else:
+                raise ValueError(f"{item.__qualname__} uses {name}, which is not a plain function or constant")
+
+    if not isinstance(function, types.FunctionType):
+        raise ValueError(f"{function!r} is not a plain function")
+    visit(function)
+    order.append(inspect.getsource(function))
+    return "\n".join(constants) + ("\n\n\n" if constants else "") + "\n\n".join(order)
+
+
+def _kit_script(details: str) -> tuple[str, str]:
+    """The kit reproducer's data lines (imports and assignments up to ``kwargs``) and the arguments of its call."""
+    script = details.split("reproducer:\n", 1)[1]
+    lines = script.splitlines()
+    data: list[str] = []
+    call = ""
+    for line in lines:
+        if line.startswith("# actual = "):
+            call = line[len("# actual = ") :]
+            break
+        if not line.startswith("#"):
+            data.append(line)
+    arguments = call[call.index("(") + 1 : call.rindex(")")]
+    return "\n".join(data).strip(), arguments
+
+
+def standalone_reproducer(implementation: Implementation, cell: Cell, *, versions: Mapping[str, str]) -> str:
+    """A script that needs only the framework and NumPy: the failing call, beside the specification's answer.
+
+    The arrays and arguments are the kit's shrunk case; the wrapper that called the framework
+    is pasted (:func:`standalone_source`); the answer is computed now by this package's
+    convention function and written as a literal.  Run, it prints the framework's result (or
+    its exception) and the answer.
+    """
+    from ._literals import Script
+
+    data, arguments = _kit_script(cell.details)
+    namespace: dict[str, Any] = {}
+    exec(data, namespace)  # the kit's literals: numpy arrays and the kwargs
+    reference = CONVENTIONS[implementation.convention].function
+    expected = eval(f"reference({arguments})", {**namespace, "reference": reference})
+    literals = Script()
+    literals.assign("expected", np_asarray(expected))
+    assignments = [line for line in data.splitlines() if not line.startswith(("import ", "from "))]
+    name = implementation.impl.__name__
+    header = (
+        f'"""{implementation.name}: a standalone reproducer ({", ".join(f"{k} {v}" for k, v in versions.items())}).\n\n'
+        f"Needs only NumPy and the framework. It calls {implementation.name} the way the conformance run did\n"
+        f"(the wrapper below), then prints its result beside the specification's answer.\n"
+        f"{cell.configuration}\n"
+        '"""\n'
+    )
+    return (
+        header
+        + "from __future__ import annotations\n\nfrom typing import Any\n\nimport numpy as np\n\n\n"
+        + standalone_source(implementation.impl)
+        + "\n\n"
+        + "\n".join(assignments).strip()
+        + "\n# the specification's answer, computed exactly:\n"
+        + "\n".join(line for line in literals.text().splitlines() if not line.startswith("import "))
+        + "\n\n"
+        + "try:\n"
+        + f"    actual = np.asarray({name}({arguments}))\n"
+        + "except Exception as error:  # the framework raised\n"
+        + '    print(f"raised {type(error).__name__}: {error}".strip())\n'
+        + '    print("expected", expected.shape, expected.ravel().tolist())\n'
+        + "else:\n"
+        + '    print("actual  ", actual.shape, actual.ravel().tolist())\n'
+        + '    print("expected", expected.shape, expected.ravel().tolist())\n'
+        + "    if actual.shape == expected.shape:\n"
+        + '        print("max |actual - expected| =", float(np.max(np.abs(actual - expected), initial=0.0)))\n'
+    )
+
+
+def np_asarray(value: Any) -> Any:
+    """``numpy.asarray``, imported here (the kit's floor imports NumPy already)."""
+    import numpy as np
+
+    return np.asarray(value)
+
+
+def _cell_record(cell: Cell) -> dict[str, Any]:
+    return {
+        "status": cell.status,
+        "worst": cell.worst,
+        "problem": cell.problem,
+        "verdict": cell.verdict,
+        "configuration": cell.configuration,
+        "details": cell.details,
+        "cases": cell.cases,
+        "refused": cell.refused,
+    }
+
+
+def run_reproducer(script: str, *, timeout: float = 300.0) -> dict[str, Any]:
+    """Run a reproducer with this interpreter in a fresh process: its output (last 4000 characters) and exit status."""
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return {"returncode": None, "output": f"(did not finish within {timeout:g} s)"}
+    output = (done.stdout + done.stderr).strip()
+    return {"returncode": done.returncode, "output": output[-4000:]}
+
+
+def ecosystem_run(
+    implementations: Collection[Implementation],
+    *,
+    examples: int,
+    seed: int,
+    timeout: float | None = _isolation.DEFAULT_TIMEOUT,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Each implementation area by area (:func:`check_areas`, isolated), with a standalone reproducer per failure, run.
+
+    Features the implementation lacks are ``n/a``; those it declares it does not run
+    (``supports.fails``) are run and may be refused (``unsupported``).  Every failure gets
+    :func:`standalone_reproducer`, executed with this interpreter (:func:`run_reproducer`).
+    Returns one JSON-ready row per implementation.
+    """
+    rows = []
+    for implementation in implementations:
+        if progress is not None:
+            progress(implementation.name)
+        convention = CONVENTIONS[implementation.convention].supports
+        own_lacks = {f for f in implementation.supports.lacks if convention.expresses(f)}
+        report = check_areas(
+            implementation.impl,
+            convention=implementation.convention,
+            examples=examples,
+            seed=seed,
+            isolate=True,
+            timeout=timeout,
+            name=implementation.name,
+            without=sorted(own_lacks | set(implementation.supports.fails)),
+        )
+        cells = {}
+        for area in ECOSYSTEM_AREAS:
+            cell = report.cells.get(area.name, Cell("n/a"))
+            if area.needs in own_lacks:
+                cell = Cell("n/a", details=implementation.supports.lacks[area.needs])
+            cells[area.name] = cell
+        failures = []
+        for area_name, cell in cells.items():
+            if cell.status != "fail":
+                continue
+            record: dict[str, Any] = {"area": area_name, "class": classify(cell, implementation, area_name)}
+            try:
+                script = standalone_reproducer(implementation, cell, versions=_installed_versions(implementation))
+            except Exception as error:  # the kit's reproducer could not be read: say so in the report
+                record |= {"reproducer": "", "output": f"no standalone reproducer: {type(error).__name__}: {error}"}
+            else:
+                record |= {"reproducer": script, **run_reproducer(script)}
+            failures.append(record)
+        rows.append(
+            {
+                "name": implementation.name,
+                "module": implementation.module,
+                "convention": implementation.convention,
+                "cells": {name: _cell_record(cell) for name, cell in cells.items()},
+                "failures": failures,
+            }
+        )
+    return rows
+
+
+def _installed_versions(implementation: Implementation) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in (implementation.module, "numpy"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+_MARKS = {
+    "pass": "🟢",
+    "fail": "🔴",
+    "limitation": "🟡",
+    "unsupported": "🟡",
+    "n/a": "⚪",
+    "not run": "⚪",
+    "error": "⚫",
+}
+
+
+def _summary_cell(cell: Mapping[str, Any], failure: int | None, documented: bool) -> str:
+    status = cell["status"]
+    if status == "pass":
+        return f"🟢 pass ({cell['worst']:.2g})"
+    if status == "fail":
+        mark = "🟡 limitation" if documented else f"🔴 **{cell['problem']}**"
+        verdict = cell["verdict"] if cell["verdict"] not in ("", "wrong") else ""
+        return f"{mark}{' ' + verdict if verdict else ''} [{failure}](#failure-{failure})"
+    if status == "unsupported":
+        return "🟡 refused"
+    return f"{_MARKS.get(status, '⚫')} {status}"
+
+
+def render_ecosystem(
+    results: list[Mapping[str, Any]], *, not_installable: Mapping[str, str], findings: str, command: str
+) -> str:
+    """The ecosystem report as Markdown: what we found, the matrix with its legend, the bugs, each failure.
+
+    ``results`` holds one record per environment (:func:`ecosystem_run`'s rows with the
+    environment's versions, seed, examples and date); ``not_installable`` says, per framework,
+    why it has no row; ``findings`` is the hand-written "what we found" text, kept as it is.
+    """
+    areas = [area.name for area in ECOSYSTEM_AREAS]
+    numbered: list[tuple[int, Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]] = []
+    table = [
+        "| implementation | environment | " + " | ".join(areas) + " |",
+        "|---|---|" + "---|" * len(areas),
+    ]
+    for env in results:
+        for row in env["rows"]:
+            failures = {failure["area"]: failure for failure in row["failures"]}
+            cells = []
+            for area in areas:
+                cell = row["cells"][area]
+                number = None
+                if cell["status"] == "fail":
+                    numbered.append((len(numbered) + 1, env, row, failures[area] | {"cell": cell}))
+                    number = len(numbered)
+                documented = cell["status"] == "fail" and failures[area]["class"] == "documented limitation"
+                cells.append(_summary_cell(cell, number, documented))
+            table.append(f"| {row['name']} | {env['environment']} | " + " | ".join(cells) + " |")
+    lines = [
+        "# Conformance report of real implementations",
+        "",
+        "The conformance kit (see [the conformance kit](conformance.md)) run against every implementation of "
+        "transposed convolution we could install -- framework operators and model-converter paths -- each called "
+        "in its own convention, by feature area, each framework in an environment of its own. A failure is a "
+        "disagreement with the operator's specification or documented semantics, as our convention functions "
+        "implement it ([framework conventions](conventions.md)). Every failure comes with the shrunk "
+        "configuration, the specification it contradicts, and a reproducer that needs only NumPy and the "
+        "framework, which the run that made this page executed; its output is shown below it.",
+        "",
+        f"Generated by `{command}`.",
+        "",
+        "## What we found",
+        "",
+        "<!-- findings: kept as written when the report is generated again -->",
+        findings.strip(),
+        "<!-- /findings -->",
+        "",
+        "## Summary",
+        "",
+        *table,
+        "",
+        "Legend: 🟢 `pass (r)`: every drawn case conforms, `r` the worst error as a fraction of the rigorous "
+        "rounding bound; 🔴 a failure (`values`, `shape`, `raised`; a crash, nondeterminism or history-dependence "
+        "named beside it), linked to its write-up; 🟡 `limitation` or `refused`: it fails or raises on a feature "
+        "its own documentation excludes; ⚪ `n/a`: its API cannot express the feature.",
+        "",
+        "## Environments",
+        "",
+        "| environment | packages | kit | seed | cases per area | date |",
+        "|---|---|---|---|---|---|",
+    ]
+    for env in results:
+        packages = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+        lines.append(
+            f"| {env['environment']} | {packages} | transposed-conv {env['kit']} | {env['seed']} | "
+            f"{env['examples']} | {env['date']} |"
+        )
+    for name, reason in not_installable.items():
+        lines.append(f"| {name} | not installable here: {reason} | | | | |")
+    bugs = [entry for entry in numbered if entry[3]["class"] != "documented limitation"]
+    lines += ["", "## Bugs found", ""]
+    if not bugs:
+        lines.append("None.")
+    for number, env, row, failure in bugs:
+        cell = failure["cell"]
+        first = cell["details"].splitlines()[0] if cell["details"] else cell["problem"]
+        lines.append(
+            f"- [Failure {number}](#failure-{number}): **{row['name']}** ({env['environment']}), {failure['area']}: "
+            f"{failure['class']}: {first[:200]}"
+        )
+    limits = [entry for entry in numbered if entry[3]["class"] == "documented limitation"]
+    if limits:
+        lines += [
+            "",
+            "Documented limitations (listed, not bugs): "
+            + ", ".join(f"[{row['name']}, {failure['area']}](#failure-{number})" for number, _, row, failure in limits)
+            + ".",
+        ]
+    lines += ["", "## Failures, by implementation", ""]
+    current = None
+    for number, _, row, failure in numbered:
+        if row["name"] != current:
+            current = row["name"]
+            lines += [f"### {row['name']}", ""]
+        cell = failure["cell"]
+        lines += [
+            f"#### Failure {number}",
+            "",
+            f"**{row['name']}**, {failure['area']}: **{failure['class']}**, on {cell['configuration']}",
+            "",
+            f"Contradicts: {SPECIFICATIONS.get(row['convention'], row['convention'])}.",
+            "",
+            "Upstream: not searched.",
+            "",
+            "What the kit saw:",
+            "",
+            "```text",
+            cell["details"].split("reproducer:\n", 1)[0].strip(),
+            "```",
+            "",
+            "Standalone reproducer (NumPy and the framework only):",
+            "",
+            "```python",
+            failure["reproducer"].strip() or "# none: see the output",
+            "```",
+            "",
+            f"Its output when this report was made (exit status {failure.get('returncode')}):",
+            "",
+            "```text",
+            failure["output"].strip() or "(nothing)",
+            "```",
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"

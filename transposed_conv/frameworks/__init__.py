@@ -26,7 +26,22 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import jax, onnx, tf, torch
+from . import (
+    chainer,
+    converters,
+    flax,
+    jax,
+    jax_reference,
+    jittor,
+    mindspore,
+    onnx,
+    openvino,
+    paddle,
+    tf,
+    tinygrad,
+    torch,
+    tvm,
+)
 from ._declarations import FEATURES, Convention, Geometry, Implementation, Inexpressible, Supports, arguments_or_none
 
 __all__ = [
@@ -49,6 +64,16 @@ FRAMEWORKS: tuple[ModuleType, ...] = (
     onnx,
     jax,
     tf,
+    jax_reference,
+    openvino,
+    paddle,
+    tinygrad,
+    flax,
+    mindspore,
+    jittor,
+    chainer,
+    tvm,
+    converters,
 )
 
 #: Every calling convention, by name (``check_conv_transpose(convention=...)``, ``check --convention``).

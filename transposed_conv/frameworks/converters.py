@@ -1,0 +1,178 @@
+"""Model-converter paths as implementations: build the layer in the source framework, convert, run the result.
+
+Each row is checked end to end in the source framework's convention: the wrapper builds the
+source framework's layer with the case's weights, converts the model with the converter, runs the
+converted model in the target runtime, and returns its output, which the kit compares with the
+specification of the *source* convention.
+
+* ``torch.onnx.export -> onnxruntime``: a ``torch.nn.ConvTranspose{1,2,3}d`` exported by the
+  TorchScript exporter (``dynamo=False``, opset 17), run by ONNX Runtime's CPU provider;
+* ``torch.onnx.export -> openvino``: the same ONNX model, compiled by OpenVINO for its CPU plugin;
+* ``keras Conv*Transpose -> TFLiteConverter -> tf.lite.Interpreter``: a
+  ``keras.layers.Conv{1,2,3}DTranspose`` in a functional model, converted by
+  ``tf.lite.TFLiteConverter.from_keras_model``, run by the TFLite interpreter.
+
+The frameworks are imported when a wrapper is called, never when this module is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._declarations import Implementation, Supports
+
+__all__ = [
+    "CONVENTIONS",
+    "IMPLEMENTATIONS",
+    "PEERS",
+    "keras_tflite",
+    "torch_onnx_export",
+    "torch_onnx_onnxruntime",
+    "torch_onnx_openvino",
+]
+
+
+def torch_onnx_export(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: int,
+    dilation: Any,
+) -> bytes:
+    """A ``torch.nn.ConvTranspose{1,2,3}d`` with this weight and bias, exported to ONNX for an input like ``x``."""
+    import io
+
+    import torch
+
+    ndim = weight.ndim - 2
+    module = getattr(torch.nn, f"ConvTranspose{ndim}d")(
+        weight.shape[0],
+        weight.shape[1] * groups,
+        weight.shape[2:],
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        bias=bias is not None,
+        dilation=dilation,
+        dtype=torch.float64 if x.dtype == np.float64 else torch.float32,
+    )
+    with torch.no_grad():
+        module.weight.copy_(torch.from_numpy(np.ascontiguousarray(weight)))
+        if bias is not None:
+            module.bias.copy_(torch.from_numpy(np.ascontiguousarray(bias)))
+    buffer = io.BytesIO()
+    torch.onnx.export(module, (torch.from_numpy(np.ascontiguousarray(x)),), buffer, dynamo=False, opset_version=17)
+    return buffer.getvalue()
+
+
+def torch_onnx_onnxruntime(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> np.ndarray:
+    """``torch.onnx.export`` of the layer (:func:`torch_onnx_export`), run by ONNX Runtime's CPU provider."""
+    import onnxruntime
+
+    model = torch_onnx_export(x, weight, bias, stride, padding, output_padding, groups, dilation)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 4
+    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    result: np.ndarray = session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(x)})[0]
+    return result
+
+
+def torch_onnx_openvino(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> np.ndarray:
+    """``torch.onnx.export`` of the layer (:func:`torch_onnx_export`), compiled by OpenVINO for its CPU plugin."""
+    import openvino
+
+    model = torch_onnx_export(x, weight, bias, stride, padding, output_padding, groups, dilation)
+    core = openvino.Core()
+    hint = {"INFERENCE_PRECISION_HINT": "f32"} if x.dtype == np.float32 else {}
+    compiled = core.compile_model(core.read_model(model, b""), "CPU", {**hint, "INFERENCE_NUM_THREADS": 1})
+    return np.asarray(compiled([np.ascontiguousarray(x)])[compiled.output(0)])
+
+
+def keras_tflite(inputs: np.ndarray, kernel: np.ndarray, **kwargs: Any) -> np.ndarray:
+    """``keras.layers.Conv{1,2,3}DTranspose`` with ``kernel``, converted by ``TFLiteConverter``, run by TFLite.
+
+    ``kwargs`` are ``keras.ops.conv_transpose``'s (``strides``, ``padding``, ``output_padding``,
+    ``data_format``, ``dilation_rate``), which the layer takes under the same names.
+    """
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    import tensorflow as tf
+
+    ndim = kernel.ndim - 2
+    layer = getattr(keras.layers, f"Conv{ndim}DTranspose")(
+        filters=kernel.shape[-2],
+        kernel_size=kernel.shape[:ndim],
+        strides=kwargs.get("strides", 1),
+        padding=kwargs.get("padding", "valid"),
+        output_padding=kwargs.get("output_padding"),
+        data_format=kwargs.get("data_format"),
+        dilation_rate=kwargs.get("dilation_rate", 1),
+        use_bias=False,
+        dtype=str(inputs.dtype),
+    )
+    source = keras.Input(shape=inputs.shape[1:], batch_size=inputs.shape[0], dtype=str(inputs.dtype))
+    model = keras.Model(source, layer(source))
+    layer.set_weights([np.ascontiguousarray(kernel)])
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    interpreter = tf.lite.Interpreter(model_content=converter.convert(), num_threads=1)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], np.ascontiguousarray(inputs))
+    interpreter.invoke()
+    return np.asarray(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]))
+
+
+_TORCH = Supports(
+    lacks={
+        "padding modes": "torch.nn.ConvTranspose{1,2,3}d takes explicit padding only",
+        "asymmetric padding": "torch.nn.ConvTranspose{1,2,3}d's padding is one int per dimension",
+    }
+)
+_TORCH_ORT = Supports(
+    lacks=dict(_TORCH.lacks),
+    fails={"float64": "ONNX Runtime's CPU provider registers ConvTranspose for float32 only"},
+)
+_KERAS = Supports(
+    lacks={
+        "groups": "keras.layers.Conv*Transpose has no groups",
+        "asymmetric padding": "keras.layers.Conv*Transpose takes 'valid' or 'same' only",
+    }
+)
+
+CONVENTIONS = ()
+IMPLEMENTATIONS = (
+    Implementation("torch.onnx.export -> onnxruntime", "onnxruntime", "torch", torch_onnx_onnxruntime, _TORCH_ORT),
+    Implementation("torch.onnx.export -> openvino", "openvino", "torch", torch_onnx_openvino, _TORCH),
+    Implementation(
+        "keras Conv*Transpose -> TFLiteConverter -> tf.lite.Interpreter", "tensorflow", "keras", keras_tflite, _KERAS
+    ),
+)
+PEERS = ()
