@@ -88,6 +88,16 @@ def test_every_figure_the_pages_show_is_generated_and_every_figure_is_shown() ->
     assert shown == set(MANIFEST["figures"])
 
 
+def test_every_figure_sits_beside_the_test_of_what_it_shows() -> None:
+    """Each page section that shows a figure names a test (``tests/...py::test_...``) of what the figure draws."""
+    for page in DOCS.glob("*.md"):
+        for section in re.split(r"^#{1,3} ", page.read_text(), flags=re.MULTILINE):
+            shown = re.findall(r"figures/([\w.-]+\.(?:png|gif))", section)
+            if shown:
+                heading = section.splitlines()[0]
+                assert re.search(r"tests/[\w/]+\.py::test_\w+", section), f"{page.name}, {heading!r}: {shown}"
+
+
 def test_a_strip_is_checked_against_the_library() -> None:
     """A strip whose windows do not sum to the library's output is refused when built."""
     from transposed_conv.viz import Strip, _checked, conv_strip
