@@ -112,7 +112,7 @@ def test_the_tests_a_page_cites_exist(page: Path) -> None:
 
 
 EXERCISE = re.compile(r'^\?\?\? question "([^"\n]+)"\n((?:[ \t]*\n|    [^\n]*\n)+)', re.MULTILINE)
-LEARN = ["arithmetic.md", "zero-insertion.md", "matrix.md", "subpixel.md", "checkerboard.md"]
+LEARN = ["names.md", "arithmetic.md", "matlab.md", "zero-insertion.md", "matrix.md", "subpixel.md", "checkerboard.md"]
 
 
 @pytest.mark.parametrize("name", LEARN)
