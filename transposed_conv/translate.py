@@ -73,6 +73,18 @@ def _onnx_arguments(geometry: ConvTransposeGeometry, *, batch: int = 1) -> dict[
     return _onnx.onnx_attributes(geometry, batch=batch)
 
 
+def _tf_arguments(geometry: ConvTransposeGeometry, *, batch: int = 1) -> dict[str, Any]:
+    """:func:`~transposed_conv.frameworks.tf.tf_arguments`, leaving out what TensorFlow's CPU kernels refuse."""
+    arguments = _tf.tf_arguments(geometry, batch=batch)
+    if not isinstance(arguments["padding"], str) and any(d > 1 for d in geometry.dilation):
+        raise Inexpressible(
+            "TensorFlow's CPU kernels take explicit padding only without dilation (the oneDNN kernels that dilate take "
+            "'SAME' and 'VALID' only; the others raise 'Current CPU implementations do not yet support dilation "
+            f"rates larger than 1'); got padding={geometry.padding}, dilation={geometry.dilation}"
+        )
+    return arguments
+
+
 #: The frameworks :func:`translate` reads and writes, by name, in the order the CLI lists them.
 FRAMEWORKS: dict[str, _Framework] = {
     f.name: f
@@ -108,7 +120,7 @@ FRAMEWORKS: dict[str, _Framework] = {
             "tf",
             "tf.nn.conv_transpose",
             _tf.tf_reading,
-            _tf.tf_arguments,
+            _tf_arguments,
             ("tensorflow",),
             False,
             ("(N, *spatial, C_in) or by data_format", "(*kernel, C_out, C_in)", "as the input"),
@@ -338,11 +350,11 @@ def _crop_and_pad(computed: list[tuple[int, int]], wanted: Sequence[tuple[int, i
 
 
 def _call_torch(arguments: dict[str, Any], ndim: int, bias: bool) -> tuple[list[str], list[str]]:
-    b = "None if b is None else torch.from_numpy(np.ascontiguousarray(b))" if bias else "None"
+    b = "None if b is None else torch.from_numpy(np.array(b))" if bias else "None"
     return ["import torch"], [
         f"y = torch.nn.functional.conv_transpose{ndim}d(",
-        "    torch.from_numpy(np.ascontiguousarray(x)),",
-        "    torch.from_numpy(np.ascontiguousarray(weight)),",
+        "    torch.from_numpy(np.array(x)),  # a copy: torch takes no negative strides",
+        "    torch.from_numpy(np.array(weight)),",
         f"    {b},",
         f"    stride={arguments['stride']},",
         f"    padding={arguments['padding']},",
