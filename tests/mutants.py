@@ -59,6 +59,71 @@ def correct(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, **kwargs
     return conv_transpose(x, weight, bias, **kwargs)
 
 
+def sums_in_a_random_order(x, weight, bias, *, stride, padding, output_padding, groups, dilation):  # type: ignore[no-untyped-def]
+    """Not a mutant: the definition's products summed in an order drawn afresh at every call -- the kernel taps
+    shuffled, the input channels shuffled within each tap's sum, the bias added first or last."""
+    rng = np.random.default_rng()
+    order = rng.permutation(x.shape[1] // groups)
+    return _tap_by_tap(
+        x,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+        tap_order=rng.permutation,
+        channel_order=order,
+        bias_first=bool(rng.integers(2)),
+    )
+
+
+def float64_then_rounded(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Not a mutant: computes float32 inputs in float64, then rounds the result to float32 (a wider accumulator)."""
+    wide = (a if a is None else a.astype(np.float64) for a in (x, weight, bias))
+    with np.errstate(over="ignore"):  # a float64 result beyond float32's range rounds to inf, as it must
+        return conv_transpose(*wide, **kwargs).astype(x.dtype)
+
+
+def our_fft(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Not a mutant: our FFT method (the convolution theorem), judged by the fft error model."""
+    return conv_transpose(x, weight, bias, method="fft", **kwargs)
+
+
+def our_winograd(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Not a mutant: our Winograd F(2, 3) / F(4, 3) method (stride-1 3-tap kernels, 1-D and 2-D), judged by the
+    winograd error model."""
+    return conv_transpose(x, weight, bias, method="winograd", **kwargs)
+
+
+def pytorch_as_it_is(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
+    """Not a mutant: ``torch.nn.functional.conv_transpose{1,2,3}d`` called with the kit's arguments as they come."""
+    import torch
+
+    conv = getattr(torch.nn.functional, f"conv_transpose{x.ndim - 2}d")
+
+    def tensor(a: np.ndarray | None) -> Any:
+        return None if a is None else torch.from_numpy(np.ascontiguousarray(a))
+
+    return conv(tensor(x), tensor(weight), tensor(bias), **kwargs).numpy()
+
+
+#: The control group: correct implementations, each with the ``check --impl`` options that describe it (its error
+#: model, the domain it computes).  The campaign checks each passes the default command-line run on every seed.
+CONTROLS: dict[str, tuple[Impl, tuple[str, ...]]] = {
+    "correct": (correct, ()),
+    "sums_in_a_random_order": (sums_in_a_random_order, ()),
+    "float64_then_rounded": (float64_then_rounded, ()),
+    "our_fft": (our_fft, ("--algorithm", "fft")),
+    "our_winograd": (
+        our_winograd,
+        ("--algorithm", "winograd", "--only", "kernel=3,stride=1,dilation=1", "--max-dims", "2"),
+    ),
+    "pytorch_as_it_is": (pytorch_as_it_is, ()),
+}
+
+
 # --- the kernel --------------------------------------------------------------------------------
 
 
@@ -491,9 +556,25 @@ def zero_insertion_forms_0_times_inf(x, weight, bias, *, stride, padding, output
         return y if bias is None else y + _column(bias, ndim)
 
 
-def _skipping_zeros(x, weight, bias, skip, *, stride, padding, output_padding, groups, dilation):  # type: ignore[no-untyped-def]
-    """A tap-by-tap scatter (one strided slice of the output per kernel tap, as in col2im) whose products are
-    dropped where ``skip(x_slice, weight_tap)`` says so: ``(N, C_in/G, C_out/G, *L) -> bool``."""
+def _tap_by_tap(  # type: ignore[no-untyped-def]
+    x,
+    weight,
+    bias,
+    *,
+    stride,
+    padding,
+    output_padding,
+    groups,
+    dilation,
+    skip=None,
+    tap_order=None,
+    channel_order=None,
+    bias_first=False,
+):
+    """A tap-by-tap scatter, as col2im does: for each kernel tap, the products with the input channels of each group,
+    summed over the channels and added to one strided slice of the output.  ``skip(xs, ws, shape)`` drops the
+    products it marks (``(N, C_in/G, C_out/G, *L) -> bool``); ``tap_order`` permutes the taps, ``channel_order`` the
+    input channels of each group; the bias is added last, or first."""
     ndim = weight.ndim - 2
     c_in, c_out_g = weight.shape[:2]
     geometry = ConvTransposeGeometry.build(
@@ -508,36 +589,45 @@ def _skipping_zeros(x, weight, bias, skip, *, stride, padding, output_padding, g
         out_channels=c_out_g * groups,
     )
     g_in = c_in // groups
+    order = np.arange(g_in) if channel_order is None else np.asarray(channel_order)
     y = np.zeros((x.shape[0], c_out_g * groups, *geometry.output_shape), dtype=x.dtype)
-    taps = clipped_taps(
-        geometry.kernel_shape,
-        geometry.input_shape,
-        geometry.output_shape,
-        geometry.stride,
-        geometry.dilation,
-        geometry.padding,
+    taps = list(
+        clipped_taps(
+            geometry.kernel_shape,
+            geometry.input_shape,
+            geometry.output_shape,
+            geometry.stride,
+            geometry.dilation,
+            geometry.padding,
+        )
     )
+    if tap_order is not None:
+        taps = [taps[i] for i in tap_order(len(taps))]
     with np.errstate(invalid="ignore", over="ignore"):
+        if bias is not None and bias_first:
+            y += _column(bias, ndim)
         for tap, inputs, outputs in taps:
             for g in range(groups):
-                xs = x[(slice(None), slice(g * g_in, (g + 1) * g_in), *inputs)][:, :, None]  # (N, C_in/G, 1, *L')
-                ws = weight[(slice(g * g_in, (g + 1) * g_in), slice(None), *tap)]  # (C_in/G, C_out/G)
+                channels = g * g_in + order
+                xs = x[(slice(None), channels, *inputs)][:, :, None]  # (N, C_in/G, 1, *L')
+                ws = weight[(channels, slice(None), *tap)]  # (C_in/G, C_out/G)
                 ws = ws.reshape(ws.shape + (1,) * ndim)[None]  # (1, C_in/G, C_out/G, 1, ...)
                 products = xs * ws  # (N, C_in/G, C_out/G, *L')
-                products[skip(xs, ws, products.shape)] = 0
+                if skip is not None:
+                    products[skip(xs, ws, products.shape)] = 0
                 y[(slice(None), slice(g * c_out_g, (g + 1) * c_out_g), *outputs)] += products.sum(axis=1)
-        return y if bias is None else y + _column(bias, ndim)
+        return y if bias is None or bias_first else y + _column(bias, ndim)
 
 
 def zero_inputs_skipped(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
     """Skips zero activations (a sparse fast path for inputs after a ReLU): a zero input times an infinite weight
     forms no NaN."""
-    return _skipping_zeros(x, weight, bias, lambda xs, ws, shape: np.broadcast_to(xs == 0, shape), **kwargs)
+    return _tap_by_tap(x, weight, bias, skip=lambda xs, ws, shape: np.broadcast_to(xs == 0, shape), **kwargs)
 
 
 def pruned_weight_taps_skipped(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
     """Skips zero weight taps (a fast path for pruned kernels): an infinite input times a zero tap forms no NaN."""
-    return _skipping_zeros(x, weight, bias, lambda xs, ws, shape: np.broadcast_to(ws == 0, shape), **kwargs)
+    return _tap_by_tap(x, weight, bias, skip=lambda xs, ws, shape: np.broadcast_to(ws == 0, shape), **kwargs)
 
 
 def subnormal_inputs_flushed_to_zero(x, weight, bias, **kwargs):  # type: ignore[no-untyped-def]
@@ -897,8 +987,73 @@ def campaign(
     return kills, complaints
 
 
+CONTROL_BEGIN = (
+    "<!-- control table: written by `python -m tests.mutants --kill-table` from tests/mutants.py; do not edit -->"
+)
+CONTROL_END = "<!-- end of the control table -->"
+_CONTROL_COLUMNS = "| implementation | what it is | `check --impl` options | seeds that passed | worst error / bound |"
+_CONTROL_HEADER = _CONTROL_COLUMNS + "\n|---|---|---|---|---|"
+_CONTROL_ROW = re.compile(r"^\| `(\w+)` \| .* \| ([\d, ]*) \| ([\d.]+|-) \|$")
+
+
+def control_run(name: str, seed: int, extra: Sequence[str] = ()) -> tuple[int, float, str]:
+    """The default ``transposed-conv check --impl tests.mutants:NAME`` run of control ``name`` on ``seed`` (in this
+    process): its exit status, the worst error as a fraction of the bound over every area, and its output."""
+    import io
+
+    from transposed_conv.cli import main as cli
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["check", "--impl", f"tests.mutants:{name}", "--seed", str(seed), "--in-process", *CONTROLS[name][1], *extra]
+    status = cli(argv, out=out, err=err)
+    worst = [float(m.group(1)) for m in re.finditer(r"^.+?\s+\d+\s+([\d.e+-]+)\s+pass$", out.getvalue(), re.M)]
+    return status, max(worst, default=math.nan), out.getvalue() + err.getvalue()
+
+
+def control_table(passes: dict[str, tuple[tuple[int, ...], float]]) -> str:
+    """The control table's Markdown: each correct implementation, the seeds whose default run it passed, its worst."""
+    rows = [
+        f"| `{name}` | {bug(name).removeprefix('Not a mutant: ')} | "
+        f"{' '.join(f'`{o}`' for o in CONTROLS[name][1]) or 'none'} | {', '.join(map(str, seeds))} | "
+        f"{'-' if math.isnan(worst) else f'{worst:.3g}'} |"
+        for name, (seeds, worst) in passes.items()
+    ]
+    return "\n".join([CONTROL_BEGIN, _CONTROL_HEADER, *rows, CONTROL_END])
+
+
+def documented_controls(text: str | None = None) -> dict[str, tuple[int, ...]]:
+    """The seeds on which the control table of ``docs/conformance.md`` (or ``text``) records each control passing."""
+    found = {}
+    for line in (DOCS.read_text() if text is None else text).splitlines():
+        match = _CONTROL_ROW.match(line)
+        if match:
+            found[match.group(1)] = tuple(int(s) for s in match.group(2).split(", ") if s)
+    return found
+
+
+def control_campaign(
+    seeds: Sequence[int] = SEEDS, log: Callable[[str], None] = print
+) -> tuple[dict[str, tuple[tuple[int, ...], float]], list[str]]:
+    """Every control through the default command-line run on every seed: the seeds each passed, and complaints."""
+    passes, complaints = {}, []
+    for name in CONTROLS:
+        passed, worst = [], math.nan
+        for seed in seeds:
+            start = time.perf_counter()
+            status, fraction, output = control_run(name, seed)
+            if status == 0:
+                passed.append(seed)
+                worst = fraction if math.isnan(worst) else max(worst, fraction)
+            else:
+                complaints.append(f"control {name} failed the default run on seed {seed}:\n{output}")
+            took = time.perf_counter() - start
+            log(f"control {name} seed {seed}: exit {status}, worst {fraction:.3g} in {took:.1f} s")
+        passes[name] = (tuple(passed), worst)
+    return passes, complaints
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m tests.mutants --kill-table``: run the campaign and rewrite the kill table in the docs."""
+    """``python -m tests.mutants --kill-table``: run the campaign and the controls; rewrite both tables in the docs."""
     parser = argparse.ArgumentParser(prog="python -m tests.mutants", description=main.__doc__)
     parser.add_argument("--kill-table", action="store_true", help="rewrite the kill table of docs/conformance.md")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS), help="seeds (default: %(default)s)")
@@ -908,16 +1063,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted(set(args.names) - set(MUTANTS))
     if unknown:
         parser.error(f"no mutants named {unknown}")
-    kills, complaints = campaign(args.names or None, args.seeds, args.examples, lambda line: print(line, flush=True))
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    kills, complaints = campaign(args.names or None, args.seeds, args.examples, log)
     table = kill_table(kills)
+    passes, failed = control_campaign(args.seeds, log) if not args.names else ({}, [])
+    complaints += failed
     for complaint in complaints:
         print(f"error: {complaint}", file=sys.stderr)
     if args.kill_table and not args.names and not complaints:
         text = DOCS.read_text()
-        DOCS.write_text(text.replace(documented_table(text), table))
-        print(f"wrote the kill table of {len(kills)} mutants to {DOCS}")
+        text = text.replace(documented_table(text), table)
+        start, stop = text.index(CONTROL_BEGIN), text.index(CONTROL_END) + len(CONTROL_END)
+        DOCS.write_text(text[:start] + control_table(passes) + text[stop:])
+        print(f"wrote the kill table of {len(kills)} mutants and the control table of {len(passes)} to {DOCS}")
     else:
         print(table)
+        if passes:
+            print(control_table(passes))
     return 1 if complaints else 0
 
 

@@ -474,6 +474,16 @@ def fft_unit_error(u: float, grid: int, channels: int) -> float:
     return 3 * eps + math.sqrt(2) * _gamma(channels + 2, u) + u
 
 
+def _norm2(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """The 2-norm over ``axes``, scaled by the largest magnitude first so that squaring neither overflows nor
+    underflows where it matters (a square lost to underflow is below ``2**-1074`` of the largest one's)."""
+    top = np.max(np.abs(a), axis=axes, keepdims=True, initial=0.0)
+    scale = np.where(top > 0, top, 1.0)
+    with np.errstate(under="ignore"):
+        ratio_norm = np.sqrt(np.sum(np.square(a / scale), axis=axes)) * (1 + 2.0**-50)
+    return np.asarray(ratio_norm * np.squeeze(scale, axis=axes))
+
+
 def _fft_error(
     x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry, p: Precision
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -482,7 +492,7 @@ def _fft_error(
     n, g = x.shape[0], geometry.groups
     c_in_g, c_out_g = geometry.in_channels // g, geometry.out_channels // g
     spatial_x, spatial_w = tuple(range(2, x.ndim)), tuple(range(2, weight.ndim))
-    norm2 = np.sqrt(np.sum(np.square(x), axis=spatial_x)).reshape(n, g, c_in_g)  # (N, G, C_in/G)
+    norm2 = _norm2(x, spatial_x).reshape(n, g, c_in_g)  # (N, G, C_in/G)
     norm1_x = np.sum(np.abs(x), axis=spatial_x).reshape(n, g, c_in_g)  # (N, G, C_in/G)
     norm1_w = np.sum(np.abs(weight), axis=spatial_w).reshape(g, c_in_g, c_out_g)  # (G, C_in/G, C_out/G)
     coupled = np.einsum("ngc,gcm->ngm", norm2, norm1_w).reshape(n, geometry.out_channels)  # sum_c |x_c|_2 |w_c|_1
@@ -497,7 +507,9 @@ def _fft_error(
     beta = fft_unit_error(p.unit_roundoff, grid, c_in_g)
     shape = (n, geometry.out_channels) + (1,) * geometry.ndim
     error = (beta * coupled + grid * p.underflow).reshape(shape)
-    overflow = (spectra * (1 + beta) >= p.overflow).reshape(shape)
+    # every spectrum is at most `spectra`; an inverse transform normalised at the end (numpy's, FFTW's, cuFFT's) sums
+    # up to `grid` of them before dividing, so its partial sums reach `grid * spectra`
+    overflow = (spectra * grid * (1 + beta) >= p.overflow).reshape(shape)
     return error, overflow
 
 

@@ -113,6 +113,9 @@ _BATCH, _CHANNELS, _GROUPS, _DEPTHWISE, _SIDES, _POWERS, _3D, _KERNELS, _STRIDES
 #: The kernel sizes and strides of the fast paths drawn on purpose (Winograd's 3x3, 5x5 stride 1; the 4x4 stride 2
 #: of upsampling decoders; 1x1 with stride 1 and 2).
 FAST_PATHS = ((3, 1), (5, 1), (4, 2), (1, 1), (1, 2))
+#: The input sides a fast path is drawn with: small ones, tile boundaries (powers of two and either side of them),
+#: and inputs large enough that a library picks its fast path for them (from 256 pixels in 2-D).
+FAST_PATH_SIDES = (4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33)
 #: Every case of the region ``outputs over 2**17 elements`` has more output elements than this.
 LARGE_OUTPUT = 2**17
 _LARGE_OUTPUT_SIDES = {1: (4096, 8192), 2: (48, 96), 3: (14, 24)}  # per-sample output >= 4092, 45**2, 11**3
@@ -418,8 +421,9 @@ def conv_transpose_configs(
     either side of it, up to 161; 3-D with sides up to 8 and kernels up to 5; kernels of 6 to 9
     (4 to 5 in 3-D); strides of 5 to 8; outputs of more than :data:`LARGE_OUTPUT` (``2**17``)
     elements; and the fast paths of :data:`FAST_PATHS` (3x3 and 5x5 with stride 1, 4x4 with stride
-    2, 1x1), 2-D where drawn.  Elsewhere a case is small: batch 1 or 2, sides up to 6, kernels
-    and strides up to 3, dilation up to 2, up to 2 groups of up to 3 channels.  Padding crops at
+    2, 1x1) on the sides of :data:`FAST_PATH_SIDES`, 2-D where drawn.  Elsewhere a case is
+    small: batch 1 or 2, sides up to 6, kernels and strides up to 3, dilation up to 2, up to 2
+    groups of up to 3 channels.  Padding crops at
     most a stride beyond ``dilation*(kernel - 1)`` on each side, so long sides stay long.  Of the
     other options, ``min_ndim``, ``max_ndim``, ``padding``, ``bias``, ``large_output_padding`` and
     ``only`` apply; ``max_groups=1`` and ``max_dilation=1`` leave groups and dilation out (and the
@@ -696,8 +700,8 @@ def _stress_configs(
         sizes = [draw(st.integers(1, 8)) for _ in range(ndim)]
     elif region == _OUTPUTS:
         sizes = [draw(st.integers(*_LARGE_OUTPUT_SIDES[ndim])) for _ in range(ndim)]
-    elif region == _FAST:
-        sizes = [draw(st.integers(4, 32)) for _ in range(ndim)]
+    elif region == _FAST:  # tile and block boundaries (powers of two and their neighbours) and large inputs
+        sizes = [draw(st.sampled_from(FAST_PATH_SIDES), label="side") for _ in range(ndim)]
     input_shape = tuple(sizes)
 
     small_kernel, small_stride = st.integers(1, 3), st.integers(1, 3)
