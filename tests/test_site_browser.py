@@ -25,9 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_docs import _nav_pages, build_site, needs_docs_extra
-
-LEARN = {"names.md", "arithmetic.md", "matlab.md", "zero-insertion.md", "matrix.md", "subpixel.md", "checkerboard.md"}
+from tests.test_docs import LEARN, _nav_pages, build_site, needs_docs_extra
 
 CHROMIUM = next(
     (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), None
@@ -253,7 +251,7 @@ def test_every_page_reads_right_in_a_browser_offline(page: str, served_site: str
 
 # The phone pass opens the home page and the course (every page passed it when it was written; each page more
 # costs about half a second of the suite's budget, and the other pages are built from the same elements).
-PHONE_PAGES = ["index.md", *(page for page in PAGES if page in LEARN)]
+PHONE_PAGES = ["index.md", *LEARN]
 
 
 @pytest.mark.parametrize("page", PHONE_PAGES)
