@@ -1,0 +1,121 @@
+"""``transposed_conv.translate``: every pair of frameworks, on drawn calls of the source.
+
+Two claims, each on calls drawn by the campaign's strategies (``tests/translate_campaign.py``, which runs
+100 per pair and writes the table of ``docs/translate.md``):
+
+* the translation's plan is exact: the snippet's ``run`` body, with the target's call computed by our own
+  function of the target's convention on the target's arguments, gives the source's result bit for bit on
+  integers -- no framework needed;
+* the snippet runs on the real target and reproduces the source within the float32 rounding bound
+  (``translate`` verifies it before returning; skipped where the target is not installed).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.translate_campaign import source_calls
+from transposed_conv import conv_transpose, translate
+from transposed_conv.conventions import jax_conv_transpose, keras_conv_transpose, onnx_conv_transpose, tf_conv_transpose
+from transposed_conv.frameworks.tflite import tflite_conv_transpose
+from transposed_conv.translate import FRAMEWORKS, Translation
+
+NAMES = list(FRAMEWORKS)
+PAIRS = [(source, target) for source in NAMES for target in NAMES]
+
+
+def _ours(target: str, arguments: dict[str, Any]) -> Any:
+    """The target's call, ``call(x, weight, b)`` in our layouts, computed by our function of its convention."""
+
+    def torch(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        names = ("stride", "padding", "output_padding", "groups", "dilation")
+        return conv_transpose(x, w, b, **{name: arguments[name] for name in names})
+
+    def onnx(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        return onnx_conv_transpose(x, w, b, **arguments)
+
+    def jax(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        a = arguments
+        return jax_conv_transpose(x, w, a["strides"], [tuple(p) for p in a["padding"]], a["rhs_dilation"],
+                                  a["dimension_numbers"], a["transpose_kernel"])  # fmt: skip
+
+    def tf(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        a = arguments
+        y = tf_conv_transpose(np.transpose(x, a["input_axes"]), np.transpose(w, a["filters_axes"]), a["output_shape"],
+                              a["strides"], a["padding"], dilations=a["dilations"])  # fmt: skip
+        return np.moveaxis(y, -1, 1)
+
+    def keras(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        a = arguments
+        y = keras_conv_transpose(np.transpose(x, a["inputs_axes"]), np.transpose(w, a["kernel_axes"]), a["strides"],
+                                 a["padding"], a["output_padding"], dilation_rate=a["dilation_rate"])  # fmt: skip
+        return np.moveaxis(y, -1, 1)
+
+    def tflite(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        a = arguments
+        if a["unit_height"]:
+            x, w = x[:, :, None], w[:, :, None]
+        y = tflite_conv_transpose(np.transpose(x, a["input_axes"]), np.transpose(w, a["filter_axes"]),
+                                  a["output_shape"], a["strides"], a["padding"], b)  # fmt: skip
+        y = np.moveaxis(y, -1, 1)
+        return y[:, :, 0] if a["unit_height"] else y
+
+    return {"torch": torch, "onnx": onnx, "jax": jax, "tf": tf, "keras": keras, "tflite": tflite}[target]
+
+
+def _run_with_ours(translation: Translation) -> Any:
+    """The snippet's ``run``, its target call replaced by :func:`_ours` (the module's imports are not run)."""
+    assert translation.code is not None and translation.arguments is not None
+    tree = ast.parse(translation.code)
+    run = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "run")
+    namespace: dict[str, Any] = {"np": np, "call": _ours(translation.target, translation.arguments)}
+    exec(compile(ast.Module([run], type_ignores=[]), "<run>", "exec"), namespace)
+    return namespace["run"]
+
+
+@pytest.mark.parametrize("source", NAMES)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_translation_computes_the_source_window_exactly(source: str, data: Any) -> None:
+    """For a drawn call of ``source`` and every target: the snippet's steps around the target's call (computed by our
+    function of the target's convention) give the source's result exactly, on integers."""
+    call = data.draw(source_calls(source), label="call")
+    rng = np.random.default_rng(0)
+    for target in NAMES:
+        translation = translate(source, target, input_shape=call.input_shape, weight_shape=call.weight_shape,
+                                verify=False, **call.arguments)  # fmt: skip
+        reading = translation._reading
+        assert reading is not None
+        if not translation.expressible:
+            assert translation.reason and translation.reason.startswith("cannot be expressed, because ")
+            assert target == "tflite", translation.reason  # only TRANSPOSE_CONV lacks something no extra op adds
+            continue
+        x, weight = rng.integers(-9, 10, call.input_shape), rng.integers(-9, 10, call.weight_shape)
+        bias = rng.integers(-9, 10, reading.out_channels)
+        expected = reading.compute(x, weight, bias)
+        got = _run_with_ours(translation)(x, weight, bias)
+        assert got.shape == expected.shape and np.array_equal(got, expected), (target, translation.steps)
+
+
+def _installed(target: str) -> bool:
+    return all(importlib.util.find_spec(p) is not None for p in FRAMEWORKS[target].packages)
+
+
+@pytest.mark.parametrize(("source", "target"), PAIRS, ids=[f"{s}-{t}" for s, t in PAIRS])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_snippet_reproduces_the_source_on_the_real_target(source: str, target: str, data: Any) -> None:
+    """``translate`` runs the snippet on the installed target and compares it with the oracle before returning."""
+    if not _installed(target):
+        pytest.skip(f"{target} is not installed")
+    call = data.draw(source_calls(source), label="call")
+    translation = translate(source, target, input_shape=call.input_shape, weight_shape=call.weight_shape,
+                            **call.arguments)  # fmt: skip
+    assert translation.verified if translation.expressible else translation.reason
