@@ -53,7 +53,7 @@ def test_every_figure_is_drawn_from_what_the_library_computes_now() -> None:
 def test_every_figure_fits_the_content_column_with_readable_text() -> None:
     """At most 688 px wide (shown at its own size, not shrunk) and no text under 9 px (make_figures refuses
     to write a figure that breaks this; here the record is read back and the sizes checked in the files)."""
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="reading the figures needs Pillow (it comes with matplotlib)")
 
     for name, entry in MANIFEST["figures"].items():
         with Image.open(FIGURES / name) as image:
@@ -64,7 +64,7 @@ def test_every_figure_fits_the_content_column_with_readable_text() -> None:
 
 
 def test_the_animation_has_one_frame_per_output_element() -> None:
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="reading the figures needs Pillow (it comes with matplotlib)")
 
     with Image.open(FIGURES / "sliding.gif") as gif:
         assert getattr(gif, "n_frames", 1) == 25  # input 3x3, kernel 3, stride 2, padding 1: a 5x5 output

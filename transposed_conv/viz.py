@@ -1289,7 +1289,7 @@ def _frequency_content(kernels: Sequence[Sequence[int]] = ((1, 2, 3), (1, 2, 1))
         grid = np.arange(64) / 64
         spectrum = np.abs(np.exp(-2j * np.pi * np.outer(grid, np.arange(len(w)))) @ np.asarray(w, dtype=float))
         at = [float(abs(sum(v * np.exp(-2j * np.pi * m * j / stride) for j, v in enumerate(w)))) for m in range(stride)]
-        rows.append({"w": list(w), "y": y, "sums": sums, "spectrum": np.round(spectrum, 9), "at": np.round(at, 9)})
+        rows.append({"w": list(w), "y": y, "sums": sums, "spectrum": np.round(spectrum, 6), "at": np.round(at, 6)})
     return {"stride": stride, "rows": rows}
 
 
