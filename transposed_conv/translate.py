@@ -284,33 +284,45 @@ class _Plan:
 def _candidates(reading: Reading, split: bool) -> list[ConvTransposeGeometry]:
     """Our geometries whose output covers what the target must compute, most direct first.
 
-    Each keeps or drops the crop (``padding``: exact, its symmetric part, none) and the extension past
-    the full output (``output_padding``: kept or left to a zero pad after the call).
+    The first spells the window's end as padding and ``output_padding`` both where that makes the
+    padding symmetric; the others keep or drop the crop (``padding``: exact, its symmetric part, none)
+    and the extension past the full output (``output_padding``: kept, or left to a zero pad after the call).
     """
     full = full_output_shape(reading.input_shape, reading.kernel_shape, reading.stride, reading.dilation)
     exact = [(max(start, 0), max(f - stop, 0)) for (start, stop), f in zip(reading.window, full)]
     beyond = tuple(max(stop - f, 0) for (_, stop), f in zip(reading.window, full))
-    paddings = [exact, [(min(p), min(p)) for p in exact], [(0, 0)] * len(full)]
+    # The same end as padding and output_padding both, where that makes the padding symmetric (PyTorch's own
+    # padding=1, output_padding=1): end = F - stop + output_padding = begin.
+    folded = [
+        ((b, b), b - (f - stop)) if 0 < b - (f - stop) < max(s, d) else ((b, e), a)
+        for (b, e), a, (_, stop), f, s, d in zip(exact, beyond, reading.window, full, reading.stride, reading.dilation)
+    ]
+    zeros = (0,) * len(full)
+    forms = [
+        ([p for p, _ in folded], tuple(a for _, a in folded)),
+        *((exact, extra) for extra in (beyond, zeros)),
+        *(([(min(p), min(p)) for p in exact], extra) for extra in (beyond, zeros)),
+        *(([(0, 0)] * len(full), extra) for extra in (beyond, zeros)),
+    ]
     groups = 1 if split else reading.groups
     found: list[ConvTransposeGeometry] = []
-    for padding in paddings:
-        for extra in (beyond, (0,) * len(full)):
-            try:
-                geometry = ConvTransposeGeometry.build(
-                    reading.input_shape,
-                    reading.kernel_shape,
-                    stride=reading.stride,
-                    padding=padding,
-                    output_padding=extra,
-                    dilation=reading.dilation,
-                    groups=groups,
-                    in_channels=reading.in_channels // (reading.groups if split else 1),
-                    out_channels=reading.out_channels // (reading.groups if split else 1),
-                )
-            except ValueError:
-                continue  # no output left, or output_padding beyond our rule: a later candidate covers it
-            if geometry not in found:
-                found.append(geometry)
+    for padding, extra in forms:
+        try:
+            geometry = ConvTransposeGeometry.build(
+                reading.input_shape,
+                reading.kernel_shape,
+                stride=reading.stride,
+                padding=padding,
+                output_padding=extra,
+                dilation=reading.dilation,
+                groups=groups,
+                in_channels=reading.in_channels // (reading.groups if split else 1),
+                out_channels=reading.out_channels // (reading.groups if split else 1),
+            )
+        except ValueError:
+            continue  # no output left, or output_padding beyond our rule: a later candidate covers it
+        if geometry not in found:
+            found.append(geometry)
     return found
 
 
