@@ -337,7 +337,8 @@ def onnx_case_arrays(case: OnnxCase) -> dict[str, np.ndarray]:
     if case.bias:
         arrays["B"] = rng.uniform(-1, 1, channels).astype(dtype)
     exact = _onnx.onnx_conv_transpose(
-        *(arrays[name].astype(np.float64) for name in ("X", "W")),
+        arrays["X"].astype(np.float64),
+        arrays["W"].astype(np.float64),
         arrays["B"].astype(np.float64) if case.bias else None,
         **case.attributes,
     )
