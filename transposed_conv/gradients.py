@@ -15,8 +15,9 @@ For ``y = conv(x, w) + b`` the roles swap: ``dx = conv_transpose(dy, w)`` with t
 ``dw[o, c, j] = sum_{n, p} dy[n, o, p] * x_pad[n, c, p*stride + j*dilation]``.
 
 The weight gradients are computed the im2col way: one strided slice per kernel tap
-gathers the windows -- clipped to the unpadded array, the padding left as zeros, so no
-padded array is ever built -- then one (grouped) matrix product sums over batch and positions.
+gathers the windows (:func:`~transposed_conv.methods.im2col.im2col`) -- clipped to the
+unpadded array, the padding left as zeros, so no padded array is ever built -- then one
+(grouped) matrix product per batch element sums over positions, added over the batch.
 Integer inputs give exact ``int64`` gradients; otherwise the dtype rules of the forward
 operations apply to ``x``, ``weight`` and ``grad_output`` together.
 """
@@ -32,9 +33,9 @@ from numpy.typing import ArrayLike
 
 from ._arguments import Prepared, prepare_conv, prepare_conv_transpose, real_array, result_dtypes
 from ._integers import exact_bilinear, exact_sum
+from ._memory import chunk_count, chunks
 from ._normalize import as_choice
 from .methods import im2col
-from .methods._windows import clipped_taps
 from .shapes import Padding, conv_transpose_output_length
 from .transpose import METHODS, conv_transpose
 
@@ -320,11 +321,14 @@ def _correlate_windows(
 
     ``left`` is ``(N, G*A, *positions)``, ``right`` is ``(N, G*B, *grid)`` and ``right_pad`` is
     ``right`` zero-padded by ``padding``; the result is ``(G*A, B, *kernel_shape)`` -- the
-    weight layout of both operations.  ``right_pad`` is never built: each tap's windows
-    start as zeros and receive only the part of ``right`` they reach
-    (:func:`~transposed_conv.methods._windows.clipped_taps`), so a huge padding costs
-    nothing, and the padded zeros still enter the products.  Integer arrays give the exact
-    result (``N * prod(positions)`` products per element) or an ``OverflowError``.
+    weight layout of both operations.  ``right_pad`` is never built: its windows are
+    :func:`~transposed_conv.methods.im2col.im2col`'s columns, which start as zeros and receive
+    only the part of ``right`` each tap reaches, so a huge padding costs nothing, and the padded
+    zeros still enter the products.  One GEMM per batch element (``(A, prod(positions))`` by the
+    transposed columns), added over the batch, in chunks whose column buffer stays under the
+    memory limit and near :data:`~transposed_conv.methods.im2col.CACHE_TARGET` (measured: half
+    the time of one GEMM over a transposed copy of every window).  Integer arrays give the
+    exact result (``N * prod(positions)`` products per element) or an ``OverflowError``.
     """
     if left.dtype.kind in "iu" and right.dtype.kind in "iu":
         return exact_bilinear(
@@ -339,20 +343,24 @@ def _correlate_windows(
     n, c_left = left.shape[:2]
     a, b = c_left // groups, right.shape[1] // groups
     positions = left.shape[2:]
-    ndim, size, taps = len(positions), int(np.prod(positions)), int(np.prod(kernel_shape))
-    lhs: np.ndarray = left.reshape(n, groups, a, size)  # (N, G, A, prod(positions))
-    lhs = lhs.transpose(1, 2, 0, 3).reshape(groups, a, n * size)  # (G, A, N * prod(positions))
-    # Gather each tap's window straight into the layout the matrix product wants; the padding stays zero.
-    windows = np.zeros((groups, n, *positions, b, *kernel_shape), dtype=np.result_type(left, right))
-    grid = right.shape[2:]
-    for tap, reached, sources in clipped_taps(kernel_shape, positions, grid, stride, dilation, padding):
-        window = right[(slice(None), slice(None), *sources)]  # (N, G*B, *reached)
-        window = window.reshape(n, groups, b, *window.shape[2:])  # (N, G, B, *reached)
-        target: tuple[slice | int, ...] = (slice(None), slice(None), *reached, slice(None), *tap)
-        windows[target] = window.transpose(1, 0, *range(3, 3 + ndim), 2)  # (G, N, *reached, B)
-    columns = windows.reshape(groups, n * size, b * taps)  # (G, N * prod(positions), B * prod(k))
-    product: np.ndarray = np.matmul(lhs, columns)  # (G, A, B * prod(k))
-    return product.reshape(c_left, b, *kernel_shape)  # (G*A, B, *k)
+    size, taps = math.prod(positions), math.prod(kernel_shape)
+    dtype = np.result_type(left, right)
+    out = np.zeros((groups, a, b * taps), dtype=dtype)  # (G, A, B * prod(k))
+    if n == 0:
+        return out.reshape(c_left, b, *kernel_shape)
+    # right_pad's windows, one batch element per GEMM: im2col's columns (the padding stays zero in the reused buffer)
+    per_item = right.shape[1] * taps * size * dtype.itemsize
+    batch_chunk = min(n, chunk_count(per_item), max(1, im2col.CACHE_TARGET // per_item))
+    cols = np.zeros((batch_chunk, right.shape[1], *kernel_shape, *positions), dtype=dtype)  # (n_b, G*B, *k, *positions)
+    product = np.empty_like(out)
+    for batch in chunks(n, batch_chunk):
+        nb = batch.stop - batch.start
+        im2col.im2col(right[batch], kernel_shape, positions, stride, dilation, padding, out=cols[:nb])
+        lhs = left[batch].reshape(nb, groups, a, size)  # (n_b, G, A, prod(positions))
+        columns = cols[:nb].reshape(nb, groups, b * taps, size)  # (n_b, G, B * prod(k), prod(positions))
+        for item in range(nb):  # sum over the batch: one GEMM per element, added in batch order
+            out += np.matmul(lhs[item], np.swapaxes(columns[item], 1, 2), out=product)  # (G, A, B * prod(k))
+    return out.reshape(c_left, b, *kernel_shape)  # (G*A, B, *k)
 
 
 def _finish(

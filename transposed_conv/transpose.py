@@ -106,7 +106,7 @@ def estimated_seconds(
     if name == "zero_insertion":  # the small path: one gather of every window, one GEMM, prod(stride) times the work
         gathered = n * geometry.in_channels * volume * math.prod(geometry.output_shape)
         multiply_adds = gathered * (geometry.out_channels // g)
-        return multiply_adds * mac + gathered * copy + GATHERED_CALLS * rates.call
+        return multiply_adds * mac + gathered * copy  # one gather, where im2col makes a call per tap
     if name == "im2col":
         columns = n * geometry.out_channels * volume * length
         multiply_adds = columns * (geometry.in_channels // g)
@@ -154,20 +154,15 @@ def _choose(geometry: ConvTransposeGeometry, batch: int, dtype: str, limit: int)
     layout = polyphase.plan(geometry)
     fits = layout.item_bytes(geometry, dt.itemsize) + layout.fixed_bytes(geometry, dt.itemsize) <= limit
     im2col_time = estimated_seconds("im2col", geometry, batch, dt)
-    if zero_insertion.gathered_fits(geometry, batch) and estimated_seconds("zero_insertion", geometry, batch, dt) < min(
-        im2col_time, estimated_seconds("polyphase", geometry, batch, dt)
-    ):
+    if zero_insertion.gathered_fits(geometry, batch) and estimated_seconds(
+        "zero_insertion", geometry, batch, dt
+    ) < min(im2col_time, estimated_seconds("polyphase", geometry, batch, dt)):
         return "zero_insertion"
     if geometry.in_channels == geometry.groups:  # depthwise: polyphase's path forms im2col's products, adds faster
         return "polyphase"
     if fits and estimated_seconds("polyphase", geometry, batch, dt) < im2col_time:
         return "polyphase"
     return "im2col"
-
-
-#: The NumPy calls the small path makes beyond im2col's fixed ones (which the model leaves out, as it
-#: does polyphase's): the finiteness check of the weights and the gather.
-GATHERED_CALLS = 2
 
 
 def conv_transpose(
