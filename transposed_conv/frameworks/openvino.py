@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from ._declarations import Implementation, Supports
+from ._declarations import Geometry, Implementation, Supports
 
 __all__ = [
     "CONVENTIONS",
     "IMPLEMENTATIONS",
     "PEERS",
     "SUPPORTS",
+    "openvino_arguments",
     "openvino_backprop_data",
     "openvino_onnx",
 ]
@@ -91,6 +92,41 @@ def openvino_backprop_data(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, *
         {"INFERENCE_NUM_THREADS": 1} | ({"INFERENCE_PRECISION_HINT": "f32"} if X.dtype == np.float32 else {}),
     )
     return np.asarray(compiled([np.ascontiguousarray(X)])[compiled.output(0)])
+
+
+def openvino_arguments(geometry: Geometry, *, batch: int = 1) -> dict[str, Any]:
+    """``opset15.convolution_backprop_data`` (``group_convolution_backprop_data`` for groups) arguments for our
+    geometry: explicit ``pads_begin`` and ``pads_end``, no ``output_shape``.
+
+    PyTorch's arrays as they are, but for groups the filters become ``(groups, C_in/groups, C_out/groups,
+    *k)`` (``filters_shape``); the bias is an ``Add`` after.  ``batch`` does not enter.
+
+    Examples
+    --------
+    >>> from transposed_conv.shapes import ConvTransposeGeometry
+    >>> geometry = ConvTransposeGeometry.build((4, 4), (3, 3), stride=2, padding=((1, 0), (0, 2)), groups=2,
+    ...                                        in_channels=4, out_channels=6)
+    >>> arguments = openvino_arguments(geometry)
+    >>> arguments["operation"], arguments["pads_begin"], arguments["pads_end"], arguments["filters_shape"]
+    ('group_convolution_backprop_data', [1, 0], [0, 2], [2, 2, 3, 3, 3])
+    """
+    g = geometry.groups
+    kernel = list(geometry.kernel_shape)
+    return {
+        "operation": "convolution_backprop_data" if g == 1 else "group_convolution_backprop_data",
+        "filters_shape": (
+            [geometry.in_channels, geometry.out_channels, *kernel]
+            if g == 1
+            else [g, geometry.in_channels // g, geometry.out_channels // g, *kernel]
+        ),
+        "strides": list(geometry.stride),
+        "pads_begin": [b for b, _ in geometry.padding],
+        "pads_end": [e for _, e in geometry.padding],
+        "dilations": list(geometry.dilation),
+        "auto_pad": "explicit",
+        "output_padding": list(geometry.output_padding),
+        "bias": "an Add after the operation, (1, C_out, 1, ...)",
+    }
 
 
 #: ONNX ``ConvTranspose`` expresses everything.
