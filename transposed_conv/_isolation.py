@@ -475,7 +475,8 @@ class Isolated:
         self.__module__ = self.impl.__module__
         self.__qualname__ = self.impl.__qualname__
         self._worker: Worker | None = None
-        self._spare: Worker | None = None
+        # started now, so that its imports (a framework can take seconds) overlap with the kit drawing cases
+        self._spare: Worker | None = Worker(self.impl).launch()
         self._handler: Any = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
