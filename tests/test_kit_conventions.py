@@ -499,17 +499,20 @@ not_callable = 42
 
 def test_cli_impl_that_conforms_exits_0(workdir: Path) -> None:
     (workdir / "kit_impls_ok.py").write_text(IMPLEMENTATIONS)
-    status, out, _ = run("check", "--impl", "kit_impls_ok:good", "--convention", "onnx", "--examples", "30")
+    status, out, _ = run("check", "--impl", "kit_impls_ok:good", "--convention", "onnx", "--quick")
     assert status == 0, out
     assert "pass" in out and "FAIL" not in out and "kit_impls_ok:good" in out  # every area that applies passes
-    status, out, _ = run("check", "--impl", "kit_impls_ok:Ops.keras", "--convention", "keras", "--dtype", "float32")
+    argv = ["--convention", "keras", "--dtype", "float32", "--quick"]
+    status, out, _ = run("check", "--impl", "kit_impls_ok:Ops.keras", *argv)
     assert status == 0, out
     assert "pass" in out and "FAIL" not in out and "float64" not in out
 
 
 def test_cli_impl_that_does_not_conform_exits_1_with_the_reproducer(workdir: Path) -> None:
     (workdir / "kit_impls_bad.py").write_text(IMPLEMENTATIONS)
-    status, out, _ = run("check", "--impl", "kit_impls_bad:swapped", "--convention", "onnx", "--dtype", "float64")
+    status, out, _ = run(
+        "check", "--impl", "kit_impls_bad:swapped", "--convention", "onnx", "--dtype", "float64", "--quick"
+    )
     assert status == 1
     assert "FAIL (values)" in out and "reproducer:" in out
     assert "# from kit_impls_bad import swapped" in out and "linear_bound_fraction(actual, answer" in out
