@@ -136,14 +136,22 @@ def choose_method(geometry: ConvTransposeGeometry, batch: int = 1, dtype: Any = 
     the kernel does not split evenly into the ``prod(stride)`` phases).  The rule is the
     measured cost model :func:`estimated_seconds` with :data:`RATES`; ``"polyphase"`` is
     chosen when it is estimated faster and its per-element buffers fit the memory limit.
+    Two more rules, both measured:
+
+    * small calls (:func:`~transposed_conv.methods.zero_insertion.gathered_fits`) run
+      ``"zero_insertion"``'s small path when the model expects it faster: one gather and one
+      GEMM, where the others make a NumPy call per tap or phase, which costs more than the
+      arithmetic there (the ``prod(stride)`` times larger GEMM is what the model weighs);
+    * depthwise layers (one input channel per group) run ``"polyphase"``, whose depthwise path
+      forms im2col's products with contiguous sums instead of ``col2im``'s strided ones.
 
     In practice (``benchmarks/results/results.md``): ``"polyphase"`` wins when ``C_in``
     is not much larger than ``C_out`` -- ``col2im`` then moves as much data as the GEMM
     computes -- and when stride divides kernel size, as in the decoder's 256->128 and
     128->64 layers; ``"im2col"`` wins when ``C_in >> C_out`` (the 2048->256 layer, where
-    the weights outweigh everything else), for uneven splits, and for tiny inputs.
-    ``"zero_insertion"`` does ``prod(stride)`` times the work, ``"direct"`` loops in
-    Python and ``"matrix"`` builds a sparse matrix first; they are never chosen.
+    the weights outweigh everything else), for uneven splits, and for small inputs.
+    ``"direct"`` loops in Python and ``"matrix"`` builds a sparse matrix first; they are
+    never chosen, nor are the transforms.
     """
     return _choose(geometry, batch, np.dtype(dtype).name, get_memory_limit())
 
@@ -154,9 +162,9 @@ def _choose(geometry: ConvTransposeGeometry, batch: int, dtype: str, limit: int)
     layout = polyphase.plan(geometry)
     fits = layout.item_bytes(geometry, dt.itemsize) + layout.fixed_bytes(geometry, dt.itemsize) <= limit
     im2col_time = estimated_seconds("im2col", geometry, batch, dt)
-    if zero_insertion.gathered_fits(geometry, batch) and estimated_seconds(
-        "zero_insertion", geometry, batch, dt
-    ) < min(im2col_time, estimated_seconds("polyphase", geometry, batch, dt)):
+    if zero_insertion.gathered_fits(geometry, batch) and estimated_seconds("zero_insertion", geometry, batch, dt) < min(
+        im2col_time, estimated_seconds("polyphase", geometry, batch, dt)
+    ):
         return "zero_insertion"
     if geometry.in_channels == geometry.groups:  # depthwise: polyphase's path forms im2col's products, adds faster
         return "polyphase"
@@ -209,10 +217,12 @@ def conv_transpose(
         too); picks ``output_padding`` as :func:`output_padding_for` does.  Give either
         this or ``output_padding``.
     method : {'auto', 'im2col', 'polyphase', 'zero_insertion', 'direct', 'matrix', 'fft', 'winograd'}
-        The algorithm; all give the same result up to rounding.  ``'auto'`` runs ``'im2col'`` or the
-        polyphase decomposition, whichever :func:`choose_method`'s measured cost model
-        expects to be faster, in chunks that keep temporary memory under
-        ``transposed_conv._memory.get_memory_limit()`` (256 MiB by default).
+        The algorithm; all give the same result up to rounding.  ``'auto'`` runs ``'im2col'``, the
+        polyphase decomposition or, for small calls, zero insertion's small path, whichever
+        :func:`choose_method`'s measured cost model expects to be faster, in chunks that keep
+        temporary memory under ``transposed_conv._memory.get_memory_limit()`` (256 MiB by
+        default).  A call with the shapes, dtypes and arguments of a recent call reuses its
+        validated geometry and choice (:func:`call_key`).
         ``'direct'`` and ``'matrix'`` raise ``ValueError`` for large inputs.  ``'fft'`` (the
         convolution theorem) and ``'winograd'`` (F(2, 3); stride 1, dilation 1, 3-tap
         kernels in 1-D or 2-D only, else ``ValueError``) are teaching methods that do not

@@ -15,7 +15,8 @@ dispatches, or imports a framework.
   convolution is ``C.T @ vec(x)``.
 * :mod:`.polyphase` -- the sub-pixel decomposition: each of the ``prod(stride)`` output
   phases is a stride-1 correlation, all computed by one GEMM on shifted copies of the
-  input; only ``"auto"`` runs it (see :func:`transposed_conv.transpose.choose_method`).
+  input (with one input channel per group, by broadcast multiply-adds instead); ``"auto"``
+  runs it where the cost model expects it fastest (:func:`transposed_conv.transpose.choose_method`).
 * :mod:`.fft` -- the convolution theorem: zero insertion, then the full convolution of each
   output channel by real FFTs, summed over input channels in the frequency domain, cropped.
 * :mod:`.winograd` -- Winograd's F(m, 3) for stride 1, dilation 1 and 3-tap kernels in 1-D
