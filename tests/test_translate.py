@@ -25,10 +25,10 @@ from tests.translate_campaign import source_calls
 from transposed_conv import conv_transpose, translate
 from transposed_conv.conventions import jax_conv_transpose, keras_conv_transpose, onnx_conv_transpose, tf_conv_transpose
 from transposed_conv.frameworks.tflite import tflite_conv_transpose
-from transposed_conv.translate import FRAMEWORKS, Translation
+from transposed_conv.translate import FRAMEWORKS, SOURCES, Translation
 
 NAMES = list(FRAMEWORKS)
-PAIRS = [(source, target) for source in NAMES for target in NAMES]
+PAIRS = [(source, target) for source in SOURCES for target in NAMES]
 
 
 def _ours(target: str, arguments: dict[str, Any]) -> Any:
@@ -67,7 +67,23 @@ def _ours(target: str, arguments: dict[str, Any]) -> Any:
         y = np.moveaxis(y, -1, 1)
         return y[:, :, 0] if a["unit_height"] else y
 
-    return {"torch": torch, "onnx": onnx, "jax": jax, "tf": tf, "keras": keras, "tflite": tflite}[target]
+    def openvino(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        a = arguments
+        assert w.size == np.prod(a["filters_shape"]) and a["auto_pad"] == "explicit"
+        group = a["filters_shape"][0] if len(a["filters_shape"]) == x.ndim + 1 else 1
+        return onnx_conv_transpose(
+            x,
+            w,
+            b,
+            strides=a["strides"],
+            pads=a["pads_begin"] + a["pads_end"],
+            dilations=a["dilations"],
+            output_padding=a["output_padding"],
+            group=group,
+        )
+
+    calls = {"torch": torch, "onnx": onnx, "jax": jax, "tf": tf, "keras": keras, "tflite": tflite, "openvino": openvino}
+    return calls[target]
 
 
 def _run_with_ours(translation: Translation) -> Any:
@@ -80,7 +96,7 @@ def _run_with_ours(translation: Translation) -> Any:
     return namespace["run"]
 
 
-@pytest.mark.parametrize("source", NAMES)
+@pytest.mark.parametrize("source", SOURCES)
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_translation_computes_the_source_window_exactly(source: str, data: Any) -> None:

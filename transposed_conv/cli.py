@@ -51,7 +51,7 @@ from .shapes import (
     transposed_size_range,
 )
 from .translate import FRAMEWORKS as TRANSLATABLE
-from .translate import TranslationError, translate
+from .translate import SOURCES, TranslationError, translate
 from .transpose import ERROR_MODELS, supports
 from .vectors import write_onnx_vectors, write_vectors
 
@@ -1279,7 +1279,7 @@ def _parser() -> argparse.ArgumentParser:
         "Exit status 1 when the target cannot express it (the reason on standard error).",
         epilog=EXIT_STATUSES,
     )
-    translate_parser.add_argument("--from", dest="source", required=True, choices=list(TRANSLATABLE))
+    translate_parser.add_argument("--from", dest="source", required=True, choices=list(SOURCES))
     translate_parser.add_argument("--to", dest="target", required=True, choices=list(TRANSLATABLE))
     translate_parser.add_argument(
         "--input-shape", type=_ints, required=True, metavar="N,C,...", help="the input's shape, batch first"

@@ -29,6 +29,7 @@ from ._normalize import as_choice, as_shape
 from .frameworks import Inexpressible
 from .frameworks import jax as _jax
 from .frameworks import onnx as _onnx
+from .frameworks import openvino as _openvino
 from .frameworks import tf as _tf
 from .frameworks import tflite as _tflite
 from .frameworks import torch as _torch
@@ -36,7 +37,7 @@ from .frameworks._declarations import Reading
 from .oracle import linear_bound_fraction
 from .shapes import ConvTransposeGeometry, full_output_shape
 
-__all__ = ["FRAMEWORKS", "Translation", "TranslationError", "translate"]
+__all__ = ["FRAMEWORKS", "SOURCES", "Translation", "TranslationError", "translate"]
 
 
 class TranslationError(AssertionError):
@@ -49,7 +50,7 @@ class _Framework:
 
     name: str
     call: str
-    read: Callable[..., Reading]
+    read: Callable[..., Reading] | None  # None: a target only
     arguments: Callable[..., dict[str, Any]]
     packages: tuple[str, ...]
     takes_bias: bool
@@ -143,8 +144,23 @@ FRAMEWORKS: dict[str, _Framework] = {
             True,
             ("(N, H, W, C_in)", "(C_out, k_h, k_w, C_in)", "(N, H, W, C_out)"),
         ),
+        _Framework(
+            "openvino",
+            "OpenVINO ConvolutionBackpropData",
+            None,
+            _openvino.openvino_arguments,
+            ("openvino",),
+            True,
+            (
+                "(N, C_in, *spatial)",
+                "(C_in, C_out, *kernel); (G, C_in/G, C_out/G, *kernel) for groups",
+                "(N, C_out, *s)",
+            ),
+        ),
     )
 }
+#: The frameworks :func:`translate` reads calls of (``openvino`` is a target only).
+SOURCES = tuple(name for name, framework in FRAMEWORKS.items() if framework.read is not None)
 
 
 @dataclass(frozen=True)
@@ -237,6 +253,10 @@ def _describe_step(step: dict[str, Any]) -> str:
 
 def _read(framework: _Framework, input_shape: Any, weight_shape: Any, arguments: dict[str, Any]) -> Reading:
     """The source call read from shapes alone: zero-strided arrays of the shapes, no memory."""
+    if framework.read is None:
+        raise ValueError(
+            f"source must be one of {list(SOURCES)} ({framework.name} is a target only); got {framework.name!r}"
+        )
     parameters = list(inspect.signature(framework.read).parameters.values())[2:]
     names = [p.name for p in parameters if p.name not in ("B", "bias")]
     unknown = sorted(set(arguments) - set(names))
@@ -462,7 +482,10 @@ def _call_tflite(arguments: dict[str, Any], ndim: int, bias: bool) -> tuple[list
         "converter = tf.lite.TFLiteConverter.from_concrete_functions([model.get_concrete_function()], model)",
         "with warnings.catch_warnings():",
         '    warnings.simplefilter("ignore")  # tf.lite.Interpreter\'s deprecation notice',
-        "    interpreter = tf.lite.Interpreter(model_content=converter.convert())",
+        "    interpreter = tf.lite.Interpreter(  # the builtin kernels: the XNNPACK delegate crashes on some calls",
+        "        model_content=converter.convert(),",
+        "        experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,",
+        "    )",
         "interpreter.allocate_tensors()",
         'interpreter.set_tensor(interpreter.get_input_details()[0]["index"], nhwc)',
         "interpreter.invoke()",
@@ -473,6 +496,29 @@ def _call_tflite(arguments: dict[str, Any], ndim: int, bias: bool) -> tuple[list
     return ["import warnings", "", "import tensorflow as tf"], lines  # the standard library's import goes first
 
 
+def _call_openvino(arguments: dict[str, Any], ndim: int, bias: bool) -> tuple[list[str], list[str]]:
+    options = ", ".join(
+        f"{name}={arguments[name]!r}"
+        for name in ("strides", "pads_begin", "pads_end", "dilations", "auto_pad", "output_padding")
+    )
+    lines = [
+        'data = ops.parameter(list(x.shape), x.dtype, name="x")',
+        f"filters = ops.constant(np.ascontiguousarray(weight).reshape({arguments['filters_shape']}))",
+        f"y = ops.{arguments['operation']}(data, filters, {options})",
+    ]
+    if bias:
+        lines += [
+            "if b is not None:",
+            f"    y = ops.add(y, ops.constant(np.asarray(b).reshape((1, -1{', 1' * ndim}))))",
+        ]
+    lines += [
+        "config = {'INFERENCE_PRECISION_HINT': 'f32'} if x.dtype == np.float32 else {}  # no bf16 on the CPU plugin",
+        'compiled = openvino.Core().compile_model(openvino.Model([y], [data], "conv_transpose"), "CPU", config)',
+        "return np.asarray(compiled([np.ascontiguousarray(x)])[compiled.output(0)])",
+    ]
+    return ["import openvino", "import openvino.opset15 as ops"], lines
+
+
 _CALLS: dict[str, Callable[[dict[str, Any], int, bool], tuple[list[str], list[str]]]] = {
     "torch": _call_torch,
     "onnx": _call_onnx,
@@ -480,6 +526,7 @@ _CALLS: dict[str, Callable[[dict[str, Any], int, bool], tuple[list[str], list[st
     "tf": _call_tf,
     "keras": _call_keras,
     "tflite": _call_tflite,
+    "openvino": _call_openvino,
 }
 
 
@@ -649,7 +696,8 @@ def translate(
     Parameters
     ----------
     source, target : str
-        One of ``'torch'``, ``'onnx'``, ``'jax'``, ``'tf'``, ``'keras'``, ``'tflite'`` (:data:`FRAMEWORKS`).
+        One of ``'torch'``, ``'onnx'``, ``'jax'``, ``'tf'``, ``'keras'``, ``'tflite'`` (:data:`SOURCES`); the
+        target also ``'openvino'`` (OpenVINO's ``ConvolutionBackpropData``, :data:`FRAMEWORKS`).
     input_shape, weight_shape : sequence of int
         The shapes of the source call's input (batched) and kernel, in the source's layouts
         (``weight_shape`` is the kernel's, ``filters``', ``rhs``', ...).

@@ -32,6 +32,7 @@ from ._window import check_input_not_empty
 __all__ = [
     "SUPPORTS",
     "TFLITE_PADDING_MODES",
+    "XNNPACK_CRASH",
     "tflite_arguments",
     "tflite_conv_transpose",
     "tflite_interpreter",
@@ -40,6 +41,12 @@ __all__ = [
     "tflite_window_start",
 ]
 
+#: What the campaign of ``docs/translate.md`` found: TensorFlow Lite's default XNNPACK delegate crashes the process
+#: (SIGSEGV) on this ``TRANSPOSE_CONV``, which the builtin kernels compute correctly (TensorFlow 2.21).
+XNNPACK_CRASH = (
+    "input (1, 1, 3, 3) NHWC, filter (2, 5, 2, 3) OHWI, output_shape [1, 1, 5, 2], strides [3, 2], padding SAME: "
+    "a height of 1 whose SAME padding (2 before, 2 after) leaves one row of a 5-tap kernel"
+)
 #: ``TRANSPOSE_CONV``'s padding values.
 TFLITE_PADDING_MODES = ("SAME", "VALID")
 
@@ -290,7 +297,8 @@ def tflite_interpreter(
     input: np.ndarray, filter: np.ndarray, bias: np.ndarray | None, *, output_shape: Any, strides: Any, padding: str
 ) -> np.ndarray:
     """``TRANSPOSE_CONV`` on TensorFlow Lite's interpreter: a one-operator model converted from
-    ``tf.nn.conv2d_transpose`` (float32, ``NHWC`` input, ``OHWI`` filter), run by ``tf.lite.Interpreter``."""
+    ``tf.nn.conv2d_transpose`` (float32, ``NHWC`` input, ``OHWI`` filter), run by ``tf.lite.Interpreter`` with
+    its builtin kernels (:data:`XNNPACK_CRASH`)."""
     import os
     import warnings
 
@@ -308,7 +316,10 @@ def tflite_interpreter(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
         converter = tf.lite.TFLiteConverter.from_concrete_functions([model.get_concrete_function()], model)
-        interpreter = tf.lite.Interpreter(model_content=converter.convert())
+        interpreter = tf.lite.Interpreter(  # the builtin kernels, not the XNNPACK delegate (XNNPACK_CRASH)
+            model_content=converter.convert(),
+            experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+        )
     interpreter.allocate_tensors()
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], np.ascontiguousarray(input, np.float32))
     interpreter.invoke()
