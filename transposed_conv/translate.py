@@ -86,6 +86,18 @@ def _tf_arguments(geometry: ConvTransposeGeometry, *, batch: int = 1) -> dict[st
     return arguments
 
 
+def _openvino_arguments(geometry: ConvTransposeGeometry, *, batch: int = 1) -> dict[str, Any]:
+    """:func:`~transposed_conv.frameworks.openvino.openvino_arguments`, leaving out what OpenVINO computes wrongly."""
+    full = full_output_shape(geometry.input_shape, geometry.kernel_shape, geometry.stride, geometry.dilation)
+    if any(begin >= f for (begin, _), f in zip(geometry.padding, full)):
+        raise Inexpressible(
+            "OpenVINO's ConvolutionBackpropData returns the full output's first elements where pads_begin crops all of "
+            "it (the window lies in output_padding's zeros; found by the translation campaign, OpenVINO 2026.4); "
+            f"got pads_begin={[b for b, _ in geometry.padding]} for a full output of {full}"
+        )
+    return _openvino.openvino_arguments(geometry, batch=batch)
+
+
 #: The frameworks :func:`translate` reads and writes, by name, in the order the CLI lists them.
 FRAMEWORKS: dict[str, _Framework] = {
     f.name: f
@@ -148,7 +160,7 @@ FRAMEWORKS: dict[str, _Framework] = {
             "openvino",
             "OpenVINO ConvolutionBackpropData",
             None,
-            _openvino.openvino_arguments,
+            _openvino_arguments,
             ("openvino",),
             True,
             (
