@@ -135,3 +135,35 @@ def test_the_snippet_reproduces_the_source_on_the_real_target(source: str, targe
     translation = translate(source, target, input_shape=call.input_shape, weight_shape=call.weight_shape,
                             **call.arguments)  # fmt: skip
     assert translation.verified if translation.expressible else translation.reason
+
+
+def test_tf_targets_crop_after_valid_where_explicit_padding_meets_dilation() -> None:
+    """TensorFlow's CPU kernels take explicit padding only without dilation: the translation computes 'VALID'."""
+    t = translate("torch", "tf", input_shape=(1, 2, 4, 4), weight_shape=(2, 3, 3, 3), stride=2, padding=1,
+                  dilation=2, verify=False)  # fmt: skip
+    assert t.arguments is not None and t.arguments["padding"] == "VALID"
+    assert [step["op"] for step in t.steps] == ["call", "crop", "add_bias"]
+
+
+def test_openvino_targets_never_crop_the_whole_full_output_with_pads_begin() -> None:
+    """OpenVINO returns the full output's first elements where pads_begin crops all of it: the translation crops."""
+    t = translate("torch", "openvino", input_shape=(1, 3, 1), weight_shape=(3, 1, 1), stride=1, padding=1,
+                  output_padding=2, groups=3, dilation=3, verify=False)  # fmt: skip
+    assert t.arguments is not None and t.geometry["full"] == [1] and t.arguments["pads_begin"] == [0]
+    assert [step["op"] for step in t.steps] == ["call", "crop"]
+
+
+def test_the_campaign_tables_of_the_docs_cover_every_pair_and_none_failed() -> None:
+    """docs/translate.md's generated tables: one row per pair, 100 calls each reproduced or refused with a reason."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "translate.md").read_text()
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 5 and cells[0] in SOURCES and cells[1] in FRAMEWORKS and cells[2].isdigit():
+            refused = sum(int(part.split(":")[0]) for part in cells[3].split("; ")) if cells[3] != "0" else 0
+            rows[cells[0], cells[1]] = (int(cells[2]), refused, int(cells[4]))
+    assert set(rows) == set(PAIRS)
+    assert all(reproduced + refused == 100 and failed == 0 for reproduced, refused, failed in rows.values()), rows
+    assert all(refused == 0 for (_, target), (_, refused, _) in rows.items() if target != "tflite")
