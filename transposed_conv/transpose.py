@@ -282,8 +282,7 @@ def conv_transpose(
         arrays = cast(tuple[np.ndarray, np.ndarray, "np.ndarray | None"], (x, weight, bias))  # call_key checked
         batched_x = arrays[0] if plan.batched else arrays[0][np.newaxis]
         prepared = prepared_arrays(batched_x, *arrays[1:], plan.batched, plan.compute_dtype, plan.result_dtype)
-    algorithm, geometry = METHODS[plan.method], plan.geometry
-    return prepared.evaluate(lambda x, w: algorithm(x, w, geometry), terms=plan.terms)
+    return prepared.evaluate(plan.compute, terms=plan.terms)
 
 
 @dataclass(frozen=True)
@@ -298,6 +297,8 @@ class CallPlan:
     method: str
     #: :attr:`~transposed_conv.shapes.ConvTransposeGeometry.products_per_output`.
     terms: int
+    #: ``METHODS[method]`` bound to the geometry (zero insertion's with its small path's index looked up).
+    compute: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 #: How many call plans :func:`conv_transpose` keeps; the oldest is dropped first.
@@ -378,7 +379,22 @@ def _plan_call(
         winograd.check_geometry(geometry)  # raises, naming the rule
     if prepared.compute_dtype.kind == "i" and ERROR_MODELS[name] != "summation":
         name = choose_method(geometry, prepared.x.shape[0], np.float64)  # a transform is not exact: sum instead
+    if name == "zero_insertion":
+        compute = zero_insertion.planned(geometry, prepared.x.shape[0])
+    else:
+        algorithm = METHODS[name]
+        compute = functools.partial(_bound, algorithm, geometry)
     plan = CallPlan(
-        geometry, prepared.batched, prepared.compute_dtype, prepared.result_dtype, name, geometry.products_per_output
+        geometry,
+        prepared.batched,
+        prepared.compute_dtype,
+        prepared.result_dtype,
+        name,
+        geometry.products_per_output,
+        compute,
     )
     return prepared, plan
+
+
+def _bound(algorithm: Method, geometry: ConvTransposeGeometry, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    return algorithm(x, weight, geometry)

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -85,6 +86,7 @@ __all__ = [
     "insert_zeros",
     "item_bytes",
     "pad_or_crop",
+    "planned",
     "stretched_padding",
     "stretched_window",
     "transposed_kernel",
@@ -445,6 +447,10 @@ def conv_transpose_gathered(x: np.ndarray, weight: np.ndarray, geometry: ConvTra
     ``(prod(k) * C_in/G, C_out/G)``: the correlation with the flipped kernel, indexed by the
     unflipped tap.  The same products as the readable steps, and the same zeros.
     """
+    return _gathered(x, weight, geometry, _pairs_index(geometry))
+
+
+def _gathered(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry, index: np.ndarray) -> np.ndarray:
     g = geometry.groups
     n = x.shape[0]
     c_in_g, c_out_g = geometry.in_channels // g, geometry.out_channels // g
@@ -452,10 +458,32 @@ def conv_transpose_gathered(x: np.ndarray, weight: np.ndarray, geometry: ConvTra
     length = math.prod(geometry.input_shape)
     rows = np.zeros((n, length + 1, geometry.in_channels), dtype=x.dtype)  # (N, prod(L) + 1, C_in): zeros at the end
     rows[:, :length] = x.reshape(n, geometry.in_channels, length).transpose(0, 2, 1)
-    columns = np.take(rows, _pairs_index(geometry), axis=1)  # (N, prod(O) * prod(k), C_in)
-    columns = columns.reshape(n, size, volume, g, c_in_g).transpose(0, 3, 1, 2, 4)  # (N, G, prod(O), prod(k), C_in/G)
-    columns = columns.reshape(n, g, size, volume * c_in_g)  # (N, G, prod(O), prod(k) * C_in/G)
+    columns = np.take(rows, index, axis=1)  # (N, prod(O) * prod(k), C_in)
     taps_first = weight.reshape(g, c_in_g, c_out_g, volume).transpose(0, 3, 1, 2)  # (G, prod(k), C_in/G, C_out/G)
-    w = taps_first.reshape(g, volume * c_in_g, c_out_g)  # (G, prod(k) * C_in/G, C_out/G)
-    y = np.matmul(columns, w).transpose(0, 1, 3, 2)  # (N, G, C_out/G, prod(O))
+    if g == 1 and n == 1:  # one 2-D GEMM, y = W.T @ columns.T: already in the output's layout
+        w = taps_first.reshape(volume * c_in_g, c_out_g)  # (prod(k) * C_in, C_out)
+        y = np.matmul(w.T, columns.reshape(size, volume * c_in_g).T)  # (C_out, prod(O))
+    else:
+        columns = columns.reshape(n, size, volume, g, c_in_g).transpose(0, 3, 1, 2, 4)  # (N, G, O, prod(k), C_in/G)
+        columns = columns.reshape(n, g, size, volume * c_in_g)  # (N, G, prod(O), prod(k) * C_in/G)
+        w = taps_first.reshape(g, volume * c_in_g, c_out_g)  # (G, prod(k) * C_in/G, C_out/G)
+        y = np.matmul(columns, w).transpose(0, 1, 3, 2)  # (N, G, C_out/G, prod(O))
     return np.ascontiguousarray(y).reshape(n, geometry.out_channels, *geometry.output_shape)  # (N, C_out, *O)
+
+
+def planned(geometry: ConvTransposeGeometry, batch: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """:func:`conv_transpose` for ``batch`` elements of ``geometry``, with the small path's index looked up once.
+
+    What a call plan of :func:`transposed_conv.transpose.conv_transpose` keeps: the same
+    function as :func:`conv_transpose`, without the per-call lookups.
+    """
+    if not gathered_fits(geometry, batch):
+        return lambda x, weight: conv_transpose(x, weight, geometry)
+    index = _pairs_index(geometry)
+
+    def small(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        if all_finite(weight):
+            return _gathered(x, weight, geometry, index)
+        return conv_transpose_steps(x, weight, geometry)
+
+    return small
