@@ -382,10 +382,11 @@ def conv_transpose_windowed(x: np.ndarray, weight: np.ndarray, geometry: ConvTra
 
 #: :func:`conv_transpose` gathers every window at once (:func:`conv_transpose_gathered`) when the gathered
 #: columns, ``N * C_in * prod(k) * prod(O)`` values, are at most this many: the calls then cost more than
-#: the arithmetic.  Measured (float32): 4 -> 4 channels, 8 x 8, kernel 3, stride 2 (20,736 values) takes
-#: 12 us instead of im2col's 40 us; the gathered path does ``prod(stride)`` times im2col's multiply-adds,
-#: which stays below the call overhead up to about this size.
-GATHERED_SIZE = 2**16
+#: the arithmetic.  Measured (float32, one thread): 4 -> 4 channels, 8 x 8, kernel 3, stride 2 (8,100
+#: values) takes 11 us instead of im2col's 35 us.  The gathered path does ``prod(stride)`` times im2col's
+#: multiply-adds, and its cached index (:func:`gathered_index`, at most this many entries) is kept per
+#: geometry, so the bound also keeps the caches small: 128 KiB per geometry at most.
+GATHERED_SIZE = 2**14
 
 
 def gathered_fits(geometry: ConvTransposeGeometry, batch: int) -> bool:
@@ -394,14 +395,13 @@ def gathered_fits(geometry: ConvTransposeGeometry, batch: int) -> bool:
     return values <= GATHERED_SIZE
 
 
-@functools.lru_cache(maxsize=256)
 def gathered_index(geometry: ConvTransposeGeometry) -> np.ndarray:
     """``(prod(k), prod(O))``: the flattened input position that tap ``j`` sends to output ``o``, else ``prod(L)``.
 
     Output ``o`` receives tap ``j`` from input ``i`` where ``o = i*s + j*d - p_begin``: where
     ``o + p_begin - j*d`` is a multiple of ``s`` that lands inside the input; elsewhere ``z``
-    holds an inserted or padded zero, read from the extra position ``prod(L)``.  Integers only,
-    cached and read-only; only built for small geometries (:func:`gathered_fits`).
+    holds an inserted or padded zero, read from the extra position ``prod(L)``.  Integers only;
+    built for small geometries (:func:`gathered_fits`), whose index the small path caches.
 
     >>> gathered_index(ConvTransposeGeometry.build((3,), (3,), stride=2, padding=1)).tolist()
     [[3, 1, 3, 2, 3], [0, 3, 1, 3, 2], [3, 0, 3, 1, 3]]
