@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.translate_campaign import source_calls
-from transposed_conv import conv_transpose, translate
+from transposed_conv import conv, conv_transpose, translate
 from transposed_conv.conventions import jax_conv_transpose, keras_conv_transpose, onnx_conv_transpose, tf_conv_transpose
 from transposed_conv.frameworks.tflite import tflite_conv_transpose
 from transposed_conv.translate import FRAMEWORKS, SOURCES, Translation
@@ -43,6 +43,16 @@ def _ours(target: str, arguments: dict[str, Any]) -> Any:
 
     def jax(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         a = arguments
+        if "feature_group_count" in a:  # conv_general_dilated: our forward conv of the zero-inserted, padded input
+            rhs = w.reshape(a["weight_groups"]).transpose(a["weight_axes"]).reshape(a["rhs_shape"])
+            rhs = np.flip(rhs, axis=tuple(a["flip"]))
+            spatial = [(i - 1) * s + 1 for i, s in zip(x.shape[2:], a["lhs_dilation"])]
+            dilated = np.zeros(x.shape[:2] + tuple(spatial), dtype=x.dtype)
+            dilated[(slice(None), slice(None), *(slice(None, None, s) for s in a["lhs_dilation"]))] = x
+            padded = np.pad(dilated, [(0, 0), (0, 0), *((max(lo, 0), max(hi, 0)) for lo, hi in a["padding"])])
+            cut = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(a["padding"], padded.shape[2:]))
+            return conv(padded[(slice(None), slice(None), *cut)], rhs, dilation=a["rhs_dilation"],
+                        groups=a["feature_group_count"])  # fmt: skip
         return jax_conv_transpose(x, w, a["strides"], [tuple(p) for p in a["padding"]], a["rhs_dilation"],
                                   a["dimension_numbers"], a["transpose_kernel"])  # fmt: skip
 
@@ -167,3 +177,13 @@ def test_the_campaign_tables_of_the_docs_cover_every_pair_and_none_failed() -> N
     assert set(rows) == set(PAIRS)
     assert all(reproduced + refused == 100 and failed == 0 for reproduced, refused, failed in rows.values()), rows
     assert all(refused == 0 for (_, target), (_, refused, _) in rows.items() if target != "tflite")
+
+
+def test_grouped_calls_go_to_jax_as_conv_general_dilated_with_feature_group_count() -> None:
+    """JAX's conv_transpose has no groups; conv_general_dilated has, on a kernel regrouped per output block."""
+    t = translate("torch", "jax", input_shape=(1, 4, 3, 3), weight_shape=(4, 3, 2, 3), stride=2, padding=1,
+                  groups=2, verify=False)  # fmt: skip
+    assert t.call == "jax.lax.conv_general_dilated" and t.arguments and t.arguments["feature_group_count"] == 2
+    rng = np.random.default_rng(3)
+    x, w, b = rng.integers(-9, 10, (1, 4, 3, 3)), rng.integers(-9, 10, (4, 3, 2, 3)), rng.integers(-9, 10, 6)
+    assert np.array_equal(_run_with_ours(t)(x, w, b), conv_transpose(x, w, b, stride=2, padding=1, groups=2))

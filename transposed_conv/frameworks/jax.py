@@ -40,6 +40,7 @@ __all__ = [
     "jax_arguments",
     "jax_conv_transpose",
     "jax_conv_transpose_peer",
+    "jax_general_arguments",
     "jax_lax",
     "jax_padding",
     "jax_reading",
@@ -411,6 +412,47 @@ def jax_arguments(geometry: Geometry, *, batch: int = 1) -> dict[str, Any]:
         "dimension_numbers": ["NC" + letters, "OI" + letters, "NC" + letters],
         "transpose_kernel": True,
         "bias": "added to the result (jax.lax.conv_transpose has none)",
+    }
+
+
+def jax_general_arguments(geometry: Geometry, *, batch: int = 1) -> dict[str, Any]:
+    """``jax.lax.conv_general_dilated`` arguments for our geometry, groups included: the transposed convolution as
+    a stride-1 convolution of the zero-inserted (``lhs_dilation``), padded input with the flipped kernel.
+
+    The kernel becomes a convolution's ``(C_out, C_in/groups, *k)``: ``weight.reshape(weight_groups)``
+    (``(groups, C_in/groups, C_out/groups, *k)``), ``.transpose(weight_axes)`` (each group's in and out
+    channels swapped), ``.reshape(rhs_shape)`` and flipped in every spatial axis -- the groups stay on the
+    output channels' blocks, which is what ``feature_group_count`` expects.  ``batch`` does not enter.
+
+    Examples
+    --------
+    >>> from transposed_conv.shapes import ConvTransposeGeometry
+    >>> geometry = ConvTransposeGeometry.build((4,), (3,), stride=2, padding=1, output_padding=1, groups=2,
+    ...                                        in_channels=4, out_channels=6)
+    >>> arguments = jax_general_arguments(geometry)
+    >>> arguments["padding"], arguments["lhs_dilation"], arguments["feature_group_count"], arguments["rhs_shape"]
+    ([[1, 2]], [2], 2, [6, 2, 3])
+    """
+    ndim, g = geometry.ndim, geometry.groups
+    letters = SPATIAL_LETTERS[:ndim]
+    kernel = list(geometry.kernel_shape)
+    return {
+        "weight_groups": [g, geometry.in_channels // g, geometry.out_channels // g, *kernel],
+        "weight_axes": [0, 2, 1, *range(3, ndim + 3)],
+        "rhs_shape": [geometry.out_channels, geometry.in_channels // g, *kernel],
+        "flip": list(range(2, ndim + 2)),
+        "window_strides": [1] * ndim,
+        "padding": [
+            [effective_kernel_length(k, d) - 1 - pb, effective_kernel_length(k, d) - 1 - pe + a]
+            for d, k, (pb, pe), a in zip(
+                geometry.dilation, geometry.kernel_shape, geometry.padding, geometry.output_padding
+            )
+        ],
+        "lhs_dilation": list(geometry.stride),
+        "rhs_dilation": list(geometry.dilation),
+        "dimension_numbers": ["NC" + letters, "OI" + letters, "NC" + letters],
+        "feature_group_count": g,
+        "bias": "added to the result (jax.lax.conv_general_dilated has none)",
     }
 
 
