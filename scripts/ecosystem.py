@@ -49,6 +49,7 @@ class Environment:
     packages: tuple[str, ...]
     variables: dict[str, str] = field(default_factory=dict)
     examples: int | None = None  # cases per area, where calls are slow (a conversion per call)
+    overlay: bool = False  # sees the project interpreter's packages after its own (pure-Python converters)
 
 
 KIT = ("scipy>=1.11", "hypothesis>=6.100")
@@ -105,7 +106,7 @@ ENVIRONMENTS = (
     ),
     Environment(
         "mindspore",
-        (("mindspore==2.10.0", *KIT),),
+        (("mindspore==2.10.0", "numpy<2", *KIT),),  # its extension modules are built against NumPy 1
         ("mindspore.nn.Conv{1,2,3}dTranspose",),
         ("mindspore", "numpy"),
     ),
@@ -131,10 +132,34 @@ ENVIRONMENTS = (
         ("apache-tvm", "numpy"),
         examples=20,
     ),
+    Environment(
+        "tf-converters",
+        # pure-Python converters on top of the project's TensorFlow 2.21 and ONNX Runtime (a TensorFlow of their own
+        # would be 1.3 GB more); --no-deps: tf2onnx pins protobuf~=3.20, which the project's TensorFlow does not take
+        (
+            (
+                "--no-deps",
+                "tf2onnx==1.17.0",
+                "onnx2tf==1.29.24",
+                "tf_keras~=2.21.0",
+                "onnx_graphsurgeon",
+                "sng4onnx",
+                "psutil",
+                "ai_edge_litert",
+            ),
+        ),
+        ("tf.nn.conv_transpose -> tf2onnx -> onnxruntime", "ONNX ConvTranspose -> onnx2tf -> TensorFlow"),
+        ("tf2onnx", "onnx2tf", "tensorflow-cpu", "onnx", "onnxruntime", "numpy"),
+        examples=5,
+        overlay=True,
+    ),
 )
 
 #: Frameworks with no environment here, each with the reason in one line.
-NOT_INSTALLABLE = {}
+NOT_INSTALLABLE = {
+    "nobuco (PyTorch -> Keras)": "nobuco 0.17.0 imports keras.src.engine, which Keras 3 has not; a Keras 2 "
+    "environment needs a TensorFlow <= 2.15 of its own (about 1.3 GB), more than this machine's disk had left",
+}
 
 
 def stamp(environment: Environment) -> str:
@@ -169,6 +194,8 @@ def build(environment: Environment, log: Path) -> str | None:
         check=True,
     ).stdout.strip()
     Path(site, "transposed_conv_checkout.pth").write_text(str(ROOT) + "\n")
+    if environment.overlay:  # after its own site-packages: what it installed comes first
+        Path(site, "zz_project_site.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     stamp_file.write_text(stamp(environment))
     return None
 

@@ -672,9 +672,10 @@ SPECIFICATIONS = {
 def classify(cell: Cell, implementation: Implementation, area: str) -> str:
     """The kind of a failure, as :data:`CLASSES` names it.
 
-    A failure on a feature the implementation declares it does not run (``supports.fails``) is a
+    A raise on a feature the implementation declares it does not run (``supports.fails``) is a
     documented limitation; otherwise the verdict (crash, nondeterministic, history-dependent) and
-    then the problem (values, shape, raised) say which.
+    then the problem (values, shape, raised) say which: a wrong value is wrong even where a
+    limitation is declared.
 
     Examples
     --------
@@ -686,8 +687,9 @@ def classify(cell: Cell, implementation: Implementation, area: str) -> str:
     'crash'
     """
     feature = next((a.needs for a in ECOSYSTEM_AREAS if a.name == area), None)
-    if feature is not None and feature in implementation.supports.fails:
-        return "documented limitation"
+    if feature is not None and feature in implementation.supports.fails and cell.problem == "raised":
+        if cell.verdict not in ("crashed", "hung"):
+            return "documented limitation"
     if cell.verdict in ("crashed", "hung"):
         return "crash"
     if cell.verdict in ("nondeterministic", "history-dependent"):
@@ -768,13 +770,16 @@ def _kit_script(details: str) -> tuple[str, str]:
     return "\n".join(data).strip(), arguments
 
 
-def standalone_reproducer(implementation: Implementation, cell: Cell, *, versions: Mapping[str, str]) -> str:
+def standalone_reproducer(
+    implementation: Implementation, cell: Cell, *, versions: Mapping[str, str], source: str | None = None
+) -> str:
     """A script that needs only the framework and NumPy: the failing call, beside the specification's answer.
 
     The arrays and arguments are the kit's shrunk case; the wrapper that called the framework
     is pasted (:func:`standalone_source`); the answer is computed now by this package's
     convention function and written as a literal.  Run, it prints the framework's result (or
-    its exception) and the answer.
+    its exception) and the answer.  ``source`` is the wrapper's :func:`standalone_source`, if
+    already read.
     """
     from ._literals import Script
 
@@ -797,7 +802,7 @@ def standalone_reproducer(implementation: Implementation, cell: Cell, *, version
     return (
         header
         + "from __future__ import annotations\n\nfrom typing import Any\n\nimport numpy as np\n\n\n"
-        + standalone_source(implementation.impl)
+        + (source if source is not None else standalone_source(implementation.impl))
         + "\n\n"
         + "\n".join(assignments).strip()
         + "\n# the specification's answer, computed exactly:\n"
@@ -867,6 +872,12 @@ def ecosystem_run(
     Returns one JSON-ready row per implementation.
     """
     rows = []
+    sources = {}  # read now, with the modules just imported: a file edited during the run cannot mix in
+    for implementation in implementations:
+        try:
+            sources[implementation.name] = standalone_source(implementation.impl)
+        except ValueError:
+            continue
     for implementation in implementations:
         if progress is not None:
             progress(implementation.name)
@@ -894,7 +905,12 @@ def ecosystem_run(
                 continue
             record: dict[str, Any] = {"area": area_name, "class": classify(cell, implementation, area_name)}
             try:
-                script = standalone_reproducer(implementation, cell, versions=_installed_versions(implementation))
+                script = standalone_reproducer(
+                    implementation,
+                    cell,
+                    versions=_installed_versions(implementation),
+                    source=sources.get(implementation.name),
+                )
             except Exception as error:  # the kit's reproducer could not be read: say so in the report
                 record |= {"reproducer": "", "output": f"no standalone reproducer: {type(error).__name__}: {error}"}
             else:

@@ -57,10 +57,15 @@ def chainer_deconvolution(
 
 
 SUPPORTS = Supports(
+    fails={
+        "large output_padding": "deconvolution_nd checks outsize against the forward convolution's size, "
+        "(outsize + 2 * pad - d * (k - 1) - 1) // stride + 1 == input size, which an output_padding >= stride breaks "
+        "(chainer's documented constraint on outsize)"
+    },
     lacks={
         "padding modes": "deconvolution_nd takes explicit padding (and outsize) only",
         "asymmetric padding": "deconvolution_nd's pad is one int per dimension, cropped from both ends",
-    }
+    },
 )
 
 CONVENTIONS = ()

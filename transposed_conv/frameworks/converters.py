@@ -11,6 +11,12 @@ specification of the *source* convention.
 * ``keras Conv*Transpose -> TFLiteConverter -> tf.lite.Interpreter``: a
   ``keras.layers.Conv{1,2,3}DTranspose`` in a functional model, converted by
   ``tf.lite.TFLiteConverter.from_keras_model``, run by the TFLite interpreter.
+* ``tf.nn.conv_transpose -> tf2onnx -> onnxruntime``: ``tf.nn.conv_transpose`` in a ``tf.function``
+  with the filters as a constant, converted by ``tf2onnx.convert.from_function`` (opset 17), run
+  by ONNX Runtime;
+* ``ONNX ConvTranspose -> onnx2tf -> TensorFlow``: a single-node ONNX model with the weight and
+  bias as initializers, converted by ``onnx2tf.convert`` (which moves channels last), run as the
+  Keras model it returns.
 
 The frameworks are imported when a wrapper is called, never when this module is.
 """
@@ -28,6 +34,8 @@ __all__ = [
     "IMPLEMENTATIONS",
     "PEERS",
     "keras_tflite",
+    "onnx2tf_tensorflow",
+    "tf2onnx_onnxruntime",
     "torch_onnx_export",
     "torch_onnx_onnxruntime",
     "torch_onnx_openvino",
@@ -143,11 +151,85 @@ def keras_tflite(inputs: np.ndarray, kernel: np.ndarray, **kwargs: Any) -> np.nd
     model = keras.Model(source, layer(source))
     layer.set_weights([np.ascontiguousarray(kernel)])
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    interpreter = tf.lite.Interpreter(model_content=converter.convert(), num_threads=1)
+    try:
+        flatbuffer = converter.convert()
+    except Exception as error:  # its message names TensorFlow's per-process function counters: keep the reason only
+        import re
+
+        reason = re.search(r"'tf\.\w+' op .*", str(error))
+        if reason is None:
+            raise
+        raise RuntimeError(f"TFLiteConverter could not convert the model: {reason.group(0)}") from None
+    interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=1)
     interpreter.allocate_tensors()
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], np.ascontiguousarray(inputs))
     interpreter.invoke()
     return np.asarray(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]))
+
+
+def tf2onnx_onnxruntime(
+    input: np.ndarray, filters: np.ndarray, output_shape: Any, strides: Any, **kwargs: Any
+) -> np.ndarray:
+    """``tf.nn.conv_transpose`` in a ``tf.function``, converted by ``tf2onnx.convert.from_function``, run by ORT."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import onnxruntime
+    import tensorflow as tf
+    import tf2onnx
+
+    signature = [tf.TensorSpec(input.shape, tf.as_dtype(input.dtype))]
+    kernel = np.ascontiguousarray(filters)
+
+    @tf.function(input_signature=signature)  # type: ignore[untyped-decorator]
+    def layer(x: Any) -> Any:  # the filters a constant of the graph, not a captured input
+        return tf.nn.conv_transpose(x, tf.constant(kernel), output_shape, strides, **kwargs)
+
+    model, _ = tf2onnx.convert.from_function(layer, input_signature=signature, opset=17)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 4
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    result: np.ndarray = session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(input)})[0]
+    return result
+
+
+def onnx2tf_tensorflow(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any) -> np.ndarray:
+    """A single-node ONNX ``ConvTranspose`` model (W and B as initializers), converted by ``onnx2tf``, run in TF.
+
+    ``onnx2tf`` converts to channels-last: the converted model takes ``X`` with its channels moved last and
+    returns its result so; the wrapper moves them back.
+    """
+    import os
+    import tempfile
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import onnx
+    import onnx2tf
+    from onnx import helper, numpy_helper
+
+    element = {np.dtype(np.float32): onnx.TensorProto.FLOAT, np.dtype(np.float64): onnx.TensorProto.DOUBLE}[X.dtype]
+    initializers = [numpy_helper.from_array(np.ascontiguousarray(W), "W")]
+    if B is not None:
+        initializers.append(numpy_helper.from_array(np.ascontiguousarray(B), "B"))
+    node = helper.make_node("ConvTranspose", ["X", "W"] + (["B"] if B is not None else []), ["Y"], **attributes)
+    graph = helper.make_graph(
+        [node],
+        "conv_transpose",
+        [helper.make_tensor_value_info("X", element, list(X.shape))],
+        [helper.make_tensor_value_info("Y", element, None)],
+        initializer=initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.onnx")
+        onnx.save(model, path)
+        keras_model = onnx2tf.convert(
+            input_onnx_file_path=path, output_folder_path=os.path.join(folder, "tf"), non_verbose=True
+        )
+    channels_last = np.moveaxis(np.ascontiguousarray(X), 1, -1)
+    y = np.asarray(keras_model(channels_last))
+    return np.moveaxis(y, -1, 1)
 
 
 _TORCH = Supports(
@@ -158,7 +240,15 @@ _TORCH = Supports(
 )
 _TORCH_ORT = Supports(
     lacks=dict(_TORCH.lacks),
-    fails={"float64": "ONNX Runtime's CPU provider registers ConvTranspose for float32 only"},
+    fails={
+        "float64": "ONNX Runtime's CPU provider registers ConvTranspose for float32 only",
+        "large output_padding": "ONNX Runtime rejects output_padding >= strides even below the dilation, deviation 4 "
+        "of ONNX Runtime in docs/conventions.md",
+    },
+)
+_TORCH_OPENVINO = Supports(
+    lacks=dict(_TORCH.lacks),
+    fails={"float64": "OpenVINO's CPU plugin computes f64 models in f32 (its inference precisions are f32, bf16, f16)"},
 )
 _KERAS = Supports(
     lacks={
@@ -170,9 +260,17 @@ _KERAS = Supports(
 CONVENTIONS = ()
 IMPLEMENTATIONS = (
     Implementation("torch.onnx.export -> onnxruntime", "onnxruntime", "torch", torch_onnx_onnxruntime, _TORCH_ORT),
-    Implementation("torch.onnx.export -> openvino", "openvino", "torch", torch_onnx_openvino, _TORCH),
+    Implementation("torch.onnx.export -> openvino", "openvino", "torch", torch_onnx_openvino, _TORCH_OPENVINO),
     Implementation(
         "keras Conv*Transpose -> TFLiteConverter -> tf.lite.Interpreter", "tensorflow", "keras", keras_tflite, _KERAS
     ),
+    Implementation(
+        "tf.nn.conv_transpose -> tf2onnx -> onnxruntime",
+        "tf2onnx",
+        "tf",
+        tf2onnx_onnxruntime,
+        Supports(fails={"float64": "ONNX Runtime's CPU provider registers ConvTranspose for float32 only"}),
+    ),
+    Implementation("ONNX ConvTranspose -> onnx2tf -> TensorFlow", "onnx2tf", "onnx", onnx2tf_tensorflow, Supports()),
 )
 PEERS = ()

@@ -1,8 +1,8 @@
 """Jittor: ``jittor.nn.conv_transpose`` (2-D) and ``conv_transpose3d``, called with PyTorch's arguments.
 
 Jittor's functional transposed convolutions take PyTorch's layouts and argument names
-(``input, weight, bias, stride, padding, output_padding, groups, dilation``); it has no 1-D one
-(a 1-D call raises, which the report counts as refused).  Jittor compiles its operators with
+(``input, weight, bias, stride, padding, output_padding, groups, dilation``); it has no 1-D one,
+so a 1-D call is made as a 2-D one with a height of 1.  Jittor compiles its operators with
 the machine's C++ compiler at first import, and downloads oneDNN unless ``use_mkl=0`` is set
 (``scripts/ecosystem.py`` sets it).  Jittor is imported when the wrapper is called.
 """
@@ -29,14 +29,25 @@ def jittor_conv_transpose(
     groups: int = 1,
     dilation: Any = 1,
 ) -> np.ndarray:
-    """``jittor.nn.conv_transpose`` (2-D) or ``jittor.nn.conv_transpose3d`` on the CPU."""
+    """``jittor.nn.conv_transpose`` (2-D, and 1-D with a height of 1) or ``jittor.nn.conv_transpose3d`` on the CPU."""
     import jittor
 
     jittor.flags.use_cuda = 0
-    functions = {2: jittor.nn.conv_transpose, 3: jittor.nn.conv_transpose3d}
-    if weight.ndim - 2 not in functions:
-        raise NotImplementedError(f"jittor has no {weight.ndim - 2}-D transposed convolution")
-    y = functions[weight.ndim - 2](
+    jittor.flags.auto_convert_64_to_32 = 0  # Jittor makes float64 arrays float32 unless told not to
+    ndim = weight.ndim - 2
+
+    def per_dimension(value: Any) -> tuple[int, ...]:
+        return tuple(int(v) for v in value) if isinstance(value, (tuple, list)) else (int(value),) * ndim
+
+    one_d = ndim == 1
+    if one_d:  # no 1-D one: 2-D with a height of 1
+        x, weight = x[:, :, None, :], weight[:, :, None, :]
+        stride, padding, output_padding, dilation = (
+            (first, *per_dimension(value))
+            for first, value in zip((1, 0, 0, 1), (stride, padding, output_padding, dilation))
+        )
+    functions = {4: jittor.nn.conv_transpose, 5: jittor.nn.conv_transpose3d}
+    y = functions[weight.ndim](
         jittor.array(np.ascontiguousarray(x)),
         jittor.array(np.ascontiguousarray(weight)),
         None if bias is None else jittor.array(np.ascontiguousarray(bias)),
@@ -46,10 +57,12 @@ def jittor_conv_transpose(
         groups=groups,
         dilation=dilation,
     )
-    return np.asarray(y.numpy())
+    result = np.asarray(y.numpy())
+    return result[:, :, 0, :] if one_d else result
 
 
 SUPPORTS = Supports(
+    fails={"groups": "Jittor's conv_transpose asserts groups == 1 ('Group conv not supported yet')"},
     lacks={
         "padding modes": "Jittor's conv_transpose takes explicit padding only",
         "asymmetric padding": "called with PyTorch's arguments, one padding per dimension",

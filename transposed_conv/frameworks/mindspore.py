@@ -4,8 +4,8 @@ MindSpore's transposed-convolution cells take PyTorch's weight layout ``(C_in, C
 *k)``, ``pad_mode='pad'`` with an explicit symmetric ``padding``, ``dilation``, ``group`` and
 (for 2-D and 3-D) ``output_padding``; the wrapper, in the ``'torch'`` convention, builds the cell
 with the given weight and bias and runs it in PyNative mode.  ``Conv1dTranspose`` has no
-``output_padding``: a 1-D call with one raises, which the report counts as refused.  MindSpore
-is imported when the wrapper is called.
+``output_padding``, and runs as a 2-D one with a height of 1: a 1-D call is made so, with
+``Conv2dTranspose``.  MindSpore is imported when the wrapper is called.
 """
 
 from __future__ import annotations
@@ -41,36 +41,39 @@ def mindspore_conv_transpose(
         return tuple(int(v) for v in value) if isinstance(value, (tuple, list)) else (int(value),) * ndim
 
     s, p, a, d = (per_dimension(v) for v in (stride, padding, output_padding, dilation))
-    dtype = mindspore.float64 if x.dtype == np.float64 else mindspore.float32
-    options: dict[str, Any] = {}
-    if any(a):
-        if ndim == 1:
-            raise NotImplementedError("mindspore.nn.Conv1dTranspose has no output_padding")
-        options["output_padding"] = a if ndim > 1 else a[0]
+    one_d = ndim == 1
+    if one_d:  # Conv1dTranspose has no output_padding: 1-D as 2-D with a height of 1, as Conv1dTranspose runs
+        x, weight = x[:, :, None, :], weight[:, :, None, :]
+        s, p, a, d, ndim = (1, *s), (0, *p), (0, *a), (1, *d), 2
     cell = getattr(mindspore.nn, f"Conv{ndim}dTranspose")(
         weight.shape[0],
         weight.shape[1] * groups,
-        weight.shape[2:] if ndim > 1 else weight.shape[2],
-        stride=s if ndim > 1 else s[0],
+        tuple(weight.shape[2:]),
+        stride=s,
         pad_mode="pad",
-        padding=(p if ndim == 2 else tuple(v for v in p for _ in (0, 1))) if ndim > 1 else p[0],
-        dilation=d if ndim > 1 else d[0],
+        padding=tuple(v for v in p for _ in (0, 1)),  # (begin, end) per dimension
+        output_padding=a,
+        dilation=d,
         group=groups,
         has_bias=bias is not None,
         weight_init=mindspore.Tensor(np.ascontiguousarray(weight)),
         bias_init=None if bias is None else mindspore.Tensor(np.ascontiguousarray(bias)),
-        dtype=dtype,
-        **options,
+        dtype=mindspore.float64 if x.dtype == np.float64 else mindspore.float32,
     )
-    return np.asarray(cell(mindspore.Tensor(np.ascontiguousarray(x))).asnumpy())
+    y = np.asarray(cell(mindspore.Tensor(np.ascontiguousarray(x))).asnumpy())
+    return y[:, :, 0, :] if one_d else y
 
 
 SUPPORTS = Supports(
+    fails={
+        "float64": "MindSpore's Conv2DBackpropInput takes bfloat16, float16, float32, int32 and int8 tensors only on "
+        "the CPU (it raises TypeError for float64)"
+    },
     lacks={
         "padding modes": "called with PyTorch's arguments; MindSpore's pad_mode 'same'/'valid' are not drawn in "
         "that convention",
         "asymmetric padding": "called with PyTorch's arguments, one padding per dimension",
-    }
+    },
 )
 
 CONVENTIONS = ()

@@ -19,7 +19,9 @@ import numpy as np
 from ._declarations import Geometry, Implementation, Supports
 
 __all__ = [
+    "BACKPROP_SUPPORTS",
     "CONVENTIONS",
+    "F64_IN_F32",
     "IMPLEMENTATIONS",
     "PEERS",
     "SUPPORTS",
@@ -129,12 +131,27 @@ def openvino_arguments(geometry: Geometry, *, batch: int = 1) -> dict[str, Any]:
     }
 
 
-#: ONNX ``ConvTranspose`` expresses everything.
-SUPPORTS = Supports()
+#: Why float64 fails on OpenVINO's CPU plugin.
+F64_IN_F32 = (
+    "OpenVINO's CPU plugin computes f64 models in f32 (its supported inference precisions are f32, bf16 and f16; "
+    "INFERENCE_PRECISION_HINT refuses f64): results are float32-rounded"
+)
+#: ONNX ``ConvTranspose`` expresses everything; float64 runs in float32.
+SUPPORTS = Supports(fails={"float64": F64_IN_F32})
+#: The operator built from OpenVINO's opset: explicit pads only.
+BACKPROP_SUPPORTS = Supports(
+    lacks={
+        "padding modes": "ConvolutionBackpropData places auto_pad and output_shape padding by its own rule, not "
+        "ONNX's; this row maps explicit pads only"
+    },
+    fails={"float64": F64_IN_F32},
+)
 
 CONVENTIONS = ()
 IMPLEMENTATIONS = (
     Implementation("openvino ONNX ConvTranspose (CPU)", "openvino", "onnx", openvino_onnx, SUPPORTS),
-    Implementation("openvino ConvolutionBackpropData (CPU)", "openvino", "onnx", openvino_backprop_data, SUPPORTS),
+    Implementation(
+        "openvino ConvolutionBackpropData (CPU)", "openvino", "onnx", openvino_backprop_data, BACKPROP_SUPPORTS
+    ),
 )
 PEERS = ()

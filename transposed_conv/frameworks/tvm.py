@@ -73,10 +73,14 @@ def tvm_relax_conv_transpose(
 
 
 SUPPORTS = Supports(
+    fails={
+        "large output_padding": "Relax's conv*_transpose raises ValueError unless output_padding < strides (its "
+        "documented 'expects the output padding less than the strides'), where PyTorch allows up to the dilation"
+    },
     lacks={
         "padding modes": "Relax's conv*_transpose takes explicit padding only",
         "asymmetric padding": "called with PyTorch's arguments, one padding per dimension",
-    }
+    },
 )
 
 CONVENTIONS = ()
