@@ -187,3 +187,11 @@ def test_grouped_calls_go_to_jax_as_conv_general_dilated_with_feature_group_coun
     rng = np.random.default_rng(3)
     x, w, b = rng.integers(-9, 10, (1, 4, 3, 3)), rng.integers(-9, 10, (4, 3, 2, 3)), rng.integers(-9, 10, 6)
     assert np.array_equal(_run_with_ours(t)(x, w, b), conv_transpose(x, w, b, stride=2, padding=1, groups=2))
+
+
+def test_an_nn_convtranspose_call_with_output_size_is_read_as_pytorch_reads_it() -> None:
+    """``nn.ConvTranspose2d(...)(x, output_size=...)`` picks output_padding; the translation reads the same window."""
+    t = translate("torch", "onnx", input_shape=(1, 2, 4, 4), weight_shape=(2, 3, 3, 3), stride=2, padding=1,
+                  output_size=[8, 7], verify=False)  # fmt: skip
+    assert t.geometry["window"] == [[1, 9], [1, 8]] and t.arguments is not None
+    assert t.arguments["pads"] == [1, 1, 1, 1] and t.arguments["output_padding"] == [1, 0]
