@@ -863,13 +863,17 @@ def ecosystem_run(
     seed: int,
     timeout: float | None = _isolation.DEFAULT_TIMEOUT,
     progress: Callable[[str], None] | None = None,
+    isolate: bool = True,
+    reproduce: bool = True,
 ) -> list[dict[str, Any]]:
     """Each implementation area by area (:func:`check_areas`, isolated), with a standalone reproducer per failure, run.
 
     Features the implementation lacks are ``n/a``; those it declares it does not run
     (``supports.fails``) are run and may be refused (``unsupported``).  Every failure gets
     :func:`standalone_reproducer`, executed with this interpreter (:func:`run_reproducer`).
-    Returns one JSON-ready row per implementation.
+    Returns one JSON-ready row per implementation.  ``isolate=False`` runs the implementations in
+    this process (for test doubles; a crash would end the run); ``reproduce=False`` writes no
+    reproducers.
     """
     rows = []
     sources = {}  # read now, with the modules just imported: a file edited during the run cannot mix in
@@ -888,8 +892,8 @@ def ecosystem_run(
             convention=implementation.convention,
             examples=examples,
             seed=seed,
-            isolate=True,
-            timeout=timeout,
+            isolate=isolate,
+            timeout=timeout if isolate else None,
             name=implementation.name,
             without=sorted(own_lacks | set(implementation.supports.fails)),
         )
@@ -901,7 +905,7 @@ def ecosystem_run(
             cells[area.name] = cell
         failures = []
         for area_name, cell in cells.items():
-            if cell.status != "fail":
+            if cell.status != "fail" or not reproduce:
                 continue
             record: dict[str, Any] = {"area": area_name, "class": classify(cell, implementation, area_name)}
             try:
@@ -962,6 +966,19 @@ def _summary_cell(cell: Mapping[str, Any], failure: int | None, documented: bool
     if status == "unsupported":
         return "🟡 refused"
     return f"{_MARKS.get(status, '⚫')} {status}"
+
+
+def _plain(text: str) -> str:
+    """``text`` without terminal colour codes and trailing space."""
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text).strip()
+
+
+def _first_lines(text: str, count: int) -> str:
+    """The first ``count`` lines of ``text``, and how many more there were."""
+    lines = text.splitlines()
+    return "\n".join(lines[:count] + ([f"... ({len(lines) - count} more lines)"] if len(lines) > count else []))
 
 
 def render_ecosystem(
@@ -1059,10 +1076,12 @@ def render_ecosystem(
             current = row["name"]
             lines += [f"### {row['name']}", ""]
         cell = failure["cell"]
+        seen = _plain(cell["details"].split("reproducer:\n", 1)[0])
+        output = _plain(failure["output"]) or "(nothing)"
         lines += [
             f"#### Failure {number}",
             "",
-            f"**{row['name']}**, {failure['area']}: **{failure['class']}**, on {cell['configuration']}",
+            f"**{row['name']}**, {failure['area']}: **{failure['class']}**, on `{cell['configuration']}`",
             "",
             f"Contradicts: {SPECIFICATIONS.get(row['convention'], row['convention'])}.",
             "",
@@ -1071,20 +1090,31 @@ def render_ecosystem(
             "What the kit saw:",
             "",
             "```text",
-            cell["details"].split("reproducer:\n", 1)[0].strip(),
+            _first_lines(seen, 12),
             "```",
             "",
-            "Standalone reproducer (NumPy and the framework only):",
-            "",
-            "```python",
-            failure["reproducer"].strip() or "# none: see the output",
-            "```",
-            "",
-            f"Its output when this report was made (exit status {failure.get('returncode')}):",
+        ]
+        if cell["verdict"] == "history-dependent":
+            lines += [
+                "The kit saw this after earlier calls in one process; the reproducer makes the call alone, in a "
+                "fresh process, where the framework may well be right.",
+                "",
+            ]
+        lines += [
+            f"The reproducer's output when this report was made (exit status {failure.get('returncode')}):",
             "",
             "```text",
-            failure["output"].strip() or "(nothing)",
+            _first_lines(output, 25),
             "```",
+            "",
+            f'??? example "Standalone reproducer ({row["module"]} and NumPy only)"',
+            "",
+            "    ```python",
+            *(
+                f"    {line}".rstrip()
+                for line in (failure["reproducer"].strip() or "# none: see the output").splitlines()
+            ),
+            "    ```",
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
