@@ -35,7 +35,8 @@ CI_EXAMPLES = {"small": EXAMPLES, "stress": 44, "special": 35}
 #: Measured exceptions: with one case per stress region the wrapped index is first drawn in its own region and shrunk
 #: in 0.2 s; from two per region, hypothesis first finds it in a long-sides case of 132,750 output elements and takes
 #: 10 to 18 s to shrink it (every candidate a large array).
-HUNT_EXAMPLES = {"output_index_wraps_beyond_2_17": 11}
+#: The 3-D depth stride bug needs a depth of 5 or more, first drawn on seed 0 at the sixth 3-D case.
+HUNT_EXAMPLES = {"output_index_wraps_beyond_2_17": 11, "depth_stride_read_from_height": 66}
 #: Cases for the small tier alone on a stress or special mutant: it must pass them (the campaign checks the
 #: default budget on three seeds).
 SMALL_ONLY_EXAMPLES = 20
