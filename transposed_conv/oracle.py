@@ -966,7 +966,8 @@ def _flush_error(
     if bias is not None:
         zeros_x, zeros_w = np.zeros(x.shape), np.zeros(weight.shape)
         removed = removed + np.asarray(compute(zeros_x, zeros_w, subnormal_part(bias)), dtype=np.float64)
-    return (removed * (1 + _growth(counts + 1, 2.0**-53)) + (2 * counts + 2) * smallest_normal) * (1 + 2.0**-40)
+    allowance = (removed * (1 + _growth(counts + 1, 2.0**-53)) + (2 * counts + 2) * smallest_normal) * (1 + 2.0**-40)
+    return np.asarray(allowance, dtype=np.float64)
 
 
 def _mixed(
