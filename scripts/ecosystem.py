@@ -27,6 +27,7 @@ import datetime
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -50,6 +51,7 @@ class Environment:
     variables: dict[str, str] = field(default_factory=dict)
     examples: int | None = None  # cases per area, where calls are slow (a conversion per call)
     overlay: bool = False  # sees the project interpreter's packages after its own (pure-Python converters)
+    programs: tuple[str, ...] = ()  # what it runs from the machine (a compiler), with how to install it
 
 
 KIT = ("scipy>=1.11", "hypothesis>=6.100")
@@ -97,6 +99,7 @@ ENVIRONMENTS = (
         (("tinygrad==0.14.0", *KIT),),
         ("tinygrad Tensor.conv_transpose2d",),
         ("tinygrad", "numpy"),
+        programs=("clang",),  # its CPU backend compiles kernels with clang (Debian: apt-get install clang)
     ),
     Environment(
         "flax",
@@ -174,6 +177,9 @@ def python_of(environment: Environment) -> Path:
 
 def build(environment: Environment, log: Path) -> str | None:
     """Make the environment (once per stamp); ``None``, or the reason it could not be made."""
+    missing = [program for program in environment.programs if shutil.which(program) is None]
+    if missing:
+        return f"needs {', '.join(missing)} on the PATH (Debian: apt-get install {' '.join(missing)})"
     if not environment.requirements:
         return None
     venv = HOME / environment.name

@@ -672,10 +672,10 @@ SPECIFICATIONS = {
 def classify(cell: Cell, implementation: Implementation, area: str) -> str:
     """The kind of a failure, as :data:`CLASSES` names it.
 
-    A raise on a feature the implementation declares it does not run (``supports.fails``) is a
-    documented limitation; otherwise the verdict (crash, nondeterministic, history-dependent) and
-    then the problem (values, shape, raised) say which: a wrong value is wrong even where a
-    limitation is declared.
+    A raise on a feature the implementation declares it does not run (``supports.fails``), or a
+    float64 declared so (computed in float32), is a documented limitation; otherwise the verdict
+    (crash, nondeterministic, history-dependent) and then the problem (values, shape, raised) say
+    which: a wrong value is wrong even where a limitation is declared.
 
     Examples
     --------
@@ -687,9 +687,9 @@ def classify(cell: Cell, implementation: Implementation, area: str) -> str:
     'crash'
     """
     feature = next((a.needs for a in ECOSYSTEM_AREAS if a.name == area), None)
-    if feature is not None and feature in implementation.supports.fails and cell.problem == "raised":
-        if cell.verdict not in ("crashed", "hung"):
-            return "documented limitation"
+    declared = feature is not None and feature in implementation.supports.fails and cell.verdict == "wrong"
+    if declared and (cell.problem == "raised" or feature == "float64"):  # a refusal, or float64 run in float32
+        return "documented limitation"
     if cell.verdict in ("crashed", "hung"):
         return "crash"
     if cell.verdict in ("nondeterministic", "history-dependent"):
@@ -808,6 +808,11 @@ def standalone_reproducer(
         + "\n# the specification's answer, computed exactly:\n"
         + "\n".join(line for line in literals.text().splitlines() if not line.startswith("import "))
         + "\n\n"
+        + (
+            _history(name, arguments)
+            if cell.verdict == "history-dependent" and implementation.convention == "torch"
+            else ""
+        )
         + "try:\n"
         + f"    actual = np.asarray({name}({arguments}))\n"
         + "except Exception as error:  # the framework raised\n"
@@ -818,6 +823,31 @@ def standalone_reproducer(
         + '    print("expected", expected.shape, expected.ravel().tolist())\n'
         + "    if actual.shape == expected.shape:\n"
         + '        print("max |actual - expected| =", float(np.max(np.abs(actual - expected), initial=0.0)))\n'
+    )
+
+
+def _history(name: str, arguments: str) -> str:
+    """For a history-dependent failure (PyTorch's convention): earlier calls, until the call goes wrong."""
+    return (
+        "# The kit saw the call go wrong only after earlier calls in one process. Earlier calls here: random\n"
+        "# arrays of random sizes and strides (same dtype, rank and channels), each followed by the call, until\n"
+        "# the call goes wrong (at most 300 times).\n"
+        "rng = np.random.default_rng(0)\n"
+        "for attempt in range(1, 301):\n"
+        "    rank = x.ndim - 2\n"
+        "    other_x = rng.standard_normal((1, x.shape[1], *rng.integers(1, 3, rank))).astype(x.dtype)\n"
+        "    other_w = rng.standard_normal((x.shape[1], weight.shape[1], *rng.integers(1, 3, rank))).astype(x.dtype)\n"
+        "    try:\n"
+        f"        {name}(other_x, other_w, None, stride=tuple(int(s) for s in rng.integers(1, 3, rank)))\n"
+        "    except Exception:\n"
+        "        pass\n"
+        f"    again = np.asarray({name}({arguments}))\n"
+        "    if again.shape != expected.shape or not np.allclose(again, expected, rtol=1e-5, atol=1e-6):\n"
+        '        print(f"wrong after {attempt} earlier calls")\n'
+        "        break\n"
+        "else:\n"
+        '    print("right after each of 300 earlier calls")\n'
+        "\n"
     )
 
 
@@ -842,7 +872,8 @@ def _cell_record(cell: Cell) -> dict[str, Any]:
 
 
 def run_reproducer(script: str, *, timeout: float = 300.0) -> dict[str, Any]:
-    """Run a reproducer with this interpreter in a fresh process: its output (last 4000 characters) and exit status."""
+    """Run a reproducer with this interpreter in a fresh process: its output (its standard error, then its standard
+    output, where the result is; the last 4000 characters) and exit status."""
     import subprocess
     import sys
 
@@ -852,7 +883,7 @@ def run_reproducer(script: str, *, timeout: float = 300.0) -> dict[str, Any]:
         )
     except subprocess.TimeoutExpired:
         return {"returncode": None, "output": f"(did not finish within {timeout:g} s)"}
-    output = (done.stdout + done.stderr).strip()
+    output = (done.stderr.strip() + "\n" + done.stdout.strip()).strip()  # the result last, after any warnings
     return {"returncode": done.returncode, "output": output[-4000:]}
 
 
@@ -979,6 +1010,12 @@ def _first_lines(text: str, count: int) -> str:
     """The first ``count`` lines of ``text``, and how many more there were."""
     lines = text.splitlines()
     return "\n".join(lines[:count] + ([f"... ({len(lines) - count} more lines)"] if len(lines) > count else []))
+
+
+def _last_lines(text: str, count: int) -> str:
+    """The last ``count`` lines of ``text`` (where a reproducer prints its result), and how many came before."""
+    lines = text.splitlines()
+    return "\n".join(([f"({len(lines) - count} lines before)"] if len(lines) > count else []) + lines[-count:])
 
 
 def render_ecosystem(
@@ -1109,7 +1146,7 @@ def render_ecosystem(
             f"The reproducer's output when this report was made (exit status {failure.get('returncode')}):",
             "",
             "```text",
-            _first_lines(output, 25),
+            _last_lines(output, 25),
             "```",
             "",
             f'??? example "Standalone reproducer ({row["module"]} and NumPy only)"',

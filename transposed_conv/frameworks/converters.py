@@ -251,10 +251,16 @@ _TORCH_OPENVINO = Supports(
     fails={"float64": "OpenVINO's CPU plugin computes f64 models in f32 (its inference precisions are f32, bf16, f16)"},
 )
 _KERAS = Supports(
+    fails={
+        "float64": "TFLite's TRANSPOSE_CONV kernel computes float32 (and quantized types) only: the converter cannot "
+        "express a float64 Conv2DBackpropInput",
+        "dilation": "TFLite's TRANSPOSE_CONV has no dilation: the converter refuses a dilated Conv2DBackpropInput "
+        "('neither a custom op nor a flex op') unless Select TF ops are enabled",
+    },
     lacks={
         "groups": "keras.layers.Conv*Transpose has no groups",
         "asymmetric padding": "keras.layers.Conv*Transpose takes 'valid' or 'same' only",
-    }
+    },
 )
 
 CONVENTIONS = ()
