@@ -1010,25 +1010,38 @@ def control_run(name: str, seed: int, extra: Sequence[str] = ()) -> tuple[int, f
     return status, max(worst, default=math.nan), out.getvalue() + err.getvalue()
 
 
+def _summary(impl: Impl) -> str:
+    """A control's docstring on one line, in Markdown: what it is."""
+    return " ".join((impl.__doc__ or "").split()).removeprefix("Not a mutant: ").replace("``", "`")
+
+
 def control_table(passes: dict[str, tuple[tuple[int, ...], float]]) -> str:
     """The control table's Markdown: each correct implementation, the seeds whose default run it passed, its worst."""
     rows = [
-        f"| `{name}` | {bug(name).removeprefix('Not a mutant: ')} | "
-        f"{' '.join(f'`{o}`' for o in CONTROLS[name][1]) or 'none'} | {', '.join(map(str, seeds))} | "
+        f"| `{name}` | {_summary(CONTROLS[name][0])} | "
+        f"{f'`{chr(32).join(CONTROLS[name][1])}`' if CONTROLS[name][1] else 'none'} | {', '.join(map(str, seeds))} | "
         f"{'-' if math.isnan(worst) else f'{worst:.3g}'} |"
         for name, (seeds, worst) in passes.items()
     ]
     return "\n".join([CONTROL_BEGIN, _CONTROL_HEADER, *rows, CONTROL_END])
 
 
-def documented_controls(text: str | None = None) -> dict[str, tuple[int, ...]]:
-    """The seeds on which the control table of ``docs/conformance.md`` (or ``text``) records each control passing."""
+def documented_controls(text: str | None = None) -> dict[str, tuple[tuple[int, ...], float]]:
+    """What the control table of ``docs/conformance.md`` (or ``text``) records for each control: the seeds it passed
+    on, and its worst error as a fraction of the bound."""
     found = {}
     for line in (DOCS.read_text() if text is None else text).splitlines():
         match = _CONTROL_ROW.match(line)
         if match:
-            found[match.group(1)] = tuple(int(s) for s in match.group(2).split(", ") if s)
+            worst = math.nan if match.group(3) == "-" else float(match.group(3))
+            found[match.group(1)] = (tuple(int(s) for s in match.group(2).split(", ") if s), worst)
     return found
+
+
+def documented_control_table(text: str | None = None) -> str:
+    """The control table as ``docs/conformance.md`` (or ``text``) has it, markers included."""
+    text = DOCS.read_text() if text is None else text
+    return text[text.index(CONTROL_BEGIN) : text.index(CONTROL_END) + len(CONTROL_END)]
 
 
 def control_campaign(
