@@ -279,7 +279,7 @@ def test_the_walk_finds_the_package_imports() -> None:
 
 
 def test_each_module_imports_only_from_its_floor_or_below() -> None:
-    """Base -> Arrays -> Methods -> Ops -> Frameworks | Nets -> Public -> Oracle -> Kit | Teaching -> Face,
+    """Base -> Arrays -> Methods -> Ops -> Frameworks | Nets -> Oracle -> Public -> Kit | Teaching -> Face,
     lazy and ``TYPE_CHECKING`` imports included; Methods import Base only; a framework module never imports
     the oracle, the kit, the report or the CLI."""
     problems = layering_violations(IMPORTS)
