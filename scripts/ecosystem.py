@@ -151,7 +151,11 @@ ENVIRONMENTS = (
                 "ai_edge_litert",
             ),
         ),
-        ("tf.nn.conv_transpose -> tf2onnx -> onnxruntime", "ONNX ConvTranspose -> onnx2tf -> TensorFlow"),
+        (
+            "tf.nn.conv_transpose -> tf2onnx -> onnxruntime",
+            "ONNX ConvTranspose -> onnx2tf -> TensorFlow",
+            "ONNX ConvTranspose (kernel_shape given) -> onnx2tf -> TensorFlow",
+        ),
         ("tf2onnx", "onnx2tf", "tensorflow-cpu", "onnx", "onnxruntime", "numpy"),
         examples=5,
         overlay=True,

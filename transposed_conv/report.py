@@ -714,7 +714,7 @@ def standalone_source(function: Callable[..., Any]) -> str:
     >>> from transposed_conv.frameworks.onnx import onnxruntime_onnx
     >>> source = standalone_source(onnxruntime_onnx)
     >>> source.splitlines()[:2], "def onnx_model(" in source
-    (['OPSET = 22', 'IR_VERSION = 10'], True)
+    (['IR_VERSION = 10', 'OPSET = 22'], True)
     """
     import builtins
     import inspect

@@ -35,6 +35,7 @@ __all__ = [
     "PEERS",
     "keras_tflite",
     "onnx2tf_tensorflow",
+    "onnx2tf_tensorflow_kernel_shape",
     "tf2onnx_onnxruntime",
     "torch_onnx_export",
     "torch_onnx_onnxruntime",
@@ -232,6 +233,18 @@ def onnx2tf_tensorflow(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **att
     return np.moveaxis(y, -1, 1)
 
 
+def onnx2tf_tensorflow_kernel_shape(
+    X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any
+) -> np.ndarray:
+    """:func:`onnx2tf_tensorflow` with the optional ``kernel_shape`` attribute always given (``W``'s spatial shape).
+
+    onnx2tf 1.29 fails to convert a ``ConvTranspose`` without ``kernel_shape`` ("axes don't match
+    array"), which the ONNX specification makes optional ("If not present, should be inferred
+    from input W"); this row gives it, so that the rest of the conversion is checked.
+    """
+    return onnx2tf_tensorflow(X, W, B, **({"kernel_shape": list(W.shape[2:])} | attributes))
+
+
 _TORCH = Supports(
     lacks={
         "padding modes": "torch.nn.ConvTranspose{1,2,3}d takes explicit padding only",
@@ -278,5 +291,12 @@ IMPLEMENTATIONS = (
         Supports(fails={"float64": "ONNX Runtime's CPU provider registers ConvTranspose for float32 only"}),
     ),
     Implementation("ONNX ConvTranspose -> onnx2tf -> TensorFlow", "onnx2tf", "onnx", onnx2tf_tensorflow, Supports()),
+    Implementation(
+        "ONNX ConvTranspose (kernel_shape given) -> onnx2tf -> TensorFlow",
+        "onnx2tf",
+        "onnx",
+        onnx2tf_tensorflow_kernel_shape,
+        Supports(),
+    ),
 )
 PEERS = ()
