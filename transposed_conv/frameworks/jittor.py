@@ -66,7 +66,7 @@ SUPPORTS = Supports(
     lacks={
         "padding modes": "Jittor's conv_transpose takes explicit padding only",
         "asymmetric padding": "called with PyTorch's arguments, one padding per dimension",
-    }
+    },
 )
 
 CONVENTIONS = ()
