@@ -1096,13 +1096,16 @@ def render_ecosystem(
     lines += ["", "## Bugs found", ""]
     if not bugs:
         lines.append("None.")
-    for number, env, row, failure in bugs:
-        cell = failure["cell"]
-        first = cell["details"].splitlines()[0] if cell["details"] else cell["problem"]
-        lines.append(
-            f"- [Failure {number}](#failure-{number}): **{row['name']}** ({env['environment']}), {failure['area']}: "
-            f"{failure['class']}: {first[:200]}"
+    by_row: dict[str, list[tuple[int, Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]]] = {}
+    for entry in bugs:
+        by_row.setdefault(entry[2]["name"], []).append(entry)
+    for name, entries in by_row.items():
+        environment = entries[0][1]["environment"]
+        found = "; ".join(
+            f"{failure['class']} in {failure['area']} ([{number}](#failure-{number}))"
+            for number, _, _, failure in entries
         )
+        lines.append(f"- **{name}** ({environment}): {found}.")
     limits = [entry for entry in numbered if entry[3]["class"] == "documented limitation"]
     if limits:
         lines += [
