@@ -461,8 +461,8 @@ def _gathered(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry
     columns = np.take(rows, index, axis=1)  # (N, prod(O) * prod(k), C_in)
     taps_first = weight.reshape(g, c_in_g, c_out_g, volume).transpose(0, 3, 1, 2)  # (G, prod(k), C_in/G, C_out/G)
     if g == 1 and n == 1:  # one 2-D GEMM, y = W.T @ columns.T: already in the output's layout
-        w = taps_first.reshape(volume * c_in_g, c_out_g)  # (prod(k) * C_in, C_out)
-        y = np.matmul(w.T, columns.reshape(size, volume * c_in_g).T)  # (C_out, prod(O))
+        matrix = taps_first.reshape(volume * c_in_g, c_out_g)  # (prod(k) * C_in, C_out)
+        y = np.matmul(matrix.T, columns.reshape(size, volume * c_in_g).T)  # (C_out, prod(O))
     else:
         columns = columns.reshape(n, size, volume, g, c_in_g).transpose(0, 3, 1, 2, 4)  # (N, G, O, prod(k), C_in/G)
         columns = columns.reshape(n, g, size, volume * c_in_g)  # (N, G, prod(O), prod(k) * C_in/G)
