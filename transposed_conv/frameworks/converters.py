@@ -199,7 +199,8 @@ def onnx2tf_tensorflow(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **att
     """A single-node ONNX ``ConvTranspose`` model (W and B as initializers), converted by ``onnx2tf``, run in TF.
 
     ``onnx2tf`` converts to channels-last: the converted model takes ``X`` with its channels moved last and
-    returns its result so; the wrapper moves them back.
+    returns its result so; the wrapper moves them back.  It runs onnx2tf in a folder that holds the sample
+    images onnx2tf would otherwise download (random ones; they only serve its own check of the conversion).
     """
     import os
     import tempfile
@@ -225,9 +226,18 @@ def onnx2tf_tensorflow(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **att
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.onnx")
         onnx.save(model, path)
-        keras_model = onnx2tf.convert(
-            input_onnx_file_path=path, output_folder_path=os.path.join(folder, "tf"), non_verbose=True
-        )
+        # For an input with three channels onnx2tf checks its conversion on sample images, read from the working
+        # directory or else downloaded: random ones of that shape, here, where nothing is downloaded.
+        sample = "calibration_image_sample_data_20x128x128x3_float32.npy"
+        np.save(os.path.join(folder, sample), np.random.default_rng(0).random((20, 128, 128, 3), dtype=np.float32))
+        here = os.getcwd()
+        os.chdir(folder)
+        try:
+            keras_model = onnx2tf.convert(
+                input_onnx_file_path=path, output_folder_path=os.path.join(folder, "tf"), non_verbose=True
+            )
+        finally:
+            os.chdir(here)
     channels_last = np.moveaxis(np.ascontiguousarray(X), 1, -1)
     y = np.asarray(keras_model(channels_last))
     return np.moveaxis(y, -1, 1)
