@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -139,3 +143,25 @@ def test_reproducers_with_non_finite_results_run_as_printed(impl, convention) ->
     assert raised.value.problem == "values" and ("np.nan" in reproducer or "-np.inf" in reproducer)
     with pytest.raises(AssertionError, match="beyond the float32 rounding bound"):
         exec(reproducer, {})
+
+
+def test_a_seed_draws_the_same_cases_whatever_else_is_imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hypothesis draws now and then from constants it finds in the local modules imported so far; the kit leaves
+    that pool out, so importing a module between two runs of one seed (a user's suite does) changes no case."""
+
+    def cases() -> list[str]:
+        seen: list[str] = []
+
+        def record(x: Any, weight: Any, bias: Any, **kwargs: Any) -> Any:
+            seen.append(f"{x.tobytes().hex()} {weight.tobytes().hex()} {sorted(kwargs.items())}")
+            return conv_transpose(x, weight, bias, **kwargs)
+
+        check_conv_transpose(record, examples=30, seed=5, dtypes=("float64",), tiers=("small", "special"))
+        return seen
+
+    before = cases()
+    numbers = ", ".join(str(n) for n in range(2, 200)) + ", 1234567, 2718281828, 3141592653"
+    (tmp_path / "constants_of_a_user_module.py").write_text(f"NUMBERS = [{numbers}]\nSCALE = 0.37\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("constants_of_a_user_module")
+    assert cases() == before
