@@ -1279,8 +1279,12 @@ def _parser() -> argparse.ArgumentParser:
         "Exit status 1 when the target cannot express it (the reason on standard error).",
         epilog=EXIT_STATUSES,
     )
-    translate_parser.add_argument("--from", dest="source", required=True, choices=list(SOURCES))
-    translate_parser.add_argument("--to", dest="target", required=True, choices=list(TRANSLATABLE))
+    translate_parser.add_argument(
+        "--from", dest="source", required=True, choices=list(SOURCES), help="the framework the call is written for"
+    )
+    translate_parser.add_argument(
+        "--to", dest="target", required=True, choices=list(TRANSLATABLE), help="the framework to express it in"
+    )
     translate_parser.add_argument(
         "--input-shape", type=_ints, required=True, metavar="N,C,...", help="the input's shape, batch first"
     )
