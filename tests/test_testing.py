@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,21 @@ def test_a_seed_draws_the_same_cases_whatever_else_is_imported(tmp_path: Path, m
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.import_module("constants_of_a_user_module")
     assert cases() == before
+
+
+def test_a_run_leaves_only_the_array_files_of_its_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reproducers of large cases load their arrays from ``.npz`` files.  Hypothesis meets a failure many times
+    while it shrinks it; the kit removes the files of all but the failure it reports, whose reproducer loads them."""
+    from tests.mutants import MUTANTS
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(NonConformance) as raised:
+        check_conv_transpose(
+            MUTANTS["last_partial_tile_of_64_dropped"], examples=44, seed=0, dtypes=("float64",), tiers=("stress",)
+        )
+    left = sorted(str(path) for path in tmp_path.glob("transposed_conv_mismatch_*.npz"))
+    assert left and all(path in raised.value.reproducer for path in left)
+    assert len(left) == raised.value.reproducer.count("np.load(")
+    namespace: dict[str, Any] = {}
+    exec(raised.value.reproducer.split("\n# the implementation under test")[0], namespace)  # loads the arrays
+    assert namespace["x"].size > 2000

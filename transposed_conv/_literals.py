@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -45,10 +46,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["INLINE_ELEMENTS", "Script", "float_literal"]
+__all__ = ["INLINE_ELEMENTS", "WRITTEN", "Script", "float_literal", "remove_written_since"]
 
 #: Arrays with more elements than this, all together, go to a ``.npz`` file the script loads.
 INLINE_ELEMENTS = 2000
+
+#: Every ``.npz`` file :meth:`Script.assign_arrays` has written in this process, in order: the kit removes those of
+#: the failures it does not report (hypothesis meets a failure many times while it shrinks it).
+WRITTEN: list[str] = []
 
 _NUMPY = "import numpy as np"
 _ML_DTYPES = "import ml_dtypes"
@@ -72,6 +77,16 @@ def float_literal(value: float) -> str:
 
 def _is_ml_dtype(dtype: np.dtype[Any]) -> bool:
     return str(getattr(dtype.type, "__module__", "")).split(".")[0] == "ml_dtypes"
+
+
+def remove_written_since(mark: int, keep: str = "") -> None:
+    """Delete the array files written after the first ``mark`` of :data:`WRITTEN`, except those ``keep`` names
+    (the reported failure's reproducer)."""
+    for path in WRITTEN[mark:]:
+        if path not in keep:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+    del WRITTEN[mark:]  # a kept file is the caller's now
 
 
 class Script:
@@ -109,6 +124,7 @@ class Script:
         handle, path = tempfile.mkstemp(prefix="transposed_conv_mismatch_", suffix=".npz")
         os.close(handle)
         np.savez(path, **stored)  # type: ignore[arg-type]
+        WRITTEN.append(path)
         self.add(f"data = np.load({path!r})")
         for name, value in arrays.items():
             if value is None:

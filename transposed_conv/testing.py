@@ -35,7 +35,7 @@ except ModuleNotFoundError as error:
         'transposed_conv.testing needs hypothesis: pip install "transposed-conv[kit]"', name="hypothesis"
     ) from None
 
-from . import _isolation, frameworks
+from . import _isolation, _literals, frameworks
 from ._literals import Script
 from .frameworks._declarations import FEATURES, feature_name
 from .oracle import ALGORITHMS, PRECISIONS, STORAGE_DTYPES, Precision, answer_key, dtype_precisions
@@ -806,6 +806,7 @@ def check_conv_transpose(
     # an Isolated impl is the caller's worker (check_areas runs every area in one): used, not closed, here
     owned = isolate and not isinstance(impl, _isolation.Isolated)
     called = _isolation.Isolated(impl, timeout=timeout) if owned else impl
+    written, reported = len(_literals.WRITTEN), ""
     try:
         for dtype, strategy, cases, offset in runs:
             failures: list[NonConformance] = []
@@ -829,9 +830,14 @@ def check_conv_transpose(
                 ) from None
             except HypothesisException as error:
                 raise ValueError(f"the kit could not draw cases: {type(error).__name__}: {error}") from None
+    except NonConformance as failure:
+        reported = failure.reproducer
+        raise
     finally:
         if owned and isinstance(called, _isolation.Isolated):
             called.close()
+        # the array files of every failure met while shrinking, but the one reported (whose reproducer loads it)
+        _literals.remove_written_since(written, keep=reported)
     return report
 
 
