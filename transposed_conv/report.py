@@ -669,6 +669,38 @@ SPECIFICATIONS = {
 }
 
 
+#: What the upstream trackers hold about each implementation's failures, by report row (searched 2026-11-29,
+#: issues and pull requests).  A row not listed was not searched: its write-ups say so.
+UPSTREAM = {
+    "onnxruntime ConvTranspose": "the deviations [framework conventions](conventions.md) documents, with their "
+    "upstream reports",
+    "onnx.reference ConvTranspose": "the deviations [framework conventions](conventions.md) documents",
+    "tf.nn.conv_transpose": "the deviations [framework conventions](conventions.md) documents",
+    "keras.ops.conv_transpose": "the deviations [framework conventions](conventions.md) documents",
+    "openvino ONNX ConvTranspose (CPU)": "not found as such; related: "
+    "[openvinotoolkit/openvino#32608](https://github.com/openvinotoolkit/openvino/pull/32608) (merged 2025-10), "
+    "which computes `auto_pad` padding as `pad_begin = total / 2` -- the SAME_UPPER split, where SAME_LOWER puts "
+    "the larger half at the start",
+    "ONNX ConvTranspose -> onnx2tf -> TensorFlow": "related: "
+    "[PINTO0309/onnx2tf#795](https://github.com/PINTO0309/onnx2tf/issues/795) (closed), `kernel_shape` missing "
+    "from `Conv` nodes exported by `torch.onnx.export(dynamo=True)`; the `ConvTranspose` failure remains in 1.29.24",
+    "ONNX ConvTranspose (kernel_shape given) -> onnx2tf -> TensorFlow": "not found upstream",
+    "jittor.nn.conv_transpose{,3d}": "not found as such; related: "
+    "[Jittor/jittor#592](https://github.com/Jittor/jittor/issues/592) (open), groups not implemented in "
+    "`ConvTranspose3d` (an assertion, not wrong values)",
+    "mindspore.nn.Conv{1,2,3}dTranspose": "not found as such; related: "
+    "[mindspore-ai/mindspore#292](https://github.com/mindspore-ai/mindspore/issues/292) (open), a request for "
+    "`output_padding` in `Conv1dTranspose`/`Conv2dTranspose`",
+    "paddle.nn.functional.conv{1,2,3}d_transpose": "not found upstream",
+    "tinygrad Tensor.conv_transpose2d": "not found upstream",
+    "tf.nn.conv_transpose -> tf2onnx -> onnxruntime": "not found upstream",
+    "keras Conv*Transpose -> TFLiteConverter -> tf.lite.Interpreter": "not found upstream",
+    "torch.onnx.export -> openvino": "not found as such; see OpenVINO's own rows",
+    "openvino ConvolutionBackpropData (CPU)": "none needed: OpenVINO's CPU plugin documents that it computes float64 "
+    "in float32",
+}
+
+
 def classify(cell: Cell, implementation: Implementation, area: str) -> str:
     """The kind of a failure, as :data:`CLASSES` names it.
 
@@ -1130,7 +1162,7 @@ def render_ecosystem(
             "",
             f"Contradicts: {SPECIFICATIONS.get(row['convention'], row['convention'])}.",
             "",
-            "Upstream: not searched.",
+            f"Upstream: {UPSTREAM.get(row['name'], 'not searched')}.",
             "",
             "What the kit saw:",
             "",
