@@ -651,6 +651,22 @@ def update_docs(text: str, figure: Path | None) -> None:
         shutil.copyfile(figure, DOCS_FIGURE)
 
 
+def replot(out: Path, update_docs: bool) -> int:
+    """``--replot``: draw the scaling plot again from ``out/results.json`` (and copy it into the docs)."""
+    saved = json.loads((out / "results.json").read_text())
+    results = []
+    for measured in saved["results"]:
+        fields = {key: tuple(value) if isinstance(value, list) else value for key, value in measured["case"].items()}
+        results.append((Case(**fields), Measured(**measured)))
+    if not plot(results, out / "scaling.png"):
+        return 1
+    if update_docs:
+        DOCS_FIGURE.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / "scaling.png", DOCS_FIGURE)
+    print(f"wrote {out / 'scaling.png'}" + (f" and {DOCS_FIGURE}" if update_docs else ""))
+    return 0
+
+
 def plot(results: list[tuple[Case, Measured]], path: Path) -> bool:
     try:
         import matplotlib
@@ -663,7 +679,8 @@ def plot(results: list[tuple[Case, Measured]], path: Path) -> bool:
     scaling = [(c, m) for c, m in results if c.group == "scaling"]
     if not scaling:  # --only left no scaling case
         return False
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+    # drawn for the docs' 688-px content column: 6.25 in at 110 dpi, the two panels one above the other
+    fig, (left, right) = plt.subplots(2, 1, figsize=(6.25, 7.6))
     work = [2 * c.multiply_adds for c, _ in scaling]  # floating-point operations of the definition
     for method in PLOTTED:
         pairs = [(c, m.seconds[method]) for c, m in scaling if method in m.seconds]
@@ -676,14 +693,14 @@ def plot(results: list[tuple[Case, Measured]], path: Path) -> bool:
     left.loglog(line, [f / (gemm * 1e9) for f in line], color="grey", linestyle="--", label="GEMM rate")
     right.axhline(gemm, color="grey", linestyle="--", label="GEMM rate (float32)")
     for axis in (left, right):
-        axis.set_xlabel("work: 2·C_in·C_out·prod(kernel)·prod(input) flops (side 8 to 128)")
+        axis.set_xlabel("work: 2·C_in·C_out·prod(kernel)·prod(input) flops")
         axis.grid(True, which="both", alpha=0.3)
     left.set_ylabel("time per call (s)")
     right.set_ylabel("GFLOP/s")
-    left.set_title("time against work: parallel to the GEMM line = the GEMM's growth")
-    right.set_title("rate")
+    left.set_title("time against work (parallel to the GEMM line: the GEMM's growth)", fontsize=10)
+    right.set_title("rate", fontsize=10)
     left.legend(fontsize=8)
-    fig.suptitle("conv_transpose 256→128 channels, kernel 4, stride 2, padding 1, float32, N=1, sides 8 to 128")
+    fig.suptitle("256→128 channels, kernel 4, stride 2, padding 1,\nfloat32, N=1, sides 8 to 128", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -698,6 +715,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=None, help="seconds of rounds per case (default 2, quick 0.3)")
     parser.add_argument("--only", default="", help="run only the cases whose name contains this text")
     parser.add_argument(
+        "--replot", action="store_true", help="only draw scaling.png again from --out's results.json (no timing)"
+    )
+    parser.add_argument(
         "--update-docs",
         action="store_true",
         help=f"also put the tables into {DOCS_PAGE} (between its markers) and the plot into {DOCS_FIGURE}",
@@ -709,6 +729,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.replot:
+        return replot(out, args.update_docs)
     env = environment() | {"quick": args.quick, "load_before": _load_average()}
     rng = np.random.default_rng(0)
     results = []
