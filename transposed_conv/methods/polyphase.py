@@ -295,6 +295,15 @@ def padded_reads(geometry: ConvTransposeGeometry, layout: Plan) -> tuple[tuple[i
 DEPTHWISE_BLOCK = 2**20
 
 
+def phase_output(x: np.ndarray, geometry: ConvTransposeGeometry, layout: Plan) -> np.ndarray:
+    """``(N, C_out, *O)`` for the phases to fill: uninitialised when every phase has taps, else zeros (a phase without
+    taps stays zero)."""
+    out = geometry.output_shape
+    every_phase = all(len(live) == min(s, o) for live, s, o in zip(layout.phases, geometry.stride, out))
+    allocate = np.empty if every_phase and x.shape[0] > 0 else np.zeros
+    return allocate((x.shape[0], geometry.out_channels, *out), dtype=x.dtype)
+
+
 def conv_transpose_depthwise(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeometry) -> np.ndarray:
     """The polyphase split with one input channel per group (depthwise), fast path: no GEMM (no bias).
 
@@ -317,11 +326,8 @@ def conv_transpose_depthwise(x: np.ndarray, weight: np.ndarray, geometry: ConvTr
     n = x.shape[0]
     c_out_g = geometry.out_channels // g
     ndim = geometry.ndim
-    out = geometry.output_shape
     layout = plan(geometry)
-    every_phase = all(len(live) == min(s, o) for live, s, o in zip(layout.phases, geometry.stride, out))
-    allocate = np.empty if every_phase and n > 0 else np.zeros  # phases without taps stay zero
-    y = allocate((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
+    y = phase_output(x, geometry, layout)  # (N, C_out, *O)
     if n == 0 or not layout.combos:
         return y
     pads = padded_reads(geometry, layout)
@@ -387,11 +393,8 @@ def conv_transpose_depthwise_clipped(x: np.ndarray, weight: np.ndarray, geometry
     n = x.shape[0]
     c_out_g = geometry.out_channels // g
     ndim = geometry.ndim
-    out = geometry.output_shape
     layout = plan(geometry)
-    every_phase = all(len(live) == min(s, o) for live, s, o in zip(layout.phases, geometry.stride, out))
-    allocate = np.empty if every_phase and n > 0 else np.zeros  # phases without taps stay zero
-    y = allocate((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O)
+    y = phase_output(x, geometry, layout)  # (N, C_out, *O)
     if n == 0 or not layout.combos:
         return y
     largest = max(math.prod(p.count for p in combo) for combo in layout.combos)
