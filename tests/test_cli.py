@@ -589,6 +589,9 @@ def test_sigint_during_check_prints_the_summary_so_far_and_exits_130(tmp_path: P
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal delivers it: a suite started in the background (`cmd &` in a script) ignores SIGINT,
+        # and a child inherits that, which would make this run ignore the signal it is sent
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not (tmp_path / "started").exists() and process.poll() is None and time.monotonic() < deadline:
