@@ -94,15 +94,16 @@ def f(x, weight, bias, **kwargs):
 @pytest.mark.torch
 def test_pytorch_as_it_is_passes_check_in_the_torch_convention(workdir: Path) -> None:
     """``torch.nn.functional.conv_transpose{1,2,3}d``, called with the kit's arguments as they come, conforms:
-    the torch convention draws one padding int per dimension and PyTorch's ``output_padding`` rule."""
+    the torch convention draws one padding int per dimension and PyTorch's ``output_padding`` rule (the small
+    tier here; the default run of every tier, on three seeds, is the control table's: tests/test_mutants.py)."""
     pytest.importorskip("torch", reason="torch is not installed (pip install 'transposed-conv[frameworks]')")
     (workdir / "areas_torch.py").write_text(TORCH_AS_IT_IS)
-    status, out, err = run("check", "--impl", "areas_torch:f", "--convention", "torch", "--examples", "15")
+    status, out, err = run("check", "--impl", "areas_torch:f", "--convention", "torch", "--quick")
     assert status == 0, out + err
     assert "FAIL" not in out and "output_padding >= stride" in out
     assert "asymmetric padding" in out and "n/a" in out  # PyTorch's API has no (begin, end) pairs
     # asked for, the extension is drawn, and PyTorch refuses the pairs: a raise on a declared-supported feature
-    status, out, _ = run("check", "--impl", "areas_torch:f", "--examples", "15", "--extensions", "asymmetric-padding")
+    status, out, _ = run("check", "--impl", "areas_torch:f", "--quick", "--extensions", "asymmetric-padding")
     assert status == 1 and "FAIL (raised)" in out and "padding" in out
 
 
@@ -277,9 +278,7 @@ def test_declaring_a_feature_unsupported_is_no_licence_to_get_it_wrong(workdir: 
 
 def test_a_wrong_result_in_a_supported_area_fails_with_a_reproducer(workdir: Path) -> None:
     (workdir / "areas_dilated.py").write_text(IMPLS)
-    status, out, _ = run(
-        "check", "--impl", "areas_dilated:wrong_when_dilated", "--examples", "20", "--without", "groups"
-    )
+    status, out, _ = run("check", "--impl", "areas_dilated:wrong_when_dilated", "--quick", "--without", "groups")
     assert status == 1
     table = {line.split("  ")[0]: line for line in out.splitlines()}
     assert "FAIL (values)" in table["dilation"] and table["basics (float32)"].endswith("pass")

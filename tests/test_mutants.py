@@ -41,7 +41,7 @@ CI_EXAMPLES = {"small": EXAMPLES, "stress": 44, "special": 35}
 HUNT_EXAMPLES = {"output_index_wraps_beyond_2_17": 11, "depth_stride_read_from_height": 66}
 #: Cases for the small tier alone on a stress or special mutant: it must pass them (the campaign checks the
 #: default budget on three seeds).
-SMALL_ONLY_EXAMPLES = 20
+SMALL_ONLY_EXAMPLES = 10
 OUTSIDE_THE_SMALL_TIER = sorted(name for name in MUTANTS if habitat(name).tier != "small")
 
 
