@@ -583,15 +583,18 @@ def impl(x, weight, bias, **kwargs):
 
 def test_sigint_during_check_prints_the_summary_so_far_and_exits_130(tmp_path: Path) -> None:
     (tmp_path / "slow_impl.py").write_text(SLOW_IMPL)
+    # `python -m transposed_conv check ...` with Ctrl-C handled as a terminal delivers it: a suite started in the
+    # background (`cmd &` in a script) ignores SIGINT, and a child inherits that and would ignore the signal it is sent
+    run_with_ctrl_c = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv[0] = 'transposed_conv'; runpy.run_module('transposed_conv', run_name='__main__')"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "transposed_conv", "check", "--impl", "slow_impl:impl", "--examples", "1000"],
+        [sys.executable, "-c", run_with_ctrl_c, "check", "--impl", "slow_impl:impl", "--examples", "1000"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # Ctrl-C as a terminal delivers it: a suite started in the background (`cmd &` in a script) ignores SIGINT,
-        # and a child inherits that, which would make this run ignore the signal it is sent
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not (tmp_path / "started").exists() and process.poll() is None and time.monotonic() < deadline:
