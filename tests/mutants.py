@@ -938,11 +938,15 @@ def documented_kills(text: str | None = None) -> dict[str, Kill]:
     return kills
 
 
+def _between(begin: str, end: str, text: str | None) -> str:
+    """The part of ``docs/conformance.md`` (or ``text``) from marker ``begin`` to marker ``end``, both included."""
+    text = DOCS.read_text() if text is None else text
+    return text[text.index(begin) : text.index(end) + len(end)]
+
+
 def documented_table(text: str | None = None) -> str:
     """The kill table as ``docs/conformance.md`` (or ``text``) has it, markers included."""
-    text = DOCS.read_text() if text is None else text
-    start, stop = text.index(BEGIN), text.index(END) + len(END)
-    return text[start:stop]
+    return _between(BEGIN, END, text)
 
 
 def hunt(name: str, seed: int, examples: int = EXAMPLES, tier: str | None = None) -> NonConformance | None:
@@ -1040,8 +1044,7 @@ def documented_controls(text: str | None = None) -> dict[str, tuple[tuple[int, .
 
 def documented_control_table(text: str | None = None) -> str:
     """The control table as ``docs/conformance.md`` (or ``text``) has it, markers included."""
-    text = DOCS.read_text() if text is None else text
-    return text[text.index(CONTROL_BEGIN) : text.index(CONTROL_END) + len(CONTROL_END)]
+    return _between(CONTROL_BEGIN, CONTROL_END, text)
 
 
 def control_campaign(
@@ -1089,8 +1092,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.kill_table and not args.names and not complaints:
         text = DOCS.read_text()
         text = text.replace(documented_table(text), table)
-        start, stop = text.index(CONTROL_BEGIN), text.index(CONTROL_END) + len(CONTROL_END)
-        DOCS.write_text(text[:start] + control_table(passes) + text[stop:])
+        DOCS.write_text(text.replace(documented_control_table(text), control_table(passes)))
         print(f"wrote the kill table of {len(kills)} mutants and the control table of {len(passes)} to {DOCS}")
     else:
         print(table)

@@ -80,6 +80,19 @@ def torch_onnx_export(
     return buffer.getvalue()
 
 
+def _run_onnxruntime(model: bytes, x: np.ndarray) -> np.ndarray:
+    """A serialised one-input model run by ONNX Runtime's CPU provider on one thread, its log silenced (its error log
+    would repeat the exception it raises)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 4
+    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    result: np.ndarray = session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(x)})[0]
+    return result
+
+
 def torch_onnx_onnxruntime(
     x: np.ndarray,
     weight: np.ndarray,
@@ -92,15 +105,7 @@ def torch_onnx_onnxruntime(
     dilation: Any = 1,
 ) -> np.ndarray:
     """``torch.onnx.export`` of the layer (:func:`torch_onnx_export`), run by ONNX Runtime's CPU provider."""
-    import onnxruntime
-
-    model = torch_onnx_export(x, weight, bias, stride, padding, output_padding, groups, dilation)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 4
-    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    result: np.ndarray = session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(x)})[0]
-    return result
+    return _run_onnxruntime(torch_onnx_export(x, weight, bias, stride, padding, output_padding, groups, dilation), x)
 
 
 def torch_onnx_openvino(
@@ -175,7 +180,6 @@ def tf2onnx_onnxruntime(
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import onnxruntime
     import tensorflow as tf
     import tf2onnx
 
@@ -187,12 +191,7 @@ def tf2onnx_onnxruntime(
         return tf.nn.conv_transpose(x, tf.constant(kernel), output_shape, strides, **kwargs)
 
     model, _ = tf2onnx.convert.from_function(layer, input_signature=signature, opset=17)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 4
-    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    result: np.ndarray = session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(input)})[0]
-    return result
+    return _run_onnxruntime(model.SerializeToString(), input)
 
 
 def onnx2tf_tensorflow(X: np.ndarray, W: np.ndarray, B: np.ndarray | None, **attributes: Any) -> np.ndarray:
