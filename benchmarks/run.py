@@ -16,10 +16,12 @@ that they all see the same machine load: one untimed call, then two timed calls 
 whichever library runs next; the untimed call absorbs that).  Each time is the best of the
 timed calls (the medians are kept in ``results.json``): on a shared machine the best is the
 run that other processes disturbed least.  NumPy's BLAS gets the same ``N`` threads
-(``OPENBLAS_NUM_THREADS``, set before NumPy is imported).  GFLOP/s counts
+(``OPENBLAS_NUM_THREADS``, set before NumPy is imported), and so do our element-wise passes
+(``TRANSPOSED_CONV_NUM_THREADS``; only the depthwise path uses them).  GFLOP/s counts
 ``2 * N * C_in * C_out/groups * prod(kernel) * prod(input)`` multiply-adds (twice that for a
 backward pass) over the time; ``% GEMM`` divides that by the rate of the square GEMM measured
-in the same rounds.  Peak extra memory is ``tracemalloc``'s peak during one separate call, minus
+in the same rounds.  Peak extra memory is ``tracemalloc``'s peak during one separate call made with
+no temporary buffers kept from earlier calls (``release_scratch`` first), minus
 the returned arrays (NumPy reports its allocations to ``tracemalloc``).
 """
 
@@ -42,7 +44,7 @@ def _threads_from_argv() -> int:
 
 
 THREADS = _threads_from_argv()
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TRANSPOSED_CONV_NUM_THREADS"):
     os.environ[_variable] = str(THREADS)
 
 import gc  # noqa: E402
@@ -61,7 +63,13 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from transposed_conv import conv, conv_backward, conv_transpose, conv_transpose_backward  # noqa: E402
+from transposed_conv import (  # noqa: E402
+    conv,
+    conv_backward,
+    conv_transpose,
+    conv_transpose_backward,
+    release_scratch,
+)
 from transposed_conv._arguments import prepare_conv_transpose  # noqa: E402
 from transposed_conv._memory import get_memory_limit  # noqa: E402
 from transposed_conv.methods._nonfinite import all_finite  # noqa: E402
@@ -288,6 +296,7 @@ def _torch_call(case: Case, arrays: tuple[np.ndarray, ...]) -> Callable[[], obje
 
 
 def _peak_extra(call: Callable[[], Any]) -> int:
+    release_scratch()  # the call allocates every temporary buffer it uses: counted in the peak
     gc.collect()
     tracemalloc.start()
     try:

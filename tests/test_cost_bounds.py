@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 import scipy.sparse  # noqa: F401 -- imported here so that tracemalloc measures method='matrix', not its lazy import
 
-from transposed_conv import METHODS, conv, conv_transpose
+from transposed_conv import METHODS, conv, conv_transpose, release_scratch
 from transposed_conv._arguments import prepare_conv_transpose
 from transposed_conv._memory import memory_limit
 from transposed_conv._normalize import MAX_INT
@@ -50,7 +50,9 @@ DEGENERATE_METHODS = [m for m in ALL_METHODS if m != "winograd"]
 
 
 def traced(call: Callable[[], Any]) -> tuple[Any, int]:
-    """``call()`` and the peak of memory traced by ``tracemalloc`` while it ran (NumPy reports its arrays)."""
+    """``call()`` and the peak of memory traced by ``tracemalloc`` while it ran (NumPy reports its arrays), with no
+    temporary buffer kept from an earlier call: every buffer the call uses is allocated, and counted."""
+    release_scratch()
     tracemalloc.start()
     try:
         result = call()
@@ -358,6 +360,7 @@ def test_matrix_refusal_allocates_nothing() -> None:
     with pytest.raises(ValueError, match=r"^method='matrix' builds .* above the memory limit") as refused:
         traced(lambda: conv_transpose(x, w, stride=2, padding=1, method="matrix"))
     assert "use method='auto'" in str(refused.value)
+    release_scratch()
     tracemalloc.start()
     try:
         with pytest.raises(ValueError):

@@ -2,7 +2,7 @@
 
 The floors, from the bottom (issue 12, ``STYLE.md``)::
 
-    Base        shapes, _normalize, _memory, _integers       plain integers and leaf helpers
+    Base        shapes, _normalize, _memory, _threads, _integers  plain integers and leaf helpers
     Arrays      _arguments                                   array checks and dtype rules
     Methods     methods.*                                    one module per algorithm (Base only)
     Ops         transpose, conv                              the public operations, method choice
@@ -58,6 +58,7 @@ FLOORS = {
     "shapes": "Base",
     "_normalize": "Base",
     "_memory": "Base",
+    "_threads": "Base",
     "_integers": "Base",
     "_arguments": "Arrays",
     "methods.*": "Methods",

@@ -43,9 +43,11 @@ NumPy's promoted floating dtype of the inputs (``float32`` stays ``float32``);
 """
 
 from ._memory import DEFAULT_MEMORY_LIMIT, get_memory_limit, memory_limit, set_memory_limit
+from ._threads import get_threads, set_threads, threads
 from .conv import conv, convolve
 from .conventions import jax_conv_transpose, keras_conv_transpose, onnx_conv_transpose, tf_conv_transpose
 from .gradients import ConvGradients, conv_backward, conv_transpose_backward
+from .methods._buffers import release_scratch
 from .shapes import (
     conv_output_shape,
     conv_transpose_output_shape,
@@ -67,13 +69,17 @@ __all__ = [
     "conv_transpose_output_shape",
     "convolve",
     "get_memory_limit",
+    "get_threads",
     "jax_conv_transpose",
     "keras_conv_transpose",
     "memory_limit",
     "onnx_conv_transpose",
     "output_padding_for",
+    "release_scratch",
     "set_memory_limit",
+    "set_threads",
     "tf_conv_transpose",
+    "threads",
     "translate",
     "transposed_size_range",
 ]

@@ -12,6 +12,9 @@ block of code (per thread and per asyncio task) with the :func:`memory_limit` co
 manager.  Below one batch element and one output channel per chunk the methods cannot
 split further; a single such item larger than the limit is computed anyway.
 
+The buffers themselves are borrowed from a per-thread pool that keeps them for the next call
+(:mod:`transposed_conv.methods._buffers`).
+
 ``"direct"`` and ``"matrix"`` do not chunk; they refuse sizes beyond their documented
 bounds instead (see :mod:`transposed_conv.methods.direct` and
 :mod:`transposed_conv.methods.matrix`).

@@ -36,6 +36,7 @@ from ._integers import exact_bilinear, exact_sum
 from ._memory import chunk_count, chunks
 from ._normalize import as_choice
 from .methods import im2col
+from .methods._buffers import scratch
 from .shapes import Padding, conv_transpose_output_length
 from .transpose import METHODS, conv_transpose
 
@@ -351,15 +352,19 @@ def _correlate_windows(
     # right_pad's windows, one batch element per GEMM: im2col's columns (the padding stays zero in the reused buffer)
     per_item = right.shape[1] * taps * size * dtype.itemsize
     batch_chunk = min(n, chunk_count(per_item), max(1, im2col.CACHE_TARGET // per_item))
-    cols = np.zeros((batch_chunk, right.shape[1], *kernel_shape, *positions), dtype=dtype)  # (n_b, G*B, *k, *positions)
-    product = np.empty_like(out)
-    for batch in chunks(n, batch_chunk):
-        nb = batch.stop - batch.start
-        im2col.im2col(right[batch], kernel_shape, positions, stride, dilation, padding, out=cols[:nb])
-        lhs = left[batch].reshape(nb, groups, a, size)  # (n_b, G, A, prod(positions))
-        columns = cols[:nb].reshape(nb, groups, b * taps, size)  # (n_b, G, B * prod(k), prod(positions))
-        for item in range(nb):  # sum over the batch: one GEMM per element, added in batch order
-            out += np.matmul(lhs[item], np.swapaxes(columns[item], 1, 2), out=product)  # (G, A, B * prod(k))
+    with (
+        scratch(
+            (batch_chunk, right.shape[1], *kernel_shape, *positions), dtype, zeroed=True
+        ) as cols,  # (n_b, G*B, *k, *P)
+        scratch(out.shape, dtype) as product,
+    ):
+        for batch in chunks(n, batch_chunk):
+            nb = batch.stop - batch.start
+            im2col.im2col(right[batch], kernel_shape, positions, stride, dilation, padding, out=cols[:nb])
+            lhs = left[batch].reshape(nb, groups, a, size)  # (n_b, G, A, prod(positions))
+            columns = cols[:nb].reshape(nb, groups, b * taps, size)  # (n_b, G, B * prod(k), prod(positions))
+            for item in range(nb):  # sum over the batch: one GEMM per element, added in batch order
+                out += np.matmul(lhs[item], np.swapaxes(columns[item], 1, 2), out=product)  # (G, A, B * prod(k))
     return out.reshape(c_left, b, *kernel_shape)  # (G*A, B, *k)
 
 

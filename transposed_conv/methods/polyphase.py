@@ -36,12 +36,13 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Iterator
 
 import numpy as np
 
 from .._memory import chunk_count, chunks
+from .._threads import run_parts
 from ..shapes import ConvTransposeGeometry
+from ._buffers import scratch
 from ._nonfinite import all_finite, ieee_special_values
 from ._windows import Phase, phases
 
@@ -162,31 +163,30 @@ def gather(x: np.ndarray, layout: Plan, grid: np.ndarray | None = None) -> np.nd
     return grid
 
 
-def tap_major(weight: np.ndarray, groups: int) -> np.ndarray:
-    """``(C_in, C_out/G, *k)`` -> ``(G, C_in/G, prod(k), C_out/G)``, contiguous: a small transpose per input channel."""
-    c_in, c_out_g = weight.shape[:2]
-    w = weight.reshape(groups, c_in // groups, c_out_g, -1)  # (G, C_in/G, C_out/G, prod(k))
-    return np.ascontiguousarray(np.swapaxes(w, 2, 3))  # (G, C_in/G, prod(k), C_out/G)
+def stacked_weights(weight: np.ndarray, geometry: ConvTransposeGeometry, layout: Plan, out: np.ndarray) -> np.ndarray:
+    """Every phase's ``W_r`` stacked, transposed: into ``out`` of shape ``(G, C_in/G * prod(E), phases * C_out/G)``.
 
-
-def phase_weights(
-    taps_first: np.ndarray, kernel: tuple[int, ...], combo: tuple[Phase, ...], layout: Plan
-) -> np.ndarray:
-    """``W_r`` of shape ``(G, C_out/G, C_in/G * prod(E))``: slot ``e`` holds tap ``taps[e]``, unused slots zero.
-
-    ``taps_first`` is :func:`tap_major`'s ``(G, C_in/G, prod(k), C_out/G)``; the result is a
-    transposed view of a contiguous ``(G, C_in/G * prod(E), C_out/G)`` array, which BLAS
-    reads as it is.
+    Column block ``r`` is phase ``r``'s matrix ``W_r.T``: row ``(c, e)`` holds the phase's tap
+    ``taps[e]`` of ``weight[c]``, zero for unused slots.  The GEMM reads it transposed (BLAS
+    takes either orientation), so building it moves rows of ``C_out/G`` contiguous values:
+    one swap of the weight's last two axes, then one copy per (phase, slot).
     """
-    groups, c_in_g, _, c_out_g = taps_first.shape
-    matrix = np.zeros((groups, c_in_g, *layout.slots, c_out_g), dtype=taps_first.dtype)  # (G, C_in/G, *E, C_out/G)
-    slots: Iterator[tuple[int, ...]] = itertools.product(*(range(len(p.taps)) for p in combo))
-    for slot in slots:
-        tap = int(np.ravel_multi_index(tuple(p.taps[e] for p, e in zip(combo, slot)), kernel))
-        where: tuple[slice | int, ...] = (slice(None), slice(None), *slot)
-        matrix[where] = taps_first[:, :, tap]
-    matrix = matrix.reshape(groups, c_in_g * layout.slot_volume, c_out_g)  # (G, C_in/G * prod(E), C_out/G)
-    return np.swapaxes(matrix, 1, 2)  # (G, C_out/G, C_in/G * prod(E))
+    g = geometry.groups
+    c_in_g, c_out_g = geometry.in_channels // g, geometry.out_channels // g
+    per_tap = weight.reshape(g, c_in_g, c_out_g, -1)  # (G, C_in/G, C_out/G, prod(k))
+    blocks = out.reshape(g, c_in_g, *layout.slots, len(layout.combos), c_out_g)  # (G, C_in/G, *E, phases, C_out/G)
+    with scratch((g, c_in_g, per_tap.shape[-1], c_out_g), weight.dtype) as taps_first:  # (G, C_in/G, prod(k), C_out/G)
+        np.copyto(taps_first, np.swapaxes(per_tap, 2, 3))
+        for index, combo in enumerate(layout.combos):
+            used = set(itertools.product(*(range(len(p.taps)) for p in combo)))
+            for slot in itertools.product(*(range(e) for e in layout.slots)):
+                where: tuple[slice | int, ...] = (slice(None), slice(None), *slot, index)
+                if slot not in used:
+                    blocks[where] = 0  # this phase has fewer taps than slots here
+                    continue
+                tap = int(np.ravel_multi_index(tuple(p.taps[e] for p, e in zip(combo, slot)), geometry.kernel_shape))
+                blocks[where] = taps_first[:, :, tap]
+    return out
 
 
 #: Batch elements per chunk are also capped so that a chunk's gathered grid stays near this size (bytes):
@@ -218,36 +218,44 @@ def conv_transpose_stacked(x: np.ndarray, weight: np.ndarray, geometry: ConvTran
     out = geometry.output_shape
     y = np.zeros((n, geometry.out_channels, *out), dtype=x.dtype)  # (N, C_out, *O); phases without taps stay zero
     layout = plan(geometry)
-    combos, starts, runs, span = layout.combos, layout.starts, layout.runs, layout.span
+    combos, span = layout.combos, layout.span
     if n == 0 or not combos:
         return y
     itemsize = x.dtype.itemsize
-    taps_first = tap_major(weight, g)
-    stacked = np.concatenate(
-        [phase_weights(taps_first, geometry.kernel_shape, combo, layout) for combo in combos], axis=1
-    )  # (G, phases * C_out/G, C_in/G * prod(E))
     item_bytes = layout.item_bytes(geometry, itemsize)
     batch_chunk = min(
         n, chunk_count(item_bytes, layout.fixed_bytes(geometry, itemsize)), max(1, CACHE_TARGET // item_bytes)
     )
-    grid = np.zeros(
-        (batch_chunk, geometry.in_channels, *layout.slots, *layout.grid), dtype=x.dtype
-    )  # (n_b, C_in, *E, *M)
-    results = np.empty((batch_chunk, g, len(combos) * c_out_g, span), dtype=x.dtype)  # (n_b, G, phases*C_out/G, span)
     y_groups = y.reshape(n, g, c_out_g, *out)  # (N, G, C_out/G, *O)
-    for batch in chunks(n, batch_chunk):
-        nb = batch.stop - batch.start
-        gather(x[batch], layout, grid[:nb])
-        columns = grid[:nb].reshape(nb, g, c_in_g * layout.slot_volume, layout.grid_size)  # (n_b, G, C_in/G*E, M)
-        every = np.matmul(stacked, columns[..., :span], out=results[:nb])  # (n_b, G, phases * C_out/G, span)
-        for index, (combo, start, run) in enumerate(zip(combos, starts, runs)):
-            counts = tuple(p.count for p in combo)
-            rows = every[:, :, index * c_out_g : (index + 1) * c_out_g, start : start + run]  # (n_b, G, C_out/G, run)
-            phase = rows.reshape(nb, g, c_out_g, counts[0], *layout.grid[1:])  # (n_b, G, C_out/G, count_1, *M[1:])
-            kept = tuple(slice(0, q) for q in counts[1:])
-            targets = tuple(slice(p.residue, None, s) for p, s in zip(combo, geometry.stride))
-            y_groups[(batch, slice(None), slice(None), *targets)] = phase[(slice(None),) * 4 + kept]
+    rows = len(combos) * c_out_g
+    with (
+        scratch((g, c_in_g * layout.slot_volume, rows), x.dtype) as stacked,  # (G, C_in/G * prod(E), phases*C_out/G)
+        scratch((batch_chunk, geometry.in_channels, *layout.slots, *layout.grid), x.dtype, zeroed=True) as grid,
+        scratch((batch_chunk, g, rows, span), x.dtype) as results,  # (n_b, G, phases * C_out/G, span)
+    ):
+        stacked_weights(weight, geometry, layout, stacked)
+        for batch in chunks(n, batch_chunk):
+            nb = batch.stop - batch.start
+            gather(x[batch], layout, grid[:nb])  # (n_b, C_in, *E, *M); entries outside x stay zero
+            columns = grid[:nb].reshape(nb, g, c_in_g * layout.slot_volume, layout.grid_size)  # (n_b, G, C_in/G*E, M)
+            every = np.matmul(np.swapaxes(stacked, 1, 2), columns[..., :span], out=results[:nb])  # (n_b, G, rows, span)
+            write_phases(every, y_groups[batch], geometry, layout)
     return y
+
+
+def write_phases(every: np.ndarray, y_groups: np.ndarray, geometry: ConvTransposeGeometry, layout: Plan) -> None:
+    """Phase ``r``'s rows of the stacked GEMM's result, its own run of columns, into its strided slice of ``y``.
+
+    ``every`` is ``(n_b, G, phases * C_out/G, span)``, ``y_groups`` ``(n_b, G, C_out/G, *O)``.
+    """
+    c_out_g = y_groups.shape[2]
+    for index, (combo, start, run) in enumerate(zip(layout.combos, layout.starts, layout.runs)):
+        counts = tuple(p.count for p in combo)
+        rows = every[:, :, index * c_out_g : (index + 1) * c_out_g, start : start + run]  # (n_b, G, C_out/G, run)
+        phase = rows.reshape(*rows.shape[:3], counts[0], *layout.grid[1:])  # (n_b, G, C_out/G, count_1, *M[1:])
+        kept = tuple(slice(0, q) for q in counts[1:])
+        targets = tuple(slice(p.residue, None, s) for p, s in zip(combo, geometry.stride))
+        y_groups[(slice(None), slice(None), slice(None), *targets)] = phase[(slice(None),) * 4 + kept]
 
 
 # --- the depthwise path ----------------------------------------------------------------------------------
@@ -290,9 +298,53 @@ def padded_reads(geometry: ConvTransposeGeometry, layout: Plan) -> tuple[tuple[i
     return tuple(pads)
 
 
-#: :func:`conv_transpose_depthwise` computes the products of a block of groups at once, sized so that the
-#: block's products stay near this many bytes (measured: 64 of 256 channels, 1 MiB, was fastest).
-DEPTHWISE_BLOCK = 2**20
+#: :func:`conv_transpose_depthwise` accumulates a block of groups at a time, its accumulator at most this many
+#: bytes: larger blocks make fewer NumPy calls, which cost more than the cache misses they save (measured on 2
+#: CPUs, two threads, 256 channels of 32 x 32, kernel 4, stride 2, float32: 64 KiB blocks 4.8 ms, 256 KiB
+#: 2.4 ms, 512 KiB 1.9 ms, 1 MiB and more 1.5 ms).
+DEPTHWISE_BLOCK = 2**21
+
+
+class DepthwiseRuns:
+    """Integers only: where each tap of each phase reads the flattened, zero-padded input of one channel.
+
+    The input of a channel, zero-padded by :func:`padded_reads` to ``padded_shape`` and flattened,
+    is one row of ``length`` values (the padded size plus ``tail`` zeros, room for the last run).
+    Phase ``r``'s outputs ``q`` are computed over a *run*: ``count_1`` rows of the padded width
+    ``prod(padded_shape[1:])``, of which the first ``count_2, ...`` positions are kept; slot ``e``
+    of the phase reads the ``run`` values starting at ``start``, so each tap is one contiguous
+    multiply-add over the run.  ``phases`` lists ``(counts, run, targets, ((tap, start), ...))``
+    with the taps in increasing order.
+    """
+
+    def __init__(self, geometry: ConvTransposeGeometry) -> None:
+        layout = plan(geometry)
+        self.pads = padded_reads(geometry, layout)
+        self.padded_shape = tuple(size + b + a for size, (b, a) in zip(geometry.input_shape, self.pads))
+        width = math.prod(self.padded_shape[1:])  # values per padded row of the first dimension
+        flat_strides = [math.prod(self.padded_shape[axis + 1 :]) for axis in range(geometry.ndim)]
+        self.phases: list[tuple[tuple[int, ...], int, tuple[slice, ...], tuple[tuple[int, int], ...]]] = []
+        for combo in layout.combos:
+            counts = tuple(p.count for p in combo)
+            reads = []
+            for slot in itertools.product(*(range(len(p.taps)) for p in combo)):
+                tap = int(np.ravel_multi_index(tuple(p.taps[e] for p, e in zip(combo, slot)), geometry.kernel_shape))
+                first = (p.shift + b + e * step for p, (b, _), e, step in zip(combo, self.pads, slot, layout.steps))
+                reads.append((tap, sum(position * st for position, st in zip(first, flat_strides))))
+            targets = tuple(slice(p.residue, None, s) for p, s in zip(combo, geometry.stride))
+            self.phases.append((counts, counts[0] * width, targets, tuple(sorted(reads))))
+        size = math.prod(self.padded_shape)
+        reach = max((start + run for _, run, _, reads in self.phases for _, start in reads), default=0)
+        self.tail = max(0, reach - size)
+        self.length = size + self.tail
+        #: The longest run: the accumulator's size per output channel.
+        self.longest = max((run for _, run, _, _ in self.phases), default=0)
+
+
+@functools.lru_cache(maxsize=256)
+def depthwise_runs(geometry: ConvTransposeGeometry) -> DepthwiseRuns:
+    """The :class:`DepthwiseRuns` of ``geometry`` (cached)."""
+    return DepthwiseRuns(geometry)
 
 
 def phase_output(x: np.ndarray, geometry: ConvTransposeGeometry, layout: Plan) -> np.ndarray:
@@ -309,68 +361,66 @@ def conv_transpose_depthwise(x: np.ndarray, weight: np.ndarray, geometry: ConvTr
 
     With ``C_in/G = 1`` each phase's GEMM multiplies ``(C_out/G, E)`` by ``(E, positions)`` per
     group -- as many tiny matrices as groups, slow in BLAS.  Here each phase is summed as what
-    it is, a weighted sum of shifted inputs: the input, zero-padded once (:func:`padded_reads`),
-    is viewed as ``(E, positions)`` windows per group (strides only, no copy); one broadcast
-    multiply by the phase's taps gives every product of a block of groups, and one sum over the
-    slots, starting from zero, adds them in increasing tap order -- the order in which
-    :func:`~transposed_conv.methods.im2col.col2im` adds them -- before the phase is written
-    once into its strided slice of the output.  The padding's zeros meet only finite weights
-    (non-finite weights run :func:`conv_transpose_depthwise_clipped`), so they add signed zeros,
-    which change no sum and leave zero results +0: the result equals ``"im2col"``'s bit for bit,
-    special values included.  The batch runs one element at a time (or in chunks when whole
-    elements fit :data:`DEPTHWISE_BLOCK`), under :func:`~transposed_conv._memory.get_memory_limit`.
+    it is, a weighted sum of shifted inputs.  The input of each group is zero-padded once
+    (:func:`padded_reads`) and flattened, so that every tap's window of a phase is one
+    contiguous run of it (:class:`DepthwiseRuns`): for each tap, in increasing tap order, one
+    multiply of the run by the tap's weight of each output channel and one add into the
+    phase's accumulator; the accumulator plus zero is then written into the phase's strided
+    slice of the output -- ``0 + p_1 + p_2 + ...``, the order in which
+    :func:`~transposed_conv.methods.im2col.col2im` adds the products (adding the zero last
+    instead of first changes only the sign of a zero sum, to what starting from zero gives).
+    The padding's zeros meet only finite weights (non-finite weights run
+    :func:`conv_transpose_depthwise_clipped`), so they add signed zeros, which change no sum;
+    the columns between the rows of a run are computed and dropped.  The result equals
+    ``"im2col"``'s bit for bit, special values included.  Blocks of groups (near
+    :data:`DEPTHWISE_BLOCK` of accumulator) are split over threads
+    (:mod:`transposed_conv._threads`); each batch element is one pass.
     """
     if not all_finite(weight):
         return conv_transpose_depthwise_clipped(x, weight, geometry)
     g = geometry.groups
     n = x.shape[0]
     c_out_g = geometry.out_channels // g
-    ndim = geometry.ndim
     layout = plan(geometry)
     y = phase_output(x, geometry, layout)  # (N, C_out, *O)
     if n == 0 or not layout.combos:
         return y
-    pads = padded_reads(geometry, layout)
-    padded_shape = tuple(size + b + a for size, (b, a) in zip(geometry.input_shape, pads))
-    itemsize = x.dtype.itemsize
-    largest = max(math.prod(len(p.taps) * p.count for p in combo) for combo in layout.combos)  # products per channel
-    per_item = (math.prod(padded_shape) + geometry.out_channels * largest) * itemsize
-    batch_chunk = min(n, chunk_count(per_item), max(1, DEPTHWISE_BLOCK // per_item))
-    group_chunk = g if batch_chunk > 1 else max(1, min(g, DEPTHWISE_BLOCK // (c_out_g * largest * itemsize)))
+    runs = depthwise_runs(geometry)
+    inside = tuple(slice(b, b + size) for size, (b, _) in zip(geometry.input_shape, runs.pads))
     per_tap = weight.reshape(g, c_out_g, -1)  # (G, C_out/G, prod(k))
-    inside = tuple(slice(b, b + size) for size, (b, _) in zip(geometry.input_shape, pads))
-    # as_strided below reads only inside `padded`: every slot's window lies within the padding (padded_reads)
-    padded = np.zeros((batch_chunk, g, *padded_shape), dtype=x.dtype)  # (n_b, G, *(L + pads)): zeros around x
-    for batch in chunks(n, batch_chunk):
-        nb = batch.stop - batch.start
-        padded[(slice(0, nb), slice(None), *inside)] = x[batch].reshape(nb, g, *geometry.input_shape)
-        for combo in layout.combos:
-            slots = tuple(len(p.taps) for p in combo)
-            counts = tuple(p.count for p in combo)
-            targets = tuple(slice(p.residue, None, s) for p, s in zip(combo, geometry.stride))
-            # slot e of each phase holds tap taps[e], largest first: reversed, the slots run in increasing tap order
-            taps = np.ravel_multi_index(np.ix_(*(p.taps[::-1] for p in combo)), geometry.kernel_shape)  # (*E)
-            w_phase = per_tap[:, :, taps].reshape(1, g, c_out_g, *slots, *(1,) * ndim)  # (1, G, C_out/G, *E, 1, ..)
-            last = tuple(p.shift + b + (e - 1) * step for p, (b, _), e, step in zip(combo, pads, slots, layout.steps))
-            source = padded[(slice(0, nb), slice(None), *(slice(start, None) for start in last))]
-            strides = source.strides
-            windows = np.lib.stride_tricks.as_strided(
-                source,
-                shape=(nb, g, 1, *slots, *counts),
-                strides=(*strides[:2], 0, *(-st * step for st, step in zip(strides[2:], layout.steps)), *strides[2:]),
-                writeable=False,
-            )  # (n_b, G, 1, *E, *count): [.., e, q] = padded x at q + shift + (E - 1 - e)*step, taps ascending
-            for block in chunks(g, group_chunk):
-                gb = block.stop - block.start
-                rows = nb * gb * c_out_g  # (item, group, output channel): the rows of this block's products
-                products = np.empty((rows, math.prod(slots), *counts), dtype=x.dtype)  # (rows, prod(E), *count)
-                target = products.reshape(nb, gb, c_out_g, *slots, *counts)  # (n_b, g_b, C_out/G, *E, *count)
-                # without the item and output-channel axes where they have length 1: fewer, longer loops
-                squeeze = (0 if nb == 1 else slice(None), slice(None), 0 if c_out_g == 1 else slice(None))
-                np.multiply(windows[:, block][squeeze], w_phase[:, block][squeeze], out=target[squeeze])
-                phase = np.add.reduce(products, axis=1, initial=0.0)  # 0 + p_1 + p_2 + ...: (rows, *count)
-                channels = slice(block.start * c_out_g, block.stop * c_out_g)
-                y[(batch, channels, *targets)] = phase.reshape(nb, gb * c_out_g, *counts)
+    items = x.reshape(n, g, *geometry.input_shape)  # (N, G, *L)
+    per_group = c_out_g * runs.longest * x.dtype.itemsize  # accumulator bytes of one group
+    block_groups = max(1, min(g, DEPTHWISE_BLOCK // max(per_group, 1)))
+
+    def accumulate(groups: slice) -> None:
+        for block in chunks(groups.stop - groups.start, block_groups):
+            block = slice(groups.start + block.start, groups.start + block.stop)
+            gb = block.stop - block.start
+            with (
+                scratch((gb, runs.length), x.dtype, zeroed=True) as flat,  # (g_b, padded length): zeros around x
+                scratch((gb, c_out_g, runs.longest), x.dtype) as acc,
+                scratch((gb, c_out_g, runs.longest), x.dtype) as product,
+            ):
+                padded = flat[:, : math.prod(runs.padded_shape)].reshape(gb, *runs.padded_shape)
+                source = flat[:, np.newaxis, :]  # (g_b, 1, length)
+                for item in range(n):
+                    padded[(slice(None), *inside)] = items[item, block]
+                    for counts, run, targets, reads in runs.phases:
+                        total, scaled = acc[..., :run], product[..., :run]  # (g_b, C_out/G, run)
+                        for index, (tap, start) in enumerate(reads):
+                            w_tap = per_tap[block, :, tap, np.newaxis]  # (g_b, C_out/G, 1)
+                            window = source[..., start : start + run]  # (g_b, 1, run)
+                            if index == 0:
+                                np.multiply(window, w_tap, out=total)
+                            else:
+                                total += np.multiply(window, w_tap, out=scaled)
+                        phase = total.reshape(gb * c_out_g, counts[0], *runs.padded_shape[1:])
+                        rows: tuple[slice, ...] = (slice(None), slice(None), *(slice(0, q) for q in counts[1:]))
+                        channels = slice(block.start * c_out_g, block.stop * c_out_g)
+                        into: tuple[int | slice, ...] = (item, channels, *targets)
+                        np.add(phase[rows], 0, out=y[into])  # + 0: a zero sum is +0 (.., *count)
+
+    run_parts(accumulate, g, y.size * layout.slot_volume)  # about one product per output and slot
     return y
 
 
