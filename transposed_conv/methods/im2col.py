@@ -168,6 +168,8 @@ def col2im(
     dilation: tuple[int, ...],
     padding: Pairs | None = None,
     out: np.ndarray | None = None,
+    *,
+    out_is_zero: bool = False,
 ) -> np.ndarray:
     """The adjoint of :func:`im2col`, then the crop: scatter-add columns ``(N, C, *k, *L)`` into ``(N, C, *O)``.
 
@@ -175,7 +177,8 @@ def col2im(
     one strided slice-add per kernel tap.  Without ``padding`` the output is the whole
     padded grid; with it, ``output_shape`` is the grid after the crop, and the entries
     that would land in the padding are never added (instead of being added and cropped
-    away).  Adds into ``out`` when given (any leading axes), else into zeros.
+    away).  Adds into ``out`` when given (any leading axes), else into zeros; ``out_is_zero``
+    promises that ``out`` holds zeros, so that it is not read.
 
     Every tap lands in one output *phase* (the positions ``o = r + s*q`` of one residue
     ``r``), and inside it on consecutive positions: the taps of each phase are added, in
@@ -189,6 +192,7 @@ def col2im(
     kernel_shape, count = cols.shape[-2 * ndim : -ndim], cols.shape[-ndim:]
     if out is None:
         out = np.zeros((*cols.shape[: -2 * ndim], *output_shape), dtype=cols.dtype)  # (N, C, *O)
+        out_is_zero = True
     for residue, taps in phase_windows(kernel_shape, count, output_shape, stride, dilation, pairs):
         if all(s == 1 for s in stride):  # one phase, the whole output: add in place
             for tap, inputs, positions in taps:
@@ -198,8 +202,9 @@ def col2im(
             continue
         where: Index = (..., *residue)
         phase_view = out[where]  # (N, C, *Q): the positions of one residue, stride apart
-        with scratch(phase_view.shape, out.dtype) as phase:
-            np.copyto(phase, phase_view)
+        with scratch(phase_view.shape, out.dtype, zeroed=out_is_zero) as phase:
+            if not out_is_zero:
+                np.copyto(phase, phase_view)
             for tap, inputs, positions in taps:
                 target, source = (..., *positions), (..., *tap, *inputs)
                 phase[target] += cols[source]
@@ -319,7 +324,9 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, geometry: ConvTransposeGeo
                     transposed_times(w_chunk, xs, out=cols)  # W.T @ x: (G, mc * prod(k), n_b * prod(L))
                     columns = cols.reshape(g, mc, *k, nb, *spatial).transpose(order)  # (n_b, G, mc, *k, *L)
                     target = y_groups[batch, :, channels]  # (n_b, G, mc, *O)
-                    col2im(columns, out, geometry.stride, geometry.dilation, geometry.padding, out=target)
+                    col2im(
+                        columns, out, geometry.stride, geometry.dilation, geometry.padding, out=target, out_is_zero=True
+                    )
     return y
 
 
