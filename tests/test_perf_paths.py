@@ -233,3 +233,16 @@ def test_the_plan_cache_stays_bounded() -> None:
     for length in range(1, PLAN_CACHE_SIZE + 20):
         conv_transpose(x, np.ones((1, 1, length)))
     assert len(transpose_module._PLANS) <= PLAN_CACHE_SIZE
+
+
+@given(cases(values="normal"))
+def test_polyphase_gather_writes_every_entry_of_a_reused_buffer(case: Case) -> None:
+    """The grid buffers come from a pool, holding whatever the last call left: gathering into a buffer full of NaN
+    gives what gathering into zeros gives (the window of x, and zeros around it)."""
+    x, _, geometry = _prepared(case.x, case.weight, case.kwargs)
+    layout = polyphase.plan(geometry)
+    shape = (x.shape[0], x.shape[1], *layout.slots, *layout.grid)
+    expected = polyphase.gather(x, layout, np.zeros(shape, x.dtype))
+    actual = polyphase.gather(x, layout, np.full(shape, np.nan, x.dtype))
+    np.testing.assert_array_equal(actual, expected)
+    assert not np.isnan(actual).any()

@@ -144,13 +144,13 @@ def plan(geometry: ConvTransposeGeometry) -> Plan:
 def gather(x: np.ndarray, layout: Plan, grid: np.ndarray | None = None) -> np.ndarray:
     """``(n, C, *L)`` -> ``(n, C, *E, *M)``: entry ``[.., e, m] = x[.., m + base + e*step]``, zero outside ``x``.
 
-    Writes into ``grid`` when given: the entries outside ``x`` are never written, so a
-    zeroed buffer can be reused for the next chunk of the batch.
+    Writes every entry of ``grid`` when given, whatever it held: the window of ``x`` each
+    slot reads, and zeros in the thin slabs around it (no pass over the whole buffer).
     """
     n, c = x.shape[:2]
     spatial = x.shape[2:]
     if grid is None:
-        grid = np.zeros((n, c, *layout.slots, *layout.grid), dtype=x.dtype)  # (n, C, *E, *M)
+        grid = np.empty((n, c, *layout.slots, *layout.grid), dtype=x.dtype)  # (n, C, *E, *M)
     everything = (slice(None), slice(None))
     for slot in itertools.product(*(range(e) for e in layout.slots)):
         targets, sources = [], []
@@ -160,6 +160,10 @@ def gather(x: np.ndarray, layout: Plan, grid: np.ndarray | None = None) -> np.nd
             targets.append(slice(first, max(first, last)))
             sources.append(slice(first + start, max(first, last) + start))
         grid[everything + slot + tuple(targets)] = x[everything + tuple(sources)]
+        for axis, inside in enumerate(targets):  # the slabs before and after the window, axis by axis
+            for outside in (slice(0, inside.start), slice(inside.stop, None)):
+                slab = (*targets[:axis], outside, *(slice(None),) * (len(targets) - axis - 1))
+                grid[everything + slot + slab] = 0
     return grid
 
 
@@ -230,13 +234,13 @@ def conv_transpose_stacked(x: np.ndarray, weight: np.ndarray, geometry: ConvTran
     rows = len(combos) * c_out_g
     with (
         scratch((g, c_in_g * layout.slot_volume, rows), x.dtype) as stacked,  # (G, C_in/G * prod(E), phases*C_out/G)
-        scratch((batch_chunk, geometry.in_channels, *layout.slots, *layout.grid), x.dtype, zeroed=True) as grid,
+        scratch((batch_chunk, geometry.in_channels, *layout.slots, *layout.grid), x.dtype) as grid,
         scratch((batch_chunk, g, rows, span), x.dtype) as results,  # (n_b, G, phases * C_out/G, span)
     ):
         stacked_weights(weight, geometry, layout, stacked)
         for batch in chunks(n, batch_chunk):
             nb = batch.stop - batch.start
-            gather(x[batch], layout, grid[:nb])  # (n_b, C_in, *E, *M); entries outside x stay zero
+            gather(x[batch], layout, grid[:nb])  # (n_b, C_in, *E, *M), zero outside x
             columns = grid[:nb].reshape(nb, g, c_in_g * layout.slot_volume, layout.grid_size)  # (n_b, G, C_in/G*E, M)
             every = np.matmul(np.swapaxes(stacked, 1, 2), columns[..., :span], out=results[:nb])  # (n_b, G, rows, span)
             write_phases(every, y_groups[batch], geometry, layout)
