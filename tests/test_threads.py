@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -194,3 +196,30 @@ def test_no_result_is_a_view_of_a_kept_buffer() -> None:
         kept = first.copy()
         conv_transpose(-x, -w, stride=2, padding=1, groups=groups, method=method)
         np.testing.assert_array_equal(first, kept, err_msg=f"{method}, {groups} groups")
+
+
+def _depthwise_on_two_threads(queue: Any) -> None:
+    saved, _threads.MIN_PART = _threads.MIN_PART, 1
+    try:
+        with threads(2):
+            x, w = np.ones((1, 8, 5, 5)), np.ones((8, 1, 4, 4))
+            queue.put(float(conv_transpose(x, w, stride=2, groups=8).sum()))
+    finally:
+        _threads.MIN_PART = saved
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_starts_its_own_pool_instead_of_waiting_on_the_parents_threads() -> None:
+    """After the parent's pool has run, a child made by fork (multiprocessing's default on Linux) still splits."""
+    parent: list[Any] = []
+    _depthwise_on_two_threads(type("Queue", (), {"put": staticmethod(parent.append)})())  # the parent's pool runs
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_depthwise_on_two_threads, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive, "the forked child waited for threads it does not have"
+    assert child.exitcode == 0 and queue.get(timeout=5) == parent[0]

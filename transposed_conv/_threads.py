@@ -198,6 +198,16 @@ def _mark_worker() -> None:
     _inside.worker = True
 
 
+def _forget_pool_after_fork() -> None:
+    """A forked child has none of the pool's threads, only their bookkeeping: it starts a pool of its own."""
+    global _executor, _executor_workers
+    _executor, _executor_workers = None, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 def run_parts(work: Callable[[slice], None], total: int, elements: int) -> None:
     """Call ``work(part)`` for each of :func:`parts` ``(total, elements)``: the first on this thread, the others on
     the pool's, each in a copy of this thread's context (memory limit, NumPy's error state).
