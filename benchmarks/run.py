@@ -724,20 +724,28 @@ def update_docs(text: str, figure: Path | None) -> None:
         shutil.copyfile(figure, DOCS_FIGURE)
 
 
-def replot(out: Path, update_docs: bool) -> int:
-    """``--replot``: draw the scaling plot again from ``out/results.json`` (and copy it into the docs)."""
+def replot(out: Path, into_docs: bool) -> int:
+    """``--replot``: write ``results.md`` and draw the scaling plot again from ``out/results.json`` (and with
+    ``--update-docs`` put both into the docs), without timing anything."""
     saved = json.loads((out / "results.json").read_text())
     results = []
     for measured in saved["results"]:
         fields = {key: tuple(value) if isinstance(value, list) else value for key, value in measured["case"].items()}
         results.append((Case(**fields), Measured(**measured)))
-    if not plot(results, out / "scaling.png"):
-        return 1
+    env, checks, specials = saved["environment"], saved["floors"], saved["special_values"]
+    (out / "results.md").write_text(markdown(env, results, checks, specials=specials))
+    plotted = plot(results, out / "scaling.png")
     if update_docs:
-        DOCS_FIGURE.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out / "scaling.png", DOCS_FIGURE)
-    print(f"wrote {out / 'scaling.png'}" + (f" and {DOCS_FIGURE}" if update_docs else ""))
-    return 0
+        update_docs(
+            markdown(env, results, checks, figure=DOCS_FIGURE.name, specials=specials),
+            out / "scaling.png" if plotted else None,
+        )
+    print(
+        f"wrote {out / 'results.md'}"
+        + (f" and {out / 'scaling.png'}" if plotted else "")
+        + (f"; updated {DOCS_PAGE}" if update_docs else "")
+    )
+    return 0 if plotted else 1
 
 
 def plot(results: list[tuple[Case, Measured]], path: Path) -> bool:
@@ -788,7 +796,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=None, help="seconds of rounds per case (default 2, quick 0.3)")
     parser.add_argument("--only", default="", help="run only the cases whose name contains this text")
     parser.add_argument(
-        "--replot", action="store_true", help="only draw scaling.png again from --out's results.json (no timing)"
+        "--replot",
+        action="store_true",
+        help="only write results.md and scaling.png again from --out's results.json (no timing)",
     )
     parser.add_argument(
         "--update-docs",
