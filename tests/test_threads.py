@@ -24,14 +24,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.test_perf_paths import _with_specials
 from transposed_conv import _threads, conv_transpose, get_threads, release_scratch, set_threads, threads
 from transposed_conv._memory import get_memory_limit, memory_limit
 from transposed_conv.methods import _buffers
 from transposed_conv.methods._buffers import scratch, scratch_kept
 from transposed_conv.strategies import ConvTransposeCase as Case
 from transposed_conv.strategies import conv_transpose_cases as cases
-
-SPECIAL = [np.inf, -np.inf, np.nan, 0.0, -0.0]
 
 
 @pytest.fixture
@@ -128,14 +127,6 @@ def test_the_environment_variable_sets_the_default(value: str, expected: int | N
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     default = max(1, min(cpus, _threads.MAX_DEFAULT_THREADS))
     assert int(output.stdout) == (default if expected is None else expected)
-
-
-def _with_specials(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    a = a.copy()
-    if a.size and rng.random() < 0.6:
-        where = rng.random(a.shape) < 0.1
-        a[where] = rng.choice(SPECIAL, size=int(where.sum()))
-    return a
 
 
 @given(cases(values="normal"), st.integers(0, 2**32 - 1), st.booleans(), st.sampled_from(["auto", "im2col"]))
