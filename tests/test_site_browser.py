@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -88,6 +89,20 @@ SHRUNK = r"""
 """
 
 
+#: Chromium's DevTools pipe is fds 3 (commands in) and 4 (answers out).  This launcher moves the two pipe ends
+#: there and execs the browser: a ``preexec_fn`` would do the same, but it makes ``subprocess`` fork this whole
+#: process (JAX, imported by other tests, warns that its threads may deadlock the child); the launcher is
+#: started the fast way, without running Python in the forked child.  Fresh copies above 9 first: a pipe end
+#: that already is 3 or 4 would be overwritten by the other one.
+ON_FDS_3_AND_4 = """
+import fcntl, os, sys
+reading, writing = (fcntl.fcntl(int(fd), fcntl.F_DUPFD, 10) for fd in sys.argv[1:3])
+os.dup2(reading, 3)
+os.dup2(writing, 4)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
 class Chromium:
     """One headless Chromium, spoken to over the DevTools pipe; one tab, reused for every page."""
 
@@ -95,14 +110,13 @@ class Chromium:
         to_browser_read, self._to_browser = os.pipe()
         self._from_browser, from_browser_write = os.pipe()
 
-        def on_fds_3_and_4() -> None:  # the pipe Chromium reads commands from (3) and writes answers to (4)
-            # Through fresh copies: a pipe end that already is 3 or 4 would be overwritten, or kept close-on-exec.
-            reading, writing = os.dup(to_browser_read), os.dup(from_browser_write)
-            os.dup2(reading, 3)
-            os.dup2(writing, 4)
-
         self.process = subprocess.Popen(
             [
+                sys.executable,  # a tiny launcher puts the pipe on fds 3 and 4, then becomes Chromium
+                "-c",
+                ON_FDS_3_AND_4,
+                str(to_browser_read),
+                str(from_browser_write),
                 executable,
                 "--headless",
                 "--remote-debugging-pipe",
@@ -124,8 +138,7 @@ class Chromium:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            close_fds=False,
-            preexec_fn=on_fds_3_and_4,  # runs in the child, before exec
+            pass_fds=(to_browser_read, from_browser_write),
         )
         os.close(to_browser_read)
         os.close(from_browser_write)
@@ -237,7 +250,8 @@ def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Chromium]:
     assert CHROMIUM is not None
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+    # ignore_cleanup_errors: a renderer that outlives the browser for a moment may still write to its profile
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-", ignore_cleanup_errors=True) as profile:
         chromium = Chromium(CHROMIUM, profile, allowed_host="127.0.0.1")
         try:
             yield chromium
