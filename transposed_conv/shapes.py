@@ -278,6 +278,17 @@ def _output_padding_for(
 # --- the geometries ------------------------------------------------------------------------------
 
 
+class Dimension(NamedTuple):
+    """One spatial dimension of a transposed convolution: what the per-dimension index arithmetic needs."""
+
+    kernel: int
+    input: int
+    output: int
+    stride: int
+    dilation: int
+    pad_begin: int
+
+
 @dataclass(frozen=True)
 class ConvTransposeGeometry:
     """Everything about a transposed convolution except the array values.
@@ -407,6 +418,20 @@ class ConvTransposeGeometry:
         """Spatial output shape, by the transposed-convolution formula."""
         return transposed_lengths(
             self.input_shape, self.kernel_shape, self.stride, self.padding, self.output_padding, self.dilation
+        )
+
+    @functools.cached_property
+    def dimensions(self) -> tuple[Dimension, ...]:
+        """Per spatial dimension: kernel, input and output length, stride, dilation and the padding cropped in front.
+
+        >>> ConvTransposeGeometry.build((4,), (3,), stride=2, padding=1).dimensions
+        (Dimension(kernel=3, input=4, output=7, stride=2, dilation=1, pad_begin=1),)
+        """
+        return tuple(
+            Dimension(k, i, o, s, d, pb)
+            for k, i, o, s, d, (pb, _) in zip(
+                self.kernel_shape, self.input_shape, self.output_shape, self.stride, self.dilation, self.padding
+            )
         )
 
     @property

@@ -137,17 +137,7 @@ def full_convolution(x: np.ndarray, weight: np.ndarray, groups: int, grid: tuple
 
 
 def _plan(geometry: ConvTransposeGeometry) -> list[Reach] | None:
-    per_dim = [
-        reach(i, k, o, s, d, pb)
-        for i, k, o, s, d, (pb, _) in zip(
-            geometry.input_shape,
-            geometry.kernel_shape,
-            geometry.output_shape,
-            geometry.stride,
-            geometry.dilation,
-            geometry.padding,
-        )
-    ]
+    per_dim = [reach(i, k, o, s, d, pb) for k, i, o, s, d, pb in geometry.dimensions]
     return None if any(r is None for r in per_dim) else [r for r in per_dim if r is not None]
 
 

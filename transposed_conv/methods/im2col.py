@@ -193,8 +193,9 @@ def col2im(
     if out is None:
         out = np.zeros((*cols.shape[: -2 * ndim], *output_shape), dtype=cols.dtype)  # (N, C, *O)
         out_is_zero = True
+    one_phase = all(s == 1 for s in stride)  # the whole output: add in place
     for residue, taps in phase_windows(kernel_shape, count, output_shape, stride, dilation, pairs):
-        if all(s == 1 for s in stride):  # one phase, the whole output: add in place
+        if one_phase:
             for tap, inputs, positions in taps:
                 target: Index = (..., *positions)
                 source: Index = (..., *tap, *inputs)

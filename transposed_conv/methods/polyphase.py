@@ -78,16 +78,7 @@ class Plan:
         self.grid: list[int] = []
         self.phases: list[tuple[Phase, ...]] = []
         ndim = geometry.ndim
-        for axis, (k, i, o, s, d, (pb, _)) in enumerate(
-            zip(
-                geometry.kernel_shape,
-                geometry.input_shape,
-                geometry.output_shape,
-                geometry.stride,
-                geometry.dilation,
-                geometry.padding,
-            )
-        ):
+        for axis, (k, i, o, s, d, pb) in enumerate(geometry.dimensions):
             live, step = phases(k, i, o, s, d, pb)  # only the phases some tap reaches: O(k), whatever the stride
             base = min((p.shift for p in live), default=0)
             grid = max((p.shift - base + p.count for p in live), default=1)

@@ -297,18 +297,7 @@ def window_positions(tap: tuple[int, ...], geometry: ConvTransposeGeometry) -> t
     lands in tap ``j``'s window ``z[j*d : j*d + out]`` at ``o = i*s + (k - 1 - j)*d - p_begin`` --
     where the unflipped tap ``k - 1 - j`` sends it (:func:`~transposed_conv.methods._windows.clipped_tap`).
     """
-    per_dim = [
-        clipped_tap(k - 1 - j, i, o, s, d, pb)
-        for j, k, i, o, s, d, (pb, _) in zip(
-            tap,
-            geometry.kernel_shape,
-            geometry.input_shape,
-            geometry.output_shape,
-            geometry.stride,
-            geometry.dilation,
-            geometry.padding,
-        )
-    ]
+    per_dim = [clipped_tap(k - 1 - j, i, o, s, d, pb) for j, (k, i, o, s, d, pb) in zip(tap, geometry.dimensions)]
     if any(pair is None for pair in per_dim):
         return None
     return tuple(pair[0] for pair in per_dim if pair), tuple(pair[1] for pair in per_dim if pair)
@@ -409,14 +398,7 @@ def gathered_index(geometry: ConvTransposeGeometry) -> np.ndarray:
     inputs = math.prod(geometry.input_shape)
     index = np.zeros((1, 1), dtype=np.intp)  # (prod(k) so far, prod(O) so far)
     valid = np.ones((1, 1), dtype=bool)
-    for k, i, o, s, d, (pb, _) in zip(
-        geometry.kernel_shape,
-        geometry.input_shape,
-        geometry.output_shape,
-        geometry.stride,
-        geometry.dilation,
-        geometry.padding,
-    ):
+    for k, i, o, s, d, pb in geometry.dimensions:
         offset = np.arange(o)[np.newaxis, :] + pb - d * np.arange(k)[:, np.newaxis]  # (k, O): i*s of each pair
         position = offset // s
         reached = (offset % s == 0) & (position >= 0) & (position < i)
