@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from transposed_conv import conv_transpose, frameworks
@@ -18,6 +18,7 @@ from transposed_conv.strategies import (
     ConvTransposeConfig,
     conv_transpose_cases,
     conv_transpose_configs,
+    example_draws,
     onnx_cases,
     torch_cases,
 )
@@ -25,22 +26,7 @@ from transposed_conv.strategies import (
 
 def first_draws(strategy: st.SearchStrategy[Any], count: int = 20, seed_value: int = 0) -> list[Any]:
     """The first ``count`` values ``strategy`` generates under a fixed seed (generation only)."""
-    drawn: list[Any] = []
-
-    @seed(seed_value)
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        phases=(Phase.generate,),
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(value: Any) -> None:
-        drawn.append(value)
-
-    collect()
-    return drawn
+    return example_draws(strategy, count, seed_value)
 
 
 def test_every_strategy_draws_the_one_case_type() -> None:

@@ -27,12 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from transposed_conv.frameworks.tflite import tflite_size_range
-from transposed_conv.strategies import CONVENTION_CASES, conv_transpose_configs
+from transposed_conv.strategies import CONVENTION_CASES, conv_transpose_configs, example_draws
 from transposed_conv.translate import FRAMEWORKS, SOURCES, TranslationError, translate
 
 MARKER = "translate-campaign"
@@ -89,23 +87,7 @@ def source_calls(source: str) -> st.SearchStrategy[SourceCall]:
 
 def draw(strategy: st.SearchStrategy[SourceCall], count: int, seed: int) -> list[SourceCall]:
     """``count`` draws of ``strategy``, reproducibly from ``seed`` (generation only)."""
-    drawn: list[SourceCall] = []
-
-    @hypothesis_seed(seed)
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        phases=(Phase.generate,),
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(call: SourceCall) -> None:
-        if len(drawn) < count:
-            drawn.append(call)
-
-    collect()
-    return drawn
+    return example_draws(strategy, count, seed)
 
 
 @dataclass

@@ -51,12 +51,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 try:
-    from hypothesis import reject
+    from hypothesis import HealthCheck, Phase, given, reject, settings
+    from hypothesis import seed as hypothesis_seed
     from hypothesis import strategies as st
     from hypothesis.errors import InvalidArgument
 except ModuleNotFoundError as error:
@@ -83,6 +84,7 @@ __all__ = [
     "case_features",
     "conv_transpose_cases",
     "conv_transpose_configs",
+    "example_draws",
     "feature_draw_options",
     "jax_cases",
     "keras_cases",
@@ -90,6 +92,8 @@ __all__ = [
     "tf_cases",
     "torch_cases",
 ]
+
+T = TypeVar("T")
 
 PADDING_KINDS = ("any", "symmetric", "asymmetric")
 #: The tiers of :func:`conv_transpose_configs`: small cases, and the stress regions (:data:`STRESS_REGIONS`).
@@ -1772,3 +1776,50 @@ CONVENTION_CASES: dict[str, Callable[..., st.SearchStrategy[ConvTransposeCase]]]
     "tf": tf_cases,
     "keras": keras_cases,
 }
+
+
+def example_draws(strategy: st.SearchStrategy[T], count: int, seed: int) -> list[T]:
+    """The first ``count`` values ``strategy`` generates under ``seed``: generation only, no shrinking, no database.
+
+    The same seed gives the same values (in one version of hypothesis), which makes reproducible
+    samples -- test-vector files, campaigns -- outside a test.
+
+    Parameters
+    ----------
+    strategy : hypothesis strategy
+        Any strategy, e.g. :func:`conv_transpose_cases`.
+    count : int
+        How many values; fewer only if the strategy cannot generate that many.
+    seed : int
+        Hypothesis's seed.
+
+    Returns
+    -------
+    list
+        The values, in the order generated.
+
+    Examples
+    --------
+    >>> from hypothesis import strategies as st
+    >>> example_draws(st.integers(0, 9), 5, seed=1) == example_draws(st.integers(0, 9), 5, seed=1)
+    True
+    >>> len(example_draws(conv_transpose_cases(max_ndim=1), 3, seed=0))
+    3
+    """
+    drawn: list[T] = []
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(value: T) -> None:
+        if len(drawn) < count:
+            drawn.append(value)
+
+    collect()
+    return drawn

@@ -39,28 +39,9 @@ __all__ = ["ONNX_CASES", "OnnxCase", "write_onnx_vectors", "write_vectors"]
 
 def _draw_cases(count: int, seed: int) -> list[ConvTransposeCase]:
     """``count`` float32 cases with uniform values, drawn reproducibly from ``seed`` (generation only, no shrinking)."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hypothesis_seed
+    from .strategies import conv_transpose_cases, example_draws
 
-    from .strategies import conv_transpose_cases
-
-    drawn: list[ConvTransposeCase] = []
-
-    @hypothesis_seed(seed)
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        phases=(Phase.generate,),
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(conv_transpose_cases(dtype="float32", values="uniform"))
-    def collect(case: ConvTransposeCase) -> None:
-        if len(drawn) < count:
-            drawn.append(case)
-
-    collect()
-    return drawn
+    return example_draws(conv_transpose_cases(dtype="float32", values="uniform"), count, seed)
 
 
 def _write_case(directory: Path, name: str, case: ConvTransposeCase) -> dict[str, Any]:
